@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make demo` (set up, run the main job) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: setup demo test test-all lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	# The CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build.
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[dev,data]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(PY) examples/quickstart.py
+
+lint: setup
+	$(VENV)/bin/ruff check rnnlab tests benchmarks examples
+
+test: lint
+	$(PY) -m pytest -q
+
+test-all: lint
+	$(PY) -m pytest -q -m ''
+
+bench: setup
+	$(PY) -m benchmarks.speed
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""rnnlab: feed-forward, recurrent and LSTM networks, built, trained and shown."""

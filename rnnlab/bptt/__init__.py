@@ -1,0 +1,1 @@
+"""Backpropagation through time, written out by hand, one autograd Function per family."""

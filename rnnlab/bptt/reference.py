@@ -1,0 +1,231 @@
+"""The autograd reference path: one-step cell functions and a plain loop over time.
+
+Everything here is differentiated by torch.autograd. The hand-written backward passes in
+``elman.py``, ``lstm.py`` and ``gru.py`` are tested against these functions, and the one-step
+cells of :mod:`rnnlab.nn` call them directly, so there is one definition of each cell's math.
+
+Conventions shared by the whole of :mod:`rnnlab.bptt`:
+
+* time-major tensors: ``x`` is (T, B, I); states are (B, H) (LSTM: ``h`` is (B, P) where
+  P = proj_size or H, ``c`` is (B, H));
+* ``batch_sizes`` (optional, 1-D int64 of length T, non-increasing, as in ``PackedSequence``)
+  says how many leading rows of the batch are still running at step t; rows must be sorted by
+  decreasing length. A finished row keeps its state and emits zeros, so the returned final
+  state of each row is the state after its own last step, exactly as ``torch.nn`` does for
+  packed input;
+* biases are optional (``None`` when ``bias=False``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+LN_EPS = 1e-5  # epsilon of every layer normalisation in the LSTM family
+
+ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "sigmoid": torch.sigmoid,
+}
+
+
+def affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """x W^T + b, the bias being optional."""
+    return F.linear(x, weight, bias)
+
+
+# ----------------------------------------------------------------------------- Elman
+
+
+def elman_step(
+    x: Tensor,
+    h_prev: Tensor,
+    weight_ih: Tensor,
+    weight_hh: Tensor,
+    bias_ih: Tensor | None,
+    bias_hh: Tensor | None,
+    nonlinearity: str = "tanh",
+) -> Tensor:
+    r"""One Elman step: :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`."""
+    phi = ACTIVATIONS[nonlinearity]
+    return phi(affine(x, weight_ih, bias_ih) + affine(h_prev, weight_hh, bias_hh))
+
+
+# ----------------------------------------------------------------------------- GRU
+
+
+def gru_step(
+    x: Tensor,
+    h_prev: Tensor,
+    weight_ih: Tensor,
+    weight_hh: Tensor,
+    bias_ih: Tensor | None,
+    bias_hh: Tensor | None,
+    reset_after: bool = True,
+) -> Tensor:
+    r"""One GRU step, gate order r, z, n (rows of the (3H, ·) weights).
+
+    .. math::
+        r &= \sigma(W_{ir} x + b_{ir} + W_{hr} h_{t-1} + b_{hr}) \\
+        z &= \sigma(W_{iz} x + b_{iz} + W_{hz} h_{t-1} + b_{hz}) \\
+        n &= \tanh(W_{in} x + b_{in} + r \odot (W_{hn} h_{t-1} + b_{hn}))
+             \quad\text{(reset\_after, torch/cuDNN)} \\
+        n &= \tanh(W_{in} x + b_{in} + W_{hn} (r \odot h_{t-1}) + b_{hn})
+             \quad\text{(reset before, Cho et al. 2014)} \\
+        h_t &= (1 - z) \odot n + z \odot h_{t-1}
+    """
+    H = h_prev.shape[-1]
+    x_r, x_z, x_n = affine(x, weight_ih, bias_ih).chunk(3, -1)
+    b_rz = None if bias_hh is None else bias_hh[: 2 * H]
+    b_n = None if bias_hh is None else bias_hh[2 * H :]
+    h_r, h_z = affine(h_prev, weight_hh[: 2 * H], b_rz).chunk(2, -1)
+    r = torch.sigmoid(x_r + h_r)
+    z = torch.sigmoid(x_z + h_z)
+    if reset_after:
+        n = torch.tanh(x_n + r * affine(h_prev, weight_hh[2 * H :], b_n))
+    else:
+        n = torch.tanh(x_n + affine(r * h_prev, weight_hh[2 * H :], b_n))
+    return (1 - z) * n + z * h_prev
+
+
+# ----------------------------------------------------------------------------- LSTM
+
+
+class LSTMWeights(NamedTuple):
+    """The parameters of one LSTM layer in one direction; optional ones are ``None``.
+
+    G is the number of gate blocks: 4 (i, f, g, o), or 3 for the 1997 cell (i, g, o) and for
+    the coupled cell (f, g, o). S = G - 1 is the number of sigmoid gates.
+    """
+
+    weight_ih: Tensor  # (G*H, I)
+    weight_hh: Tensor  # (G*H, P)
+    bias_ih: Tensor | None = None  # (G*H,)
+    bias_hh: Tensor | None = None  # (G*H,)
+    weight_hr: Tensor | None = None  # (P, H), projection (LSTMP)
+    weight_peephole: Tensor | None = None  # (S, H): one row per sigmoid gate, in gate order
+    weight_ln_ih: Tensor | None = None  # (G*H,) gain of LN(W_ih x)
+    weight_ln_hh: Tensor | None = None  # (G*H,) gain of LN(W_hh h)
+    weight_ln_c: Tensor | None = None  # (H,) gain of LN(c)
+    bias_ln_c: Tensor | None = None  # (H,) shift of LN(c)
+
+
+def lstm_gate_names(forget_gate: bool = True, coupled: bool = False) -> tuple[str, ...]:
+    """The gate blocks stacked in the weights, in order: ('i','f','g','o') and its variants."""
+    if coupled and not forget_gate:
+        raise ValueError(
+            "coupled=True derives the input gate from the forget gate (i = 1 - f), "
+            "so it needs forget_gate=True"
+        )
+    if coupled:
+        return ("f", "g", "o")
+    if not forget_gate:
+        return ("i", "g", "o")
+    return ("i", "f", "g", "o")
+
+
+def lstm_step(
+    x: Tensor,
+    h_prev: Tensor,
+    c_prev: Tensor,
+    w: LSTMWeights,
+    forget_gate: bool = True,
+    coupled: bool = False,
+) -> tuple[Tensor, Tensor]:
+    r"""One LSTM step; every variant of the family is an option of this one function.
+
+    .. math::
+        a &= W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}
+             \quad\text{or, with layer\_norm,}\quad
+             \gamma_{ih}\,\mathrm{LN}(W_{ih} x_t) + \gamma_{hh}\,\mathrm{LN}(W_{hh} h_{t-1})
+             + b_{ih} + b_{hh} \\
+        i &= \sigma(a_i + p_i \odot c_{t-1}) \qquad
+        f  = \sigma(a_f + p_f \odot c_{t-1}) \qquad
+        g  = \tanh(a_g) \\
+        c_t &= f \odot c_{t-1} + i \odot g \\
+        o &= \sigma(a_o + p_o \odot c_t) \\
+        h_t &= o \odot \tanh(c_t)
+             \quad\text{or, with layer\_norm,}\quad
+             o \odot \tanh(\gamma_c\,\mathrm{LN}(c_t) + \beta_c) \\
+        h_t &\leftarrow W_{hr} h_t \quad\text{(with a projection)}
+
+    The peephole terms :math:`p \odot c` are present only with ``weight_peephole``. Without a
+    forget gate (Hochreiter & Schmidhuber 1997) :math:`f \equiv 1`; with coupled gates (CIFG)
+    :math:`i = 1 - f`. LN normalises over the last dimension without its own affine terms; the
+    gains are the ``weight_ln_*`` tensors.
+    """
+    names = lstm_gate_names(forget_gate, coupled)
+    a_x = F.linear(x, w.weight_ih)  # (B, G*H)
+    a_h = F.linear(h_prev, w.weight_hh)  # (B, G*H)
+    if w.weight_ln_ih is not None:
+        a_x = F.layer_norm(a_x, a_x.shape[-1:], eps=LN_EPS) * w.weight_ln_ih
+        a_h = F.layer_norm(a_h, a_h.shape[-1:], eps=LN_EPS) * w.weight_ln_hh
+    a = a_x + a_h
+    if w.bias_ih is not None:
+        a = a + w.bias_ih + w.bias_hh
+    pre = dict(zip(names, a.chunk(len(names), -1), strict=True))
+    peep = {}
+    if w.weight_peephole is not None:
+        sigmoid_names = [n for n in names if n != "g"]
+        peep = dict(zip(sigmoid_names, w.weight_peephole.unbind(0), strict=True))
+
+    def sigmoid_gate(name: str, c_seen: Tensor) -> Tensor:
+        if name in peep:
+            return torch.sigmoid(pre[name] + peep[name] * c_seen)
+        return torch.sigmoid(pre[name])
+
+    g = torch.tanh(pre["g"])
+    if coupled:
+        f = sigmoid_gate("f", c_prev)
+        i = 1 - f
+        c = f * c_prev + i * g
+    elif forget_gate:
+        i = sigmoid_gate("i", c_prev)
+        f = sigmoid_gate("f", c_prev)
+        c = f * c_prev + i * g
+    else:
+        i = sigmoid_gate("i", c_prev)
+        c = c_prev + i * g
+    o = sigmoid_gate("o", c)
+    if w.weight_ln_c is not None:
+        h = o * torch.tanh(F.layer_norm(c, c.shape[-1:], w.weight_ln_c, w.bias_ln_c, LN_EPS))
+    else:
+        h = o * torch.tanh(c)
+    if w.weight_hr is not None:
+        h = F.linear(h, w.weight_hr)
+    return h, c
+
+
+# ----------------------------------------------------------------------------- the loop
+
+
+def run_reference(
+    step: Callable[..., Tensor | tuple[Tensor, ...]],
+    x: Tensor,
+    states: Sequence[Tensor],
+    batch_sizes: Tensor | None = None,
+) -> tuple[Tensor, tuple[Tensor, ...]]:
+    """Run ``step(x_t, *states) -> new states`` over time; the first state is the output.
+
+    Rows past their length (``batch_sizes``) keep their state and emit zeros.
+    Returns ``(out (T, B, ·), final states)``.
+    """
+    T, B = x.shape[0], x.shape[1]
+    states = tuple(states)
+    outs = []
+    for t in range(T):
+        n = B if batch_sizes is None else int(batch_sizes[t])
+        new = step(x[t, :n], *(s[:n] for s in states))
+        new = (new,) if isinstance(new, Tensor) else tuple(new)
+        if n < B:
+            states = tuple(torch.cat([ns, s[n:]]) for ns, s in zip(new, states, strict=True))
+            outs.append(F.pad(new[0], (0, 0, 0, B - n)))
+        else:
+            states = new
+            outs.append(new[0])
+    return torch.stack(outs), states
