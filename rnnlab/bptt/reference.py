@@ -67,6 +67,7 @@ def gru_step(
     bias_ih: Tensor | None,
     bias_hh: Tensor | None,
     reset_after: bool = True,
+    record: dict[str, Tensor] | None = None,
 ) -> Tensor:
     r"""One GRU step, gate order r, z, n (rows of the (3H, ·) weights).
 
@@ -78,6 +79,8 @@ def gru_step(
         n &= \tanh(W_{in} x + b_{in} + W_{hn} (r \odot h_{t-1}) + b_{hn})
              \quad\text{(reset before, Cho et al. 2014)} \\
         h_t &= (1 - z) \odot n + z \odot h_{t-1}
+
+    ``record``, when given, receives the gate activations ``r``, ``z``, ``n`` (for traces).
     """
     H = h_prev.shape[-1]
     x_r, x_z, x_n = affine(x, weight_ih, bias_ih).chunk(3, -1)
@@ -90,6 +93,8 @@ def gru_step(
         n = torch.tanh(x_n + r * affine(h_prev, weight_hh[2 * H :], b_n))
     else:
         n = torch.tanh(x_n + affine(r * h_prev, weight_hh[2 * H :], b_n))
+    if record is not None:
+        record.update(r=r, z=z, n=n)
     return (1 - z) * n + z * h_prev
 
 
@@ -136,6 +141,7 @@ def lstm_step(
     w: LSTMWeights,
     forget_gate: bool = True,
     coupled: bool = False,
+    record: dict[str, Tensor] | None = None,
 ) -> tuple[Tensor, Tensor]:
     r"""One LSTM step; every variant of the family is an option of this one function.
 
@@ -158,6 +164,9 @@ def lstm_step(
     forget gate (Hochreiter & Schmidhuber 1997) :math:`f \equiv 1`; with coupled gates (CIFG)
     :math:`i = 1 - f`. LN normalises over the last dimension without its own affine terms; the
     gains are the ``weight_ln_*`` tensors.
+
+    ``record``, when given, receives the gate activations present (``i``, ``f``, ``g``, ``o``;
+    with coupled gates ``i`` is 1 - f) for traces.
     """
     names = lstm_gate_names(forget_gate, coupled)
     a_x = F.linear(x, w.weight_ih)  # (B, G*H)
@@ -192,6 +201,10 @@ def lstm_step(
         i = sigmoid_gate("i", c_prev)
         c = c_prev + i * g
     o = sigmoid_gate("o", c)
+    if record is not None:
+        record.update(i=i, g=g, o=o)
+        if forget_gate:
+            record["f"] = f
     if w.weight_ln_c is not None:
         h = o * torch.tanh(F.layer_norm(c, c.shape[-1:], w.weight_ln_c, w.bias_ln_c, LN_EPS))
     else:
