@@ -1,1 +1,31 @@
-"""rnnlab.nn"""
+"""Layers people import: a torch.nn-compatible surface over rnnlab's cells.
+
+* :class:`MLP` — feed-forward network, any hidden widths;
+* :class:`RNN`, :class:`LSTM`, :class:`GRU` — sequence layers, drop-ins for ``torch.nn``
+  (same arguments, shapes, parameter names, packed input) with rnnlab's variants and a
+  ``backend`` switch between the hand-written BPTT and the autograd reference;
+* :class:`RNNCell`, :class:`LSTMCell`, :class:`GRUCell` — one-step cells;
+* :func:`from_torch`, :func:`to_torch` — conversion with weights.
+"""
+
+from rnnlab.nn.convert import from_torch, to_torch
+from rnnlab.nn.elman import RNN, RNNCell
+from rnnlab.nn.gru import GRU, GRUCell
+from rnnlab.nn.lstm import LSTM, LSTMCell
+from rnnlab.nn.mlp import MLP
+from rnnlab.nn.recurrent import BACKENDS, RecurrentCell, RecurrentLayer
+
+__all__ = [
+    "BACKENDS",
+    "GRU",
+    "LSTM",
+    "MLP",
+    "RNN",
+    "GRUCell",
+    "LSTMCell",
+    "RNNCell",
+    "RecurrentCell",
+    "RecurrentLayer",
+    "from_torch",
+    "to_torch",
+]

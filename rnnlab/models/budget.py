@@ -1,0 +1,99 @@
+"""Parameter counts, and the hidden size that gives a model a parameter budget.
+
+Comparing a feed-forward net, an Elman RNN, an LSTM and a GRU is only fair at (about) the same
+number of parameters: an LSTM layer has 4 weight blocks for the Elman net's one, so at equal
+hidden size it has ~4x the parameters. :func:`hidden_size_for_budget` finds, for each family,
+the hidden size that lands closest to a common budget.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import torch
+from torch import nn
+
+from rnnlab.errors import UserError
+from rnnlab.models.config import ModelConfig
+from rnnlab.tasks.base import TaskSpec
+
+log = logging.getLogger(__name__)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of parameter elements; a Parameter shared by two layers (tied) counts once."""
+    # Module.parameters() yields each Parameter object once, however many modules hold it.
+    return sum(p.numel() for p in model.parameters())
+
+
+# Above this many parameters the candidate models are built on the meta device (shapes, no
+# storage). Below it real CPU builds are cheaper: the first meta build in a process pays a
+# few seconds of one-off set-up inside torch (its reference implementations of initialisers).
+META_ABOVE = 10_000_000
+
+
+def _count_for_hidden(config: ModelConfig, spec: TaskSpec, hidden_size: int, on_meta: bool) -> int:
+    """Parameters of the model ``config`` with ``hidden_size``."""
+    from rnnlab.models.build import build_model  # build imports the models, which import us
+
+    candidate = dataclasses.replace(config, hidden_size=hidden_size)
+    if on_meta:
+        try:
+            with torch.device("meta"):
+                return count_parameters(build_model(candidate, spec))
+        except (NotImplementedError, RuntimeError):
+            pass  # an initialiser the meta device cannot run: count a real model instead
+    # Initialisers draw from the global generator: keep the caller's random stream untouched,
+    # so that choosing a size does not change the model a seed gives afterwards.
+    with torch.random.fork_rng(devices=[]):
+        return count_parameters(build_model(candidate, spec))
+
+
+def hidden_size_for_budget(
+    config: ModelConfig, spec: TaskSpec, budget: int, *, max_hidden: int = 1 << 16
+) -> int:
+    """The hidden size whose model (``config`` with that size) has the parameter count closest
+    to ``budget``; every other field of ``config`` is kept.
+
+    The count grows with the hidden size, so an exponential search for an upper bound and a
+    bisection find the smallest size reaching the budget in O(log budget) builds; that size
+    or the one below is the closest. Below the smallest possible model the smallest valid size
+    is returned (with a logged warning).
+    """
+    if budget < 1:
+        raise UserError(f"the parameter budget must be positive, got {budget}")
+    # An LSTM projection must stay smaller than the cell.
+    low = config.proj_size + 1 if config.family == "lstm" else 1
+    counts: dict[int, int] = {}
+    # The exponential search overshoots the budget by at most ~4x (counts grow at most
+    # quadratically in the hidden size), which bounds the largest real build.
+    on_meta = budget > META_ABOVE
+
+    def count(h: int) -> int:
+        if h not in counts:
+            counts[h] = _count_for_hidden(config, spec, h, on_meta)
+        return counts[h]
+
+    if count(low) == count(low + 1):
+        raise UserError(
+            "hidden_size does not change this model's parameter count "
+            f"(family {config.family!r}, num_layers={config.num_layers}): no size fits a budget"
+        )
+    if count(low) >= budget:
+        if count(low) > budget:
+            log.warning("budget %d is below the smallest model (%d parameters)", budget, count(low))
+        return low
+    high = max(2 * low, 2)
+    while count(high) < budget:
+        if high >= max_hidden:
+            raise UserError(f"budget {budget} needs a hidden size above {max_hidden}")
+        high = min(2 * high, max_hidden)
+    # Invariant: count(low) < budget <= count(high).
+    while high - low > 1:
+        mid = (low + high) // 2
+        if count(mid) < budget:
+            low = mid
+        else:
+            high = mid
+    return low if budget - count(low) <= count(high) - budget else high

@@ -1,0 +1,36 @@
+"""Choose and build the model a config asks for, for a task's spec.
+
+family "mlp"                              → WindowMLP (any task)
+token inputs, an output per step          → LanguageModel
+feature inputs, regression outputs        → Forecaster (one output, or one per step)
+anything else                             → Classifier (last valid step, or per step)
+"""
+
+from __future__ import annotations
+
+from rnnlab.models.classifier import Classifier
+from rnnlab.models.config import ModelConfig
+from rnnlab.models.forecaster import Forecaster
+from rnnlab.models.language_model import LanguageModel
+from rnnlab.models.recurrent_stack import SequenceModel, check_compatible
+from rnnlab.models.window_mlp import WindowMLP
+from rnnlab.tasks.base import TaskSpec
+
+
+def model_class(config: ModelConfig, spec: TaskSpec) -> type[SequenceModel]:
+    """The class :func:`build_model` would use."""
+    if config.family == "mlp":
+        return WindowMLP
+    if spec.input_kind == "tokens" and spec.many_to_many:
+        return LanguageModel
+    if spec.input_kind == "features" and spec.output_kind == "regression":
+        return Forecaster
+    return Classifier
+
+
+def build_model(config: ModelConfig, spec: TaskSpec) -> SequenceModel:
+    """A freshly initialised model for ``spec``; ValueError when the config cannot serve it
+    (bidirectional on a task that forbids looking ahead, impossible weight tying, ...).
+    """
+    check_compatible(config, spec)
+    return model_class(config, spec)(config, spec)

@@ -1,0 +1,135 @@
+r"""Elman recurrent networks: the one-step :class:`RNNCell` and the sequence layer :class:`RNN`.
+
+.. math::
+    h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}), \qquad
+    \phi \in \{\tanh, \mathrm{relu}, \sigma\}
+
+(the step is :func:`rnnlab.bptt.reference.elman_step`). Shapes: W_ih (H, I), W_hh (H, H),
+b_ih and b_hh (H,). ``nonlinearity="sigmoid"`` is an rnnlab addition (torch has tanh and relu).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from rnnlab.bptt import elman as elman_bptt
+from rnnlab.bptt.reference import ACTIVATIONS, elman_step
+from rnnlab.errors import UserError
+from rnnlab.nn.recurrent import RecurrentCell, RecurrentLayer, States
+
+NONLINEARITIES = tuple(ACTIVATIONS)  # ("tanh", "relu", "sigmoid")
+
+
+def _check_nonlinearity(nonlinearity: str) -> str:
+    if nonlinearity not in NONLINEARITIES:
+        raise UserError(f"Unknown nonlinearity {nonlinearity!r}; choose one of {NONLINEARITIES}")
+    return nonlinearity
+
+
+def elman_shapes(input_size: int, hidden_size: int, bias: bool) -> dict[str, tuple[int, ...]]:
+    """Parameter shapes of one Elman layer/direction, by short name."""
+    H = hidden_size
+    shapes: dict[str, tuple[int, ...]] = {"weight_ih": (H, input_size), "weight_hh": (H, H)}
+    if bias:
+        shapes.update(bias_ih=(H,), bias_hh=(H,))
+    return shapes
+
+
+class RNN(RecurrentLayer):
+    r"""A stack of Elman layers, a drop-in for ``torch.nn.RNN``.
+
+    Each layer and direction computes :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1}
+    + b_{hh})` over time; layer k > 0 reads the (dropped-out, in training) outputs of layer
+    k - 1, both directions concatenated.
+
+    Args: as ``torch.nn.RNN`` (``nonlinearity`` may also be ``"sigmoid"``), plus ``backend``:
+    ``"bptt"`` (hand-written backward, :mod:`rnnlab.bptt.elman`) or ``"reference"`` (autograd).
+
+    Shapes: input (T, B, I) ((B, T, I) with batch_first; (T, I) unbatched; or packed),
+    h_0 (L*D, B, H) -> output (T, B, D*H), h_n (L*D, B, H), D = 2 if bidirectional else 1.
+    """
+
+    kind = "RNN"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        *,
+        backend: str = "bptt",
+    ) -> None:
+        super().__init__(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+            proj_size=0, device=device, dtype=dtype, backend=backend,
+        )
+        self.nonlinearity = _check_nonlinearity(nonlinearity)
+        self._build()
+
+    def _direction_shapes(self, layer_input_size: int) -> dict[str, tuple[int, ...]]:
+        return elman_shapes(layer_input_size, self.hidden_size, self.bias)
+
+    def _state_sizes(self) -> tuple[int, ...]:
+        return (self.hidden_size,)
+
+    def _run_direction(
+        self, x: Tensor, states: States, params: dict[str, Tensor], batch_sizes: Tensor | None
+    ) -> tuple[Tensor, States]:
+        out, h = elman_bptt.elman_sequence(
+            x, states[0], params["weight_ih"], params["weight_hh"],
+            params.get("bias_ih"), params.get("bias_hh"),
+            nonlinearity=self.nonlinearity, batch_sizes=batch_sizes, backend=self.backend,
+        )
+        return out, (h,)
+
+    def _family_repr(self) -> dict[str, Any]:
+        return {"nonlinearity": self.nonlinearity} if self.nonlinearity != "tanh" else {}
+
+
+class RNNCell(RecurrentCell):
+    r"""One Elman step, a drop-in for ``torch.nn.RNNCell``:
+    :math:`h' = \phi(W_{ih} x + b_{ih} + W_{hh} h + b_{hh})`.
+
+    Shapes: input (B, I) or (I,), hx (B, H) or (H,) (zeros if omitted) -> h' like hx.
+    """
+
+    kind = "RNNCell"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, device, dtype)
+        self.nonlinearity = _check_nonlinearity(nonlinearity)
+        self._build()
+
+    def _param_shapes(self) -> dict[str, tuple[int, ...]]:
+        return elman_shapes(self.input_size, self.hidden_size, self.bias)
+
+    def _state_sizes(self) -> tuple[int, ...]:
+        return (self.hidden_size,)
+
+    def _step(self, x: Tensor, states: States) -> States:
+        h = elman_step(
+            x, states[0], self.weight_ih, self.weight_hh,
+            self.bias_ih, self.bias_hh, self.nonlinearity,
+        )
+        return (h,)
+
+    def _family_repr(self) -> dict[str, Any]:
+        return {"nonlinearity": self.nonlinearity} if self.nonlinearity != "tanh" else {}

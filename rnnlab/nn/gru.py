@@ -1,0 +1,133 @@
+r"""Gated recurrent units: the one-step :class:`GRUCell` and the sequence layer :class:`GRU`.
+
+Gate order r, z, n (rows of the (3H, ·) weights), as ``torch.nn.GRU``:
+
+.. math::
+    r &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) \\
+    z &= \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz}) \\
+    n &= \tanh(W_{in} x_t + b_{in} + r \odot (W_{hn} h_{t-1} + b_{hn}))
+         \quad\text{(reset\_after=True: torch/cuDNN)} \\
+    n &= \tanh(W_{in} x_t + b_{in} + W_{hn} (r \odot h_{t-1}) + b_{hn})
+         \quad\text{(reset\_after=False: Cho et al. 2014)} \\
+    h_t &= (1 - z) \odot n + z \odot h_{t-1}
+
+(the step is :func:`rnnlab.bptt.reference.gru_step`). Shapes: W_ih (3H, I), W_hh (3H, H),
+b_ih and b_hh (3H,).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from rnnlab.bptt import gru as gru_bptt
+from rnnlab.bptt.reference import gru_step
+from rnnlab.nn.recurrent import RecurrentCell, RecurrentLayer, States
+
+
+def gru_shapes(input_size: int, hidden_size: int, bias: bool) -> dict[str, tuple[int, ...]]:
+    """Parameter shapes of one GRU layer/direction, by short name."""
+    G = 3 * hidden_size
+    shapes: dict[str, tuple[int, ...]] = {
+        "weight_ih": (G, input_size),
+        "weight_hh": (G, hidden_size),
+    }
+    if bias:
+        shapes.update(bias_ih=(G,), bias_hh=(G,))
+    return shapes
+
+
+class GRU(RecurrentLayer):
+    r"""A stack of GRU layers, a drop-in for ``torch.nn.GRU``.
+
+    Args: as ``torch.nn.GRU``, plus ``reset_after`` (True: torch's form, the reset gate
+    scales :math:`W_{hn} h + b_{hn}`; False: Cho et al.'s, it scales h before
+    :math:`W_{hn}`) and ``backend`` (``"bptt"`` hand-written backward | ``"reference"``).
+
+    Shapes: input (T, B, I) ((B, T, I) with batch_first; (T, I) unbatched; or packed),
+    h_0 (L*D, B, H) -> output (T, B, D*H), h_n (L*D, B, H), D = 2 if bidirectional else 1.
+    """
+
+    kind = "GRU"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        *,
+        reset_after: bool = True,
+        backend: str = "bptt",
+    ) -> None:
+        super().__init__(
+            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+            proj_size=0, device=device, dtype=dtype, backend=backend,
+        )
+        self.reset_after = bool(reset_after)
+        self._build()
+
+    def _direction_shapes(self, layer_input_size: int) -> dict[str, tuple[int, ...]]:
+        return gru_shapes(layer_input_size, self.hidden_size, self.bias)
+
+    def _state_sizes(self) -> tuple[int, ...]:
+        return (self.hidden_size,)
+
+    def _run_direction(
+        self, x: Tensor, states: States, params: dict[str, Tensor], batch_sizes: Tensor | None
+    ) -> tuple[Tensor, States]:
+        out, h = gru_bptt.gru_sequence(
+            x, states[0], params["weight_ih"], params["weight_hh"],
+            params.get("bias_ih"), params.get("bias_hh"),
+            reset_after=self.reset_after, batch_sizes=batch_sizes, backend=self.backend,
+        )
+        return out, (h,)
+
+    def _family_repr(self) -> dict[str, Any]:
+        return {} if self.reset_after else {"reset_after": False}
+
+
+class GRUCell(RecurrentCell):
+    r"""One GRU step (equations in the module docstring), a drop-in for ``torch.nn.GRUCell``.
+
+    Shapes: input (B, I) or (I,), hx (B, H) or (H,) (zeros if omitted) -> h' like hx.
+    """
+
+    kind = "GRUCell"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        *,
+        reset_after: bool = True,
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, device, dtype)
+        self.reset_after = bool(reset_after)
+        self._build()
+
+    def _param_shapes(self) -> dict[str, tuple[int, ...]]:
+        return gru_shapes(self.input_size, self.hidden_size, self.bias)
+
+    def _state_sizes(self) -> tuple[int, ...]:
+        return (self.hidden_size,)
+
+    def _step(self, x: Tensor, states: States) -> States:
+        h = gru_step(
+            x, states[0], self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
+            self.reset_after,
+        )
+        return (h,)
+
+    def _family_repr(self) -> dict[str, Any]:
+        return {} if self.reset_after else {"reset_after": False}

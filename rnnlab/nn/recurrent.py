@@ -1,0 +1,476 @@
+"""The one runner behind every recurrent layer and cell of :mod:`rnnlab.nn`.
+
+:class:`RecurrentLayer` plays the part of ``torch.nn.RNNBase``: it checks the arguments and the
+input, converts every input layout (batch-first, unbatched 2-D, ``PackedSequence``) to the
+time-major padded form of :mod:`rnnlab.bptt` (``x`` (T, B, I) plus ``batch_sizes``), runs each
+layer and direction through the family's ``*_sequence`` function, applies dropout between
+layers and collects the final states in torch's layout (num_layers * num_directions, B, ·).
+A family (RNN, LSTM, GRU) supplies only
+
+* ``_direction_shapes(layer_input_size)``: its parameters of one layer and direction,
+  by short name (``weight_ih``, ``weight_hh``, ...), registered as ``{name}_l{k}[_reverse]``;
+* ``_state_sizes()``: the width of each state (RNN/GRU: ``(H,)``; LSTM: ``(P, H)``);
+* ``_run_direction(x, states, params, batch_sizes)``: one call of its ``*_sequence``;
+* optionally ``_init_direction(params)``: initialisation beyond torch's uniform one.
+
+:class:`RecurrentCell` does the same for the one-step cells (``torch.nn.*Cell``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.nn.utils.rnn import PackedSequence
+
+from rnnlab.errors import UserError
+
+BACKENDS = ("bptt", "reference")  # hand-written backward | plain autograd through the loop
+
+States = tuple[Tensor, ...]
+
+
+def check_positive_int(name: str, value: Any) -> None:
+    """Raise UserError unless ``value`` is an int > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise UserError(f"{name} must be a positive int, got {value!r}")
+
+
+def check_dropout(dropout: Any) -> float:
+    """Return ``dropout`` as a float, raising UserError unless it is a number in [0, 1]."""
+    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout <= 1:
+        raise UserError(f"dropout must be a number in [0, 1] (a probability), got {dropout!r}")
+    return float(dropout)
+
+
+def check_proj_size(proj_size: Any, hidden_size: int) -> None:
+    """Raise UserError unless 0 <= proj_size < hidden_size (0 = no projection)."""
+    if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral) or proj_size < 0:
+        raise UserError(f"proj_size must be an int >= 0 (0 = no projection), got {proj_size!r}")
+    if proj_size >= hidden_size:
+        raise UserError(
+            f"proj_size has to be smaller than hidden_size, got proj_size={proj_size} "
+            f"and hidden_size={hidden_size}"
+        )
+
+
+def check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise UserError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    return backend
+
+
+def check_dtype(kind: str, x: Tensor, weight: Tensor) -> None:
+    if x.dtype != weight.dtype:
+        raise UserError(
+            f"{kind} input dtype ({x.dtype}) does not match weight dtype ({weight.dtype}). "
+            f"Convert input: input.to({weight.dtype}), or convert model: model.to({x.dtype})"
+        )
+
+
+def check_features(x: Tensor, input_size: int) -> None:
+    if x.shape[-1] != input_size:
+        raise UserError(
+            f"input.size(-1) must be equal to input_size. Expected {input_size}, "
+            f"got {x.shape[-1]}"
+        )
+
+
+def check_state(state: Tensor, expected: tuple[int, ...], label: str, weight: Tensor) -> None:
+    if tuple(state.shape) != expected:
+        raise UserError(f"Expected {label} size {expected}, got {list(state.shape)}")
+    if state.dtype != weight.dtype:
+        raise UserError(
+            f"{label} dtype ({state.dtype}) does not match weight dtype ({weight.dtype})"
+        )
+
+
+def _as_tuple(hx: Tensor | tuple[Tensor, ...], n: int, kind: str) -> States:
+    """The user's hx as a tuple of n tensors (RNN/GRU pass one tensor, LSTM a pair)."""
+    if n == 1:
+        if not isinstance(hx, Tensor):
+            raise UserError(f"{kind}: hx must be a Tensor, got {type(hx).__name__}")
+        return (hx,)
+    if not isinstance(hx, tuple | list) or len(hx) != n:
+        raise UserError(f"{kind}: hx must be a tuple of {n} tensors (h_0, c_0)")
+    return tuple(hx)
+
+
+class _Padding:
+    """Where the rows of a padded time-major batch sit, given ``batch_sizes`` (T,).
+
+    ``positions`` indexes the valid (t, b) cells of the flattened (T*B) grid in packed order;
+    ``reverse`` (T, B) maps each step t of row b to step L_b - 1 - t of that row (padding
+    cells map to themselves), so each sequence is reversed within its own length.
+    """
+
+    def __init__(self, batch_sizes: Tensor, device: torch.device) -> None:
+        T, B = len(batch_sizes), int(batch_sizes[0])
+        sizes = batch_sizes.to(device)
+        rows = torch.arange(B, device=device)
+        valid = rows[None, :] < sizes[:, None]  # (T, B)
+        self.shape = (T, B)
+        self.positions = valid.flatten().nonzero().squeeze(1)
+        lengths = valid.sum(0)  # (B,)
+        t = torch.arange(T, device=device)[:, None]
+        self.reverse = torch.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)
+
+    def pad(self, data: Tensor) -> Tensor:
+        """Packed data (N, F) -> padded (T, B, F) with zeros past each row's length."""
+        T, B = self.shape
+        grid = data.new_zeros(T * B, data.shape[-1]).index_copy(0, self.positions, data)
+        return grid.view(T, B, -1)
+
+    def pack(self, x: Tensor) -> Tensor:
+        """Padded (T, B, F) -> packed data (N, F)."""
+        return x.reshape(-1, x.shape[-1]).index_select(0, self.positions)
+
+
+def reverse_time(x: Tensor, padding: _Padding | None) -> Tensor:
+    """Reverse (T, B, F) in time; with padding, each row within its own length."""
+    if padding is None:
+        return x.flip(0)
+    return x.gather(0, padding.reverse[:, :, None].expand(-1, -1, x.shape[-1]))
+
+
+class RecurrentLayer(nn.Module):
+    """Base of :class:`~rnnlab.nn.RNN`, :class:`~rnnlab.nn.LSTM`, :class:`~rnnlab.nn.GRU`.
+
+    Shapes (as ``torch.nn``): input (T, B, I), or (B, T, I) with ``batch_first``, or (T, I)
+    unbatched, or a ``PackedSequence``; output (T, B, D*P) with D = 2 if bidirectional else 1
+    and P the state width (proj_size or H); states (num_layers*D, B, ·), layer-major.
+    A subclass sets its own options, then calls ``self._build()``.
+    """
+
+    kind: ClassVar[str] = "RNN"  # name used in messages
+    num_states: ClassVar[int] = 1  # 1 (h) or 2 (h, c)
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        backend: str = "bptt",
+    ) -> None:
+        super().__init__()
+        check_positive_int("input_size", input_size)
+        check_positive_int("hidden_size", hidden_size)
+        check_positive_int("num_layers", num_layers)
+        self.dropout = check_dropout(dropout)
+        if self.dropout > 0 and num_layers == 1:
+            warnings.warn(
+                f"dropout acts between stacked layers, so dropout={dropout} has no effect with "
+                f"num_layers={num_layers}",
+                stacklevel=3,
+            )
+        check_proj_size(proj_size, hidden_size)
+        self.input_size = int(input_size)
+        self.hidden_size = int(hidden_size)
+        self.num_layers = int(num_layers)
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self.bidirectional = bool(bidirectional)
+        self.proj_size = int(proj_size)
+        self.backend = check_backend(backend)
+        self._factory = {"device": device, "dtype": dtype}
+
+    # ------------------------------------------------------------------ family hooks
+
+    def _direction_shapes(self, layer_input_size: int) -> dict[str, tuple[int, ...]]:
+        raise NotImplementedError
+
+    def _state_sizes(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def _run_direction(
+        self, x: Tensor, states: States, params: dict[str, Tensor], batch_sizes: Tensor | None
+    ) -> tuple[Tensor, States]:
+        raise NotImplementedError
+
+    def _init_direction(self, params: dict[str, Tensor]) -> None:
+        """Initialisation beyond torch's uniform one (none by default)."""
+
+    # ------------------------------------------------------------------ parameters
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def _build(self) -> None:
+        """Register the parameters of every layer and direction, then initialise them."""
+        out_size = self.proj_size or self.hidden_size
+        self._flat_weights_names: list[str] = []
+        self._all_weights: list[dict[str, str]] = []  # per (layer, direction): short -> full
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else out_size * self.num_directions
+            for direction in range(self.num_directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                names = {}
+                for short, shape in self._direction_shapes(layer_input).items():
+                    full = short + suffix
+                    self.register_parameter(full, nn.Parameter(torch.empty(shape, **self._factory)))
+                    names[short] = full
+                self._all_weights.append(names)
+                self._flat_weights_names.extend(names.values())
+        self.reset_parameters()
+
+    def _params(self, index: int) -> dict[str, Tensor]:
+        return {short: getattr(self, full) for short, full in self._all_weights[index].items()}
+
+    @property
+    def all_weights(self) -> list[list[nn.Parameter]]:
+        """Parameters per (layer, direction), as ``torch.nn.RNNBase.all_weights``."""
+        return [[getattr(self, n) for n in names.values()] for names in self._all_weights]
+
+    def reset_parameters(self) -> None:
+        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.uniform_(-bound, bound)
+            for index in range(len(self._all_weights)):
+                self._init_direction(self._params(index))
+
+    def flatten_parameters(self) -> None:
+        """No-op, kept so that code written for ``torch.nn`` (cuDNN) runs unchanged."""
+
+    def to_torch(self) -> nn.Module:
+        """The ``torch.nn`` equivalent with the same weights (see :mod:`rnnlab.nn.convert`)."""
+        from rnnlab.nn.convert import to_torch
+
+        return to_torch(self)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        for key, value in self._family_repr().items():
+            s += f", {key}={value!r}"
+        if self.backend != "bptt":
+            s += f", backend={self.backend!r}"
+        return s
+
+    def _family_repr(self) -> dict[str, Any]:
+        """Family options that differ from their defaults, for ``extra_repr``."""
+        return {}
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(
+        self, input: Tensor | PackedSequence, hx: Tensor | tuple[Tensor, ...] | None = None
+    ) -> tuple[Tensor | PackedSequence, Tensor | tuple[Tensor, ...]]:
+        """Run all layers and directions; returns ``(output, h_n)`` (LSTM: ``(h_n, c_n)``)."""
+        weight = self.weight_ih_l0
+        sorted_indices = unsorted_indices = padding = batch_sizes = None
+        batched = True
+        if isinstance(input, PackedSequence):
+            data, batch_sizes, sorted_indices, unsorted_indices = input
+            if data.dim() != 2:
+                raise UserError(f"packed input data must have 2 dimensions, got {data.dim()}")
+            check_dtype(self.kind, data, weight)
+            check_features(data, self.input_size)
+            padding = _Padding(batch_sizes, data.device)
+            x = padding.pad(data)  # (T, B, I)
+        else:
+            if input.dim() not in (2, 3):
+                raise UserError(
+                    f"{self.kind}: Expected input to be 2D or 3D, got {input.dim()}D tensor instead"
+                )
+            check_dtype(self.kind, input, weight)
+            check_features(input, self.input_size)
+            batched = input.dim() == 3
+            if not batched:
+                x = input.unsqueeze(1)  # (T, 1, I)
+            else:
+                x = input.transpose(0, 1) if self.batch_first else input
+        states = self._initial_states(hx, x, batched, sorted_indices)
+        out, finals = self._run(x.contiguous(), states, batch_sizes, padding)
+        if unsorted_indices is not None:
+            finals = tuple(s.index_select(1, unsorted_indices) for s in finals)
+        if padding is not None:
+            output: Tensor | PackedSequence = PackedSequence(
+                padding.pack(out), batch_sizes, sorted_indices, unsorted_indices
+            )
+        elif not batched:
+            output = out.squeeze(1)
+            finals = tuple(s.squeeze(1) for s in finals)
+        else:
+            output = out.transpose(0, 1) if self.batch_first else out
+        return output, finals[0] if self.num_states == 1 else finals
+
+    def _initial_states(
+        self,
+        hx: Tensor | tuple[Tensor, ...] | None,
+        x: Tensor,
+        batched: bool,
+        sorted_indices: Tensor | None,
+    ) -> States:
+        """Zero or checked, permuted user states, each (num_layers*D, B, size)."""
+        B = x.shape[1]
+        LD = self.num_layers * self.num_directions
+        sizes = self._state_sizes()
+        if hx is None:
+            return tuple(x.new_zeros(LD, B, size) for size in sizes)
+        states = _as_tuple(hx, self.num_states, self.kind)
+        names = ("hx", "cx")
+        labels = ("hidden",) if self.num_states == 1 else ("hidden[0]", "hidden[1]")
+        if not batched:
+            for name, s in zip(names, states, strict=False):
+                if s.dim() != 2:
+                    raise UserError(
+                        f"For unbatched 2-D input, {name} should also be 2-D but got "
+                        f"{s.dim()}-D tensor"
+                    )
+            states = tuple(s.unsqueeze(1) for s in states)
+        for label, s, size in zip(labels, states, sizes, strict=True):
+            check_state(s, (LD, B, size), label, self.weight_ih_l0)
+        if sorted_indices is not None:
+            states = tuple(s.index_select(1, sorted_indices) for s in states)
+        return states
+
+    def _run(
+        self, x: Tensor, states: States, batch_sizes: Tensor | None, padding: _Padding | None
+    ) -> tuple[Tensor, States]:
+        """Time-major core: x (T, B, I) -> (out (T, B, D*P), final states (L*D, B, ·))."""
+        finals: list[States] = []
+        layer_input = x
+        for layer in range(self.num_layers):
+            outs = []
+            for direction in range(self.num_directions):
+                index = layer * self.num_directions + direction
+                start = tuple(s[index] for s in states)
+                seq = reverse_time(layer_input, padding) if direction else layer_input
+                out, last = self._run_direction(seq, start, self._params(index), batch_sizes)
+                outs.append(reverse_time(out, padding) if direction else out)
+                finals.append(last)
+            layer_input = torch.cat(outs, -1) if len(outs) > 1 else outs[0]
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, training=True)
+        return layer_input, tuple(torch.stack(s) for s in zip(*finals, strict=True))
+
+
+class RecurrentCell(nn.Module):
+    """Base of the one-step cells :class:`~rnnlab.nn.RNNCell`, ``LSTMCell``, ``GRUCell``.
+
+    Shapes (as ``torch.nn.*Cell``): input (B, I) or (I,); states (B, ·) or (·,).
+    A subclass sets its options, then calls ``self._build()``.
+    """
+
+    kind: ClassVar[str] = "RNNCell"
+    num_states: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        check_positive_int("input_size", input_size)
+        check_positive_int("hidden_size", hidden_size)
+        self.input_size = int(input_size)
+        self.hidden_size = int(hidden_size)
+        self.bias = bool(bias)
+        self._factory = {"device": device, "dtype": dtype}
+
+    def _param_shapes(self) -> dict[str, tuple[int, ...]]:
+        raise NotImplementedError
+
+    def _state_sizes(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def _step(self, x: Tensor, states: States) -> States:
+        raise NotImplementedError
+
+    def _init_params(self, params: dict[str, Tensor]) -> None:
+        """Initialisation beyond torch's uniform one (none by default)."""
+
+    def _build(self) -> None:
+        for name, shape in self._param_shapes().items():
+            self.register_parameter(name, nn.Parameter(torch.empty(shape, **self._factory)))
+        if not self.bias:  # as torch's cells: the attributes exist and are None
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.uniform_(-bound, bound)
+            self._init_params(dict(self.named_parameters()))
+
+    def to_torch(self) -> nn.Module:
+        """The ``torch.nn`` equivalent with the same weights (see :mod:`rnnlab.nn.convert`)."""
+        from rnnlab.nn.convert import to_torch
+
+        return to_torch(self)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            s += ", bias=False"
+        for key, value in self._family_repr().items():
+            s += f", {key}={value!r}"
+        return s
+
+    def _family_repr(self) -> dict[str, Any]:
+        return {}
+
+    def forward(
+        self, input: Tensor, hx: Tensor | tuple[Tensor, ...] | None = None
+    ) -> Tensor | tuple[Tensor, ...]:
+        """One step; returns h' (LSTMCell: ``(h', c')``)."""
+        if input.dim() not in (1, 2):
+            raise UserError(
+                f"{self.kind}: Expected input to be 1D or 2D, got {input.dim()}D instead"
+            )
+        check_dtype(self.kind, input, self.weight_ih)
+        check_features(input, self.input_size)
+        batched = input.dim() == 2
+        x = input if batched else input.unsqueeze(0)
+        sizes = self._state_sizes()
+        if hx is None:
+            states = tuple(x.new_zeros(x.shape[0], size) for size in sizes)
+        else:
+            states = _as_tuple(hx, self.num_states, self.kind)
+            labels = ("hidden",) if self.num_states == 1 else ("hx[0]", "hx[1]")
+            for label, s, size in zip(labels, states, sizes, strict=True):
+                if s.dim() != input.dim():
+                    raise UserError(
+                        f"{self.kind}: Expected {label} to be {input.dim()}D like the input, "
+                        f"got {s.dim()}D instead"
+                    )
+                expected = (x.shape[0], size) if batched else (size,)
+                check_state(s, expected, label, self.weight_ih)
+            if not batched:
+                states = tuple(s.unsqueeze(0) for s in states)
+        new = self._step(x, states)
+        if not batched:
+            new = tuple(s.squeeze(0) for s in new)
+        return new[0] if self.num_states == 1 else new

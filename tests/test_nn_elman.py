@@ -1,0 +1,74 @@
+"""rnnlab.nn.RNN / RNNCell: parity of the cell with torch.nn.RNNCell, the sigmoid
+nonlinearity (an rnnlab addition) against its equation.
+(Layer parity with torch, layer == cell loop and bptt == reference: test_nn_recurrent.py.)"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+from torch import nn
+
+import rnnlab.nn as rn
+
+I, H, B, T = 4, 5, 3, 6
+DT = torch.float64
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.mark.parametrize(
+    ("nonlinearity", "bias", "batched", "with_hx"),
+    list(itertools.product(("tanh", "relu"), (True, False), (True, False), (True, False))),
+)
+def test_rnncell_matches_torch(nonlinearity, bias, batched, with_hx):
+    torch.manual_seed(0)
+    theirs = nn.RNNCell(I, H, bias, nonlinearity, dtype=DT)
+    ours = rn.from_torch(theirs)
+    assert isinstance(ours, rn.RNNCell) and ours.nonlinearity == nonlinearity
+    shape = (B,) if batched else ()
+    results = []
+    for cell in (theirs, ours):
+        g = torch.Generator().manual_seed(1)
+        x = torch.randn(*shape, I, generator=g, dtype=DT, requires_grad=True)
+        hx = torch.randn(*shape, H, generator=g, dtype=DT, requires_grad=True) if with_hx else None
+        h = cell(x, hx)
+        loss = (h * torch.arange(H, dtype=DT)).sum()
+        leaves = [x, *([hx] if with_hx else []), *cell.parameters()]
+        results.append([h, *torch.autograd.grad(loss, leaves)])
+    for a, b in zip(*results, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+
+
+def test_sigmoid_layer_follows_its_equation():
+    """h_t = sigmoid(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), over a whole sequence."""
+    torch.manual_seed(0)
+    layer = rn.RNN(I, H, nonlinearity="sigmoid", dtype=DT)
+    assert "nonlinearity='sigmoid'" in repr(layer)
+    x = torch.randn(T, B, I, dtype=DT)
+    out, h_n = layer(x)
+    h = torch.zeros(B, H, dtype=DT)
+    for t in range(T):
+        h = torch.sigmoid(x[t] @ layer.weight_ih_l0.T + layer.bias_ih_l0
+                          + h @ layer.weight_hh_l0.T + layer.bias_hh_l0)
+        torch.testing.assert_close(out[t], h, rtol=0, atol=1e-12)
+    torch.testing.assert_close(h_n[0], h, rtol=0, atol=1e-12)
+    assert torch.all((out > 0) & (out < 1))
+
+
+def test_rnncell_errors():
+    cell = rn.RNNCell(I, H, dtype=DT)
+    with pytest.raises(ValueError, match="Expected input to be 1D or 2D, got 3D"):
+        cell(torch.zeros(1, B, I, dtype=DT))
+    with pytest.raises(ValueError, match=r"Expected hidden size \(3, 5\), got \[3, 4\]"):
+        cell(torch.zeros(B, I, dtype=DT), torch.zeros(B, 4, dtype=DT))
+    with pytest.raises(ValueError, match="Expected hidden to be 2D"):
+        cell(torch.zeros(B, I, dtype=DT), torch.zeros(H, dtype=DT))
+    assert cell.bias_ih is not None and rn.RNNCell(I, H, bias=False).bias_hh is None
