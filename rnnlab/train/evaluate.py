@@ -1,0 +1,92 @@
+"""Run a model over one split of a task and score it.
+
+The task decides what is scored (``task.score`` returns additive sums per batch, e.g. the
+summed loss and the number of correct items) and how sums become metrics
+(``task.summarize``), so averages are over items, not over batches of unequal size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from rnnlab.tasks.base import Batch, Split, Task
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    task: Task,
+    split: Split = "valid",
+    *,
+    batch_size: int = 64,
+    max_batches: int = 0,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+) -> dict[str, float]:
+    """Metrics of ``model`` on ``split`` (at most ``max_batches`` batches; 0 = all).
+
+    Streams are evaluated as they are trained: a batch flagged ``carry_state`` starts from the
+    previous batch's final state. The model is put in eval mode for the pass and then back in
+    the mode it was in. Returns ``{}`` when the split yields no batches.
+    """
+    device = torch.device(device) if device is not None else _model_device(model)
+    was_training = model.training
+    model.eval()
+    sums: dict[str, float] = {}
+    state: Any = None
+    try:
+        for i, batch in enumerate(task.batches(split, batch_size, seed=seed)):
+            if max_batches and i >= max_batches:
+                break
+            batch = batch.to(device)
+            output, state = model(
+                batch.x, lengths=batch.lengths, state=state if batch.carry_state else None
+            )
+            for key, value in task.score(output, batch).items():
+                sums[key] = sums.get(key, 0.0) + float(value)
+    finally:
+        model.train(was_training)
+    return task.summarize(sums) if sums else {}
+
+
+def count_tokens(batch: Batch) -> int:
+    """Input steps in a batch: the sum of the lengths, or B*T when all sequences are full."""
+    if batch.lengths is not None:
+        return int(batch.lengths.sum())
+    return int(batch.x.shape[0] * batch.x.shape[1]) if batch.x.dim() > 1 else int(batch.x.shape[0])
+
+
+def detach_state(state: Any) -> Any:
+    """Cut a recurrent state (tensor, or nested tuples/lists of them) from the graph.
+
+    Truncated BPTT: the next chunk of a stream starts from this value, but gradients stop here.
+    """
+    if state is None:
+        return None
+    if isinstance(state, torch.Tensor):
+        return state.detach()
+    if isinstance(state, tuple | list):
+        return type(state)(detach_state(s) for s in state)
+    if isinstance(state, dict):
+        return {k: detach_state(v) for k, v in state.items()}
+    return state
+
+
+def state_to(state: Any, device: str | torch.device) -> Any:
+    """Move a recurrent state (tensor or nested tuples/lists of them) to ``device``."""
+    if isinstance(state, torch.Tensor):
+        return state.to(device)
+    if isinstance(state, tuple | list):
+        return type(state)(state_to(s, device) for s in state)
+    if isinstance(state, dict):
+        return {k: state_to(v, device) for k, v in state.items()}
+    return state
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    for tensor in model.parameters():
+        return tensor.device
+    return torch.device("cpu")

@@ -1,0 +1,201 @@
+"""The parts of a training session that the loop leans on but that would crowd it.
+
+Where the data is (:class:`TrainData`), the state a checkpoint carries (:class:`RunState`), the
+run directory (:func:`prepare_out_dir`), Ctrl-C (:class:`GracefulInterrupt`), the device.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import signal
+import threading
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
+
+import torch
+
+from rnnlab.errors import UserError
+from rnnlab.tasks.base import Batch, Task
+from rnnlab.train.checkpoint import CONFIG_FILE, recover
+from rnnlab.train.config import TrainConfig
+from rnnlab.train.metrics_log import METRICS_FILE
+
+logger = logging.getLogger("rnnlab.train")
+
+
+@dataclass
+class RunState:
+    """The counters and bookkeeping a checkpoint carries across sessions."""
+
+    step: int = 0
+    epoch: int = 0  # epochs completed
+    batch_in_epoch: int = 0  # batches consumed in the current epoch
+    sequences: int = 0
+    tokens: int = 0
+    elapsed: float = 0.0  # seconds spent in earlier sessions (updated when saving)
+    loss_sum: float = 0.0  # training loss summed since the last "train" record
+    loss_count: int = 0
+    best_value: float | None = None
+    best_step: int | None = None
+    best_metrics: dict[str, float] = field(default_factory=dict)
+    bad_evals: int = 0  # scheduled evaluations in a row without improvement
+    last_metrics: dict[str, float] = field(default_factory=dict)
+    last_eval_step: int | None = None
+    target_reached: dict[str, Any] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunState:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> CUDA when available, else the CPU; an unavailable CUDA is a UserError."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"device {name!r} asked for, but CUDA is not available here")
+    return torch.device(name)
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The data seed of epoch ``epoch``: the run's seed for the first, distinct ones after."""
+    return seed + 1_000_003 * epoch
+
+
+class TrainData:
+    """The training batches, epoch after epoch, and a position a checkpoint can restore.
+
+    It reads one batch ahead, so that right after a step it knows whether that step ended the
+    epoch (for end-of-epoch evaluation and the epoch limit). Batches must come from the task's
+    own seeded generator (the Task contract), so skipping them on resume reproduces them.
+    """
+
+    def __init__(self, task: Task, batch_size: int, seed: int, epoch: int, consumed: int) -> None:
+        self.task, self.batch_size, self.seed = task, batch_size, seed
+        self.epoch = epoch  # the epoch being read
+        self._start()
+        for _ in range(consumed):  # resume: regenerate and skip what was already trained on
+            if self.epoch_done:
+                raise UserError(
+                    "the task's training data is shorter than when the checkpoint "
+                    "was saved; was the task changed?"
+                )
+            self.take()
+
+    def _start(self) -> None:
+        batches = self.task.batches(
+            "train", self.batch_size, seed=epoch_seed(self.seed, self.epoch)
+        )
+        self._iter = iter(batches)
+        self._next: Batch | None = next(self._iter, None)
+        self.consumed = 0
+        if self._next is None:
+            raise UserError(
+                f"task {self.task.name or type(self.task).__name__!r} yielded no training batches"
+            )
+
+    @property
+    def epoch_done(self) -> bool:
+        """The current epoch has no batches left."""
+        return self._next is None
+
+    def take(self) -> Batch:
+        if self._next is None:
+            self.epoch += 1
+            self._start()
+        assert self._next is not None
+        batch = self._next
+        self.consumed += 1
+        self._next = next(self._iter, None)
+        return batch
+
+    @property
+    def epochs_completed(self) -> int:
+        return self.epoch + (1 if self.epoch_done else 0)
+
+    def position(self) -> tuple[int, int]:
+        """(epochs completed, batches consumed in the current epoch)."""
+        return (self.epoch + 1, 0) if self.epoch_done else (self.epoch, self.consumed)
+
+
+# Fields a resumed run may change without changing what it computes: limits and output.
+_FREE_ON_RESUME = {
+    "steps", "epochs", "minutes", "stop_when", "patience", "restore_best", "out_dir",
+    "save_every", "overwrite", "log_every", "tensorboard", "progress", "device",
+}  # fmt: skip
+
+
+def warn_on_changed_config(saved: dict[str, Any], config: TrainConfig) -> None:
+    """A resumed run with another batch size, lr, seed, ... is no longer the same run: say so."""
+    current = config.to_dict()
+    changed = sorted(
+        k for k in current if k not in _FREE_ON_RESUME and k in saved and saved[k] != current[k]
+    )
+    if changed:
+        logger.warning(
+            "resuming with changed settings (%s): the run will differ from an uninterrupted one",
+            ", ".join(f"{k} {saved[k]!r} -> {current[k]!r}" for k in changed),
+        )
+
+
+def prepare_out_dir(out_dir: Path, *, resume: bool, overwrite: bool) -> None:
+    """Check the run directory is usable for a fresh or a resumed run, and make it."""
+    for name in ("last", "best"):
+        recover(out_dir / name)  # finish or undo a save a crash cut short
+    if resume:
+        if not (out_dir / "last" / CONFIG_FILE).is_file():
+            raise UserError(f"nothing to resume in {out_dir}: it has no last/ checkpoint")
+        return
+    taken = [n for n in ("last", "best", METRICS_FILE) if (out_dir / n).exists()]
+    if taken and not overwrite:
+        raise UserError(
+            f"{out_dir} already holds a run ({', '.join(taken)}); "
+            "resume it, or allow overwriting it, or pick another out_dir"
+        )
+    for name in ("last", "best", "tensorboard"):
+        shutil.rmtree(out_dir / name, ignore_errors=True)
+    (out_dir / METRICS_FILE).unlink(missing_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+class GracefulInterrupt:
+    """Ctrl-C once: finish the current step, save last/, return. Twice: stop at once.
+
+    Signal handlers can only be installed from the main thread; elsewhere Ctrl-C behaves as
+    usual (a KeyboardInterrupt).
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+        self._installed = False
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        logger.warning("interrupt: finishing this step and saving last/ (Ctrl-C again to abort)")
+
+    def __enter__(self) -> GracefulInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._installed:
+            signal.signal(
+                signal.SIGINT,
+                self._previous if self._previous is not None else signal.default_int_handler,
+            )
+            self._installed = False

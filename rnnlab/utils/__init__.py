@@ -1,0 +1,5 @@
+"""rnnlab.utils: small helpers shared by the training loop and the command line."""
+
+from rnnlab.utils.seed import get_rng_state, preserve_rng, seed_everything, set_rng_state
+
+__all__ = ["get_rng_state", "preserve_rng", "seed_everything", "set_rng_state"]
