@@ -28,7 +28,8 @@ def test_distribution_is_sorted_probabilities_of_the_softmax() -> None:
     torch.manual_seed(1)
     model = build_model(ModelConfig(family="gru", hidden_size=8), SPEC)
     top = next_token_distribution(model, torch.tensor([0, 3]), top_k=3)
-    out, _ = model.eval()(torch.tensor([[0, 3]]))
+    with torch.no_grad():
+        out, _ = model.eval()(torch.tensor([[0, 3]]))
     probs = torch.softmax(out[0, -1], -1)
     assert [i for i, _ in top] == probs.argsort(descending=True)[:3].tolist()
     assert top[0][1] == pytest.approx(float(probs.max()))
