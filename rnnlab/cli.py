@@ -1,0 +1,330 @@
+"""The ``rnnlab`` command (also ``python -m rnnlab``).
+
+Each sub-command is a thin layer over the library: it maps flags onto the config dataclasses,
+calls one function, and prints what came back. Bad input of any kind is a
+:class:`~rnnlab.errors.UserError`, printed as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from rnnlab.cli_options import add_dataclass_options, dataclass_from_args, field_help
+from rnnlab.errors import UserError
+from rnnlab.models.config import ModelConfig
+from rnnlab.train.config import TrainConfig
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (and exit 2), not the whole usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _command(
+    sub: argparse._SubParsersAction, name: str, summary: str, example: str
+) -> argparse.ArgumentParser:
+    return sub.add_parser(
+        name,
+        help=summary,
+        description=f"{summary}\n\nexample:\n{textwrap.indent(example.strip(), '  ')}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _parse_task_params(pairs: Sequence[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UserError(f"task parameter {pair!r} must look like name=value")
+        params[key.strip().replace("-", "_")] = value.strip()
+    return params
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    from rnnlab.tasks import TASKS
+
+    for name, cls in TASKS.items():
+        print(f"{name:18s} {cls.description}")
+        if args.verbose:
+            helps = field_help(cls.Params)
+            for f in dataclasses.fields(cls.Params):
+                default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+                print(f"{'':20s}{f.name}={default!r}  {helps.get(f.name, '')}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from rnnlab.models import build_model, hidden_size_for_budget
+    from rnnlab.tasks import make_task
+    from rnnlab.train import read_meta, train
+    from rnnlab.utils import seed_everything
+
+    if args.resume:
+        if not args.out_dir:
+            raise UserError("--resume needs --out-dir, the run directory to continue")
+        meta = read_meta(Path(args.out_dir) / "last")
+        task = make_task(meta["task"]["name"], **meta["task"]["params"])
+        model_config = ModelConfig.from_dict(meta["model"])
+        train_config = dataclass_from_args(TrainConfig, args, TrainConfig.from_dict(meta["train"]))
+        model = build_model(model_config, task.spec)  # train() loads the weights and state
+    else:
+        task = make_task(args.task, **_parse_task_params(args.param))
+        model_config = dataclass_from_args(ModelConfig, args)
+        train_config = dataclass_from_args(TrainConfig, args)
+        if args.budget:
+            model_config.hidden_size = hidden_size_for_budget(model_config, task.spec, args.budget)
+        seed_everything(train_config.seed)  # the initial weights are part of the run's seed
+        model = build_model(model_config, task.spec)
+    logging.info("model: %s", model.describe())
+    print(f"{task.name}: {model.describe()}", flush=True)
+    result = train(model, task, train_config, resume=args.resume)
+    shown = ", ".join(f"{k} {v:.4g}" for k, v in result.final_metrics.items())
+    print(
+        f"stopped ({result.stop_reason}) after {result.steps} steps, "
+        f"{result.sequences_seen:,} sequences, {result.wall_time:.1f} s: {shown}"
+    )
+    if result.target_reached:
+        print(
+            f"target {train_config.stop_when} reached after "
+            f"{result.target_reached['sequences']:,} training sequences"
+        )
+    if result.best_checkpoint:
+        print(f"best checkpoint: {result.best_checkpoint}")
+    return EXIT_INTERRUPTED if result.interrupted else 0
+
+
+def _load(checkpoint: str) -> tuple[Any, Any]:
+    """The model (eval mode) and task stored in a checkpoint."""
+    from rnnlab.tasks import make_task
+    from rnnlab.train import load_checkpoint, rebuild_model
+
+    ckpt = load_checkpoint(checkpoint, load_state=False)
+    task = make_task(ckpt.task_name, **ckpt.task_params)
+    if ckpt.task_spec is not None and ckpt.task_spec != task.spec:
+        raise UserError(
+            f"the task {ckpt.task_name!r} no longer matches the checkpoint "
+            "(its data or vocabulary changed since training)"
+        )
+    return rebuild_model(ckpt), task
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from rnnlab.train import evaluate
+
+    model, task = _load(args.checkpoint)
+    metrics = evaluate(model, task, args.split, batch_size=args.batch_size)
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        for key, value in metrics.items():
+            print(f"{key:14s} {value:.6g}")
+    return 0
+
+
+def _token_task(task: Any) -> Any:
+    if not hasattr(task, "encode") or not task.spec.many_to_many:
+        raise UserError(f"task {task.name!r} does not predict tokens; use a text or cue-word run")
+    return task
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from rnnlab.models.sampling import next_token_distribution
+
+    model, task = _load(args.checkpoint)
+    ids = _token_task(task).encode(args.prompt)
+    for token, prob in next_token_distribution(model, ids, args.top_k):
+        print(f"{task.decode([token])!r:20s} {prob:.4f}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from rnnlab.models.sampling import generate
+
+    model, task = _load(args.checkpoint)
+    ids = _token_task(task).encode(args.prompt)
+    new = generate(
+        model, ids, args.length, temperature=args.temperature, top_k=args.top_k, seed=args.seed
+    )
+    print(task.decode([*ids.tolist(), *new]))
+    return 0
+
+
+def cmd_draw(args: argparse.Namespace) -> int:
+    from rnnlab.viz.diagrams import draw
+
+    input_size = output_size = None
+    if args.checkpoint:
+        from rnnlab.train import load_checkpoint
+
+        ckpt = load_checkpoint(args.checkpoint, load_state=False)
+        config = dataclass_from_args(ModelConfig, args, ckpt.model_config)
+        if ckpt.task_spec is not None:
+            input_size, output_size = ckpt.task_spec.input_size, ckpt.task_spec.output_size
+    else:
+        config = dataclass_from_args(ModelConfig, args)
+    input_size = args.input_size or input_size
+    output_size = args.output_size or output_size
+    path = draw(
+        config,
+        args.output,
+        view=args.view,
+        steps=args.steps,
+        equations=args.equations,
+        input_size=input_size,
+        output_size=output_size,
+    )
+    print(path)
+    return 0
+
+
+# -- the parser ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="rnnlab",
+        description="Build, train, compare and look inside feed-forward nets, RNNs, LSTMs, GRUs.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = _command(sub, "tasks", "List the tasks and their parameters.", "rnnlab tasks --verbose")
+    p.add_argument("-v", "--verbose", action="store_true", help="show every task's parameters")
+    p.set_defaults(handler=cmd_tasks)
+
+    p = _command(
+        sub,
+        "train",
+        "Train a model on a task; checkpoints go to --out-dir.",
+        """
+        rnnlab train --task cue-word -p gap=2:30 --family lstm --hidden-size 64 \\
+            --steps 3000 --stop-when 'accuracy>=0.99' --out-dir runs/cue-lstm
+        rnnlab train --task text -p path=../shared/data/tinyshakespeare.txt \\
+            --family lstm --hidden-size 512 --embedding-dim 64 --minutes 10 \\
+            --out-dir runs/shakespeare
+        rnnlab train --resume --out-dir runs/cue-lstm --steps 6000
+        """,
+    )
+    p.add_argument("--task", default="cue-word", help="task name (see `rnnlab tasks`)")
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a task parameter, e.g. -p gap=2:30 (repeatable)",
+    )
+    p.add_argument(
+        "--budget",
+        type=int,
+        default=0,
+        help="pick --hidden-size so the model has about this many parameters",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out-dir exactly where it stopped",
+    )
+    add_dataclass_options(p.add_argument_group("model"), ModelConfig)
+    add_dataclass_options(p.add_argument_group("training"), TrainConfig)
+    p.set_defaults(handler=cmd_train)
+
+    p = _command(
+        sub,
+        "evaluate",
+        "Evaluate a checkpoint on a split of its task.",
+        "rnnlab evaluate runs/cue-lstm/best --split test",
+    )
+    p.add_argument("checkpoint", help="a checkpoint directory, or a run directory (its last/)")
+    p.add_argument("--split", default="valid", choices=("train", "valid", "test"))
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    p.set_defaults(handler=cmd_evaluate)
+
+    p = _command(
+        sub,
+        "predict",
+        "The most likely next tokens after a prompt, with probabilities.",
+        "rnnlab predict runs/cue-lstm/best "
+        "--prompt 'Starving, Alice drives to the nearest store to buy'",
+    )
+    p.add_argument("checkpoint")
+    p.add_argument("--prompt", required=True)
+    p.add_argument("--top-k", type=int, default=5)
+    p.set_defaults(handler=cmd_predict)
+
+    p = _command(
+        sub,
+        "generate",
+        "Sample a continuation of a prompt from a language model.",
+        "rnnlab generate runs/shakespeare/best --prompt 'ROMEO:' --length 300 --temperature 0.8",
+    )
+    p.add_argument("checkpoint")
+    p.add_argument("--prompt", required=True)
+    p.add_argument("--length", type=int, default=200, help="tokens to generate")
+    p.add_argument("--temperature", type=float, default=1.0, help="0 = always the most likely")
+    p.add_argument("--top-k", type=int, default=0, help="sample among the k most likely; 0 = all")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=cmd_generate)
+
+    p = _command(
+        sub,
+        "draw",
+        "Draw a model's architecture (SVG or PNG, by the file name).",
+        "rnnlab draw --family lstm --peephole true --equations -o lstm.svg\n"
+        "rnnlab draw runs/cue-lstm/best --view stack -o stack.png",
+    )
+    p.add_argument("checkpoint", nargs="?", help="draw this checkpoint's model (optional)")
+    p.add_argument("-o", "--output", required=True, help="output file, .svg or .png")
+    p.add_argument("--view", default="auto", help="auto | cell | unrolled | stack | feedforward")
+    p.add_argument("--steps", type=int, default=4, help="time steps in the unrolled view")
+    p.add_argument("--equations", action="store_true", help="show the cell's equations beside it")
+    p.add_argument("--input-size", type=int, default=0)
+    p.add_argument("--output-size", type=int, default=0)
+    add_dataclass_options(p.add_argument_group("model"), ModelConfig)
+    p.set_defaults(handler=cmd_draw)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s"
+    )
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return args.handler(args)
+    except UserError as err:
+        print(f"rnnlab {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as err:  # a file the user named could not be read or written
+        where = f": {err.filename}" if err.filename else ""
+        print(f"rnnlab {args.command}: error: {err.strerror or err}{where}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"rnnlab {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
