@@ -1,12 +1,136 @@
-"""Elman RNN through time. PLACEHOLDER: the hand-written Function is being written."""
+r"""Elman RNN through time, with the backward pass written out by hand.
+
+.. math::
+    a_t &= W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh} \\
+    h_t &= \phi(a_t), \qquad \phi \in \{\tanh, \mathrm{relu}, \sigma\}
+
+Shapes (time-major, see :mod:`rnnlab.bptt.reference`): x (T, B, I), h0 (B, H),
+weight_ih (H, I), weight_hh (H, H), bias_ih and bias_hh (H,) or None; out (T, B, H), h_T (B, H).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
+import torch
+import torch.nn.functional as F
 from torch import Tensor
+from torch.autograd.function import FunctionCtx, once_differentiable
 
-from rnnlab.bptt.reference import elman_step, run_reference
+from rnnlab.bptt._common import (
+    BACKENDS,
+    add_optional,
+    check_choice,
+    check_shapes,
+    final_state,
+    previous_states,
+    step_sizes,
+    zero_finished_rows,
+)
+from rnnlab.bptt.reference import ACTIVATIONS, elman_step, run_reference
+
+_ACTIVATE_INPLACE: dict[str, Callable[[Tensor], Tensor]] = {
+    "tanh": Tensor.tanh_,
+    "relu": Tensor.relu_,
+    "sigmoid": Tensor.sigmoid_,
+}
+
+
+def _derivative_from_output(h: Tensor, nonlinearity: str) -> Tensor:
+    """φ'(a) written in terms of h = φ(a), so that backward needs only the saved outputs."""
+    if nonlinearity == "tanh":
+        return 1 - h * h
+    if nonlinearity == "sigmoid":
+        return h * (1 - h)
+    return (h > 0).to(h.dtype)  # relu
+
+
+class ElmanFunction(torch.autograd.Function):
+    r"""Forward and hand-written backward of an Elman layer over a whole sequence.
+
+    ``apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, nonlinearity)`` with
+    ``sizes`` a tuple of the running rows per step (see :func:`~rnnlab.bptt._common.step_sizes`).
+
+    Forward: :math:`W_{ih} x_t + b_{ih} + b_{hh}` for all T steps in one matmul, written into
+    the output buffer; each step then adds :math:`W_{hh} h_{t-1}` and applies :math:`\phi` in
+    place. Memory: saves only the output (T, B, H), which is returned anyway, because
+    :math:`\phi'(a_t)` can be written from :math:`h_t` — no extra activations are kept.
+
+    Backward, with :math:`\delta h_t` the gradient reaching :math:`h_t` (from out[t] and from
+    step t + 1, or from h_T for a row's last step):
+
+    .. math::
+        da_t = \delta h_t \odot \phi'(a_t), \qquad
+        \delta h_{t-1} \mathrel{+}= da_t W_{hh}, \\
+        dx_t = da_t W_{ih}, \quad dW_{ih} = \sum_t da_t^\top x_t, \quad
+        dW_{hh} = \sum_t da_t^\top h_{t-1}, \quad db_{ih} = db_{hh} = \sum_t da_t
+    """
+
+    @staticmethod
+    def forward(
+        ctx: FunctionCtx,
+        x: Tensor,
+        h0: Tensor,
+        weight_ih: Tensor,
+        weight_hh: Tensor,
+        bias_ih: Tensor | None,
+        bias_hh: Tensor | None,
+        sizes: Sequence[int],
+        nonlinearity: str,
+    ) -> tuple[Tensor, Tensor]:
+        activate = _ACTIVATE_INPLACE[nonlinearity]
+        # Becomes h_t in place, step by step; no separate buffer for the input projection.
+        out = F.linear(x, weight_ih, add_optional(bias_ih, bias_hh))  # (T, B, H)
+        w_hh_t = weight_hh.t()
+        h_prev = h0
+        for t, rows in enumerate(sizes):
+            h = out[t, :rows]
+            h.addmm_(h_prev[:rows], w_hh_t)  # a_t = (W_ih x_t + b) + W_hh h_{t-1}
+            activate(h)  # h_t = φ(a_t)
+            h_prev = out[t]
+        zero_finished_rows(out, sizes)
+        h_T = final_state(out, h0, sizes)
+        ctx.save_for_backward(x, h0, weight_ih, weight_hh, out)
+        ctx.sizes = sizes
+        ctx.nonlinearity = nonlinearity
+        return out, h_T
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, dout: Tensor, dh_T: Tensor) -> tuple[Tensor | None, ...]:
+        x, h0, weight_ih, weight_hh, out = ctx.saved_tensors
+        sizes = ctx.sizes
+        T, B = out.shape[0], out.shape[1]
+        # φ'(a_t) for all steps at once; the loop multiplies δh_t into it in place -> da_t.
+        da = _derivative_from_output(out, ctx.nonlinearity)  # (T, B, H)
+        zero_finished_rows(da, sizes)  # finished rows emit constant zeros: no gradient
+        # Rows the recurrence has not reached yet hold dL/dh_T: a row's final state is its
+        # state after its own last step, so dh_T joins it there.
+        dh_next = dh_T.clone(memory_format=torch.contiguous_format)  # (B, H)
+        for t in range(T - 1, -1, -1):
+            rows = sizes[t]
+            dh = dh_next[:rows].add_(dout[t, :rows])  # h_t is out[t] and feeds step t+1
+            da_t = da[t, :rows].mul_(dh)  # h_t = φ(a_t)
+            torch.mm(da_t, weight_hh, out=dh_next[:rows])  # a_t = ... + W_hh h_{t-1}
+
+        needs = ctx.needs_input_grad
+        da_2d = da.flatten(0, 1)  # (T·B, H)
+        dx = dW_ih = dW_hh = db = None
+        if needs[0]:
+            dx = (da_2d @ weight_ih).view(T, B, -1)  # a_t = W_ih x_t + ...
+        if needs[2]:
+            dW_ih = da_2d.t() @ x.reshape(T * B, -1)
+        if needs[3]:
+            dW_hh = da_2d.t() @ previous_states(h0, out).flatten(0, 1)
+        if needs[4] or needs[5]:
+            db = da_2d.sum(0)
+        dh0 = dh_next if needs[1] else None
+        db_ih = db if needs[4] else None
+        # A separate tensor: two parameters must not share one .grad storage.
+        db_hh = (db.clone() if needs[4] else db) if needs[5] else None
+        return dx, dh0, dW_ih, dW_hh, db_ih, db_hh, None, None
 
 
 def elman_sequence(
@@ -21,10 +145,31 @@ def elman_sequence(
     batch_sizes: Tensor | None = None,
     backend: str = "bptt",
 ) -> tuple[Tensor, Tensor]:
-    """Run an Elman layer over x (T, B, I) from h0 (B, H); returns (out (T, B, H), h_T)."""
-    step = partial(
-        elman_step, weight_ih=weight_ih, weight_hh=weight_hh, bias_ih=bias_ih,
-        bias_hh=bias_hh, nonlinearity=nonlinearity,
-    )
-    out, (h,) = run_reference(step, x, (h0,), batch_sizes)
-    return out, h
+    r"""Run an Elman layer over x (T, B, I) from h0 (B, H); returns (out (T, B, H), h_T (B, H)).
+
+    :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`, with ``nonlinearity``
+    one of ``"tanh"``, ``"relu"``, ``"sigmoid"``. Weights are (H, I) and (H, H), biases (H,) or
+    None, named and laid out as in :class:`torch.nn.RNN`.
+
+    ``batch_sizes`` (packed input): at step t only the first ``batch_sizes[t]`` rows run;
+    finished rows keep their state and emit zeros, and h_T holds each row's own last state.
+
+    ``backend="bptt"`` runs :class:`ElmanFunction` (hand-written backward);
+    ``backend="reference"`` runs the autograd loop of :mod:`rnnlab.bptt.reference`.
+    """
+    check_choice("nonlinearity", nonlinearity, tuple(ACTIVATIONS))
+    check_choice("backend", backend, BACKENDS)
+    check_shapes(x, h0, weight_ih, weight_hh, gates=1)
+    sizes = step_sizes(batch_sizes, x.shape[0], x.shape[1])
+    if backend == "reference":
+        step = partial(
+            elman_step,
+            weight_ih=weight_ih,
+            weight_hh=weight_hh,
+            bias_ih=bias_ih,
+            bias_hh=bias_hh,
+            nonlinearity=nonlinearity,
+        )
+        out, (h,) = run_reference(step, x, (h0,), batch_sizes)
+        return out, h
+    return ElmanFunction.apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, nonlinearity)

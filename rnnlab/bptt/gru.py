@@ -1,12 +1,199 @@
-"""GRU through time. PLACEHOLDER: the hand-written Function is being written."""
+r"""GRU through time, with the backward pass written out by hand.
+
+Gate order r, z, n (row blocks of the (3H, ·) weights, as in :class:`torch.nn.GRU`):
+
+.. math::
+    r &= \sigma(a_r), \quad a_r = W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr} \\
+    z &= \sigma(a_z), \quad a_z = W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz} \\
+    n &= \tanh(a_n), \quad a_n = W_{in} x_t + b_{in} + r \odot \underbrace{(W_{hn} h_{t-1}
+         + b_{hn})}_{hn} \qquad \text{(reset\_after=True: torch/cuDNN)} \\
+    n &= \tanh(a_n), \quad a_n = W_{in} x_t + b_{in} + W_{hn} \underbrace{(r \odot h_{t-1})}_{rh}
+         + b_{hn} \qquad \text{(reset\_after=False: Cho et al. 2014)} \\
+    h_t &= (1 - z) \odot n + z \odot h_{t-1}
+
+Shapes (time-major, see :mod:`rnnlab.bptt.reference`): x (T, B, I), h0 (B, H),
+weight_ih (3H, I), weight_hh (3H, H), bias_ih and bias_hh (3H,) or None;
+out (T, B, H), h_T (B, H).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
+import torch
+import torch.nn.functional as F
 from torch import Tensor
+from torch.autograd.function import FunctionCtx, once_differentiable
 
+from rnnlab.bptt._common import (
+    BACKENDS,
+    add_optional,
+    check_choice,
+    check_shapes,
+    final_state,
+    previous_states,
+    step_sizes,
+    zero_finished_rows,
+)
 from rnnlab.bptt.reference import gru_step, run_reference
+
+
+class GRUFunction(torch.autograd.Function):
+    r"""Forward and hand-written backward of a GRU layer over a whole sequence.
+
+    ``apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, reset_after)`` with ``sizes``
+    a tuple of the running rows per step (see :func:`~rnnlab.bptt._common.step_sizes`).
+
+    Forward: :math:`W_{ih} x_t + b_{ih}` for all T steps in one matmul (with reset_after=False
+    all of :math:`b_{hh}` folds in there too); each step then does the recurrent matmul
+    (reset_after=False: two, as :math:`W_{hn}` multiplies :math:`r \odot h_{t-1}`) and the gate
+    math, writing into preallocated buffers.
+
+    Memory: saves the output (T, B, H, returned anyway) and one (T, B, 4H) buffer of
+    per-step values, laid out ``[r, z, hn, n]`` (reset_after) or ``[r, z, rh, n]`` (reset
+    before), i.e. 4·T·B·H numbers beyond inputs and output. Backward allocates a further
+    (T, B, 3H) for the pre-activation gradients (plus (T, B, H) for dhn, and h_{t-1} for all t).
+
+    Backward, with :math:`\delta h_t` the gradient reaching :math:`h_t` (from out[t] and from
+    step t + 1, or from h_T for a row's last step):
+
+    .. math::
+        da_n &= \delta h_t \odot (1 - z) \odot (1 - n^2) \\
+        da_z &= \delta h_t \odot (h_{t-1} - n) \odot z (1 - z) \\
+        da_r &= \delta(r) \odot r (1 - r), \qquad
+            \delta(r) = da_n \odot hn \ \text{(reset\_after)}
+            \ \text{or}\ (da_n W_{hn}) \odot h_{t-1} \\
+        \delta h_{t-1} &= \delta h_t \odot z + [da_r, da_z] W_{h[rz]} +
+            \begin{cases} (da_n \odot r) W_{hn} & \text{reset\_after} \\
+                          (da_n W_{hn}) \odot r & \text{reset before} \end{cases}
+
+    and after the loop, with :math:`da = [da_r, da_z, da_n]` over all steps:
+    :math:`dx = da\,W_{ih}`, :math:`dW_{ih} = da^\top x`, :math:`db_{ih} = \sum da`;
+    :math:`dW_{h[rz]} = [da_r, da_z]^\top h_{prev}`, and :math:`dW_{hn} = dhn^\top h_{prev}`
+    (:math:`dhn = da_n \odot r`) or :math:`da_n^\top rh`.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: FunctionCtx,
+        x: Tensor,
+        h0: Tensor,
+        weight_ih: Tensor,
+        weight_hh: Tensor,
+        bias_ih: Tensor | None,
+        bias_hh: Tensor | None,
+        sizes: Sequence[int],
+        reset_after: bool,
+    ) -> tuple[Tensor, Tensor]:
+        T, B, H = x.shape[0], x.shape[1], h0.shape[1]
+        if reset_after:
+            xw = F.linear(x, weight_ih, bias_ih)  # (T, B, 3H)
+        else:  # b_hh sits outside r here, so all of it is a constant of the step
+            xw = F.linear(x, weight_ih, add_optional(bias_ih, bias_hh))  # (T, B, 3H)
+        out = h0.new_empty(T, B, H)
+        # [r, z, hn | rh, n] per step, kept for backward. Zeros where rows finish early, so
+        # that backward's batched matmuls never meet uninitialised memory (0 * NaN = NaN).
+        packed = sizes[-1] < B
+        gates = h0.new_zeros(T, B, 4 * H) if packed else h0.new_empty(T, B, 4 * H)
+        w_hh_t = weight_hh.t()  # (H, 3H)
+        w_hrz_t, w_hn_t = w_hh_t[:, : 2 * H], w_hh_t[:, 2 * H :]
+        if reset_after and bias_hh is None:
+            bias_hh = h0.new_zeros(3 * H)  # lets every step use one addmm
+        h_prev = h0
+        for t, rows in enumerate(sizes):
+            hp = h_prev[:rows]
+            g = gates[t, :rows]  # (rows, 4H)
+            xw_t = xw[t, :rows]
+            r, z, n = g[:, :H], g[:, H : 2 * H], g[:, 3 * H :]
+            if reset_after:
+                hn = g[:, 2 * H : 3 * H]
+                # [W_hr h, W_hz h, W_hn h] + b_hh in one matmul, straight into the buffer
+                torch.addmm(bias_hh, hp, w_hh_t, out=g[:, : 3 * H])
+                g[:, : 2 * H].add_(xw_t[:, : 2 * H]).sigmoid_()  # r, z = σ(a_r), σ(a_z)
+                torch.addcmul(xw_t[:, 2 * H :], r, hn, out=n).tanh_()  # n = tanh(x_n + r ⊙ hn)
+            else:
+                rh = g[:, 2 * H : 3 * H]
+                torch.addmm(xw_t[:, : 2 * H], hp, w_hrz_t, out=g[:, : 2 * H]).sigmoid_()  # r, z
+                torch.mul(r, hp, out=rh)  # rh = r ⊙ h_{t-1}
+                torch.addmm(xw_t[:, 2 * H :], rh, w_hn_t, out=n).tanh_()  # n = tanh(x_n + W_hn rh)
+            torch.lerp(n, hp, z, out=out[t, :rows])  # h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
+            h_prev = out[t]
+        zero_finished_rows(out, sizes)
+        h_T = final_state(out, h0, sizes)
+        ctx.save_for_backward(x, h0, weight_ih, weight_hh, out, gates)
+        ctx.sizes = sizes
+        ctx.reset_after = reset_after
+        return out, h_T
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, dout: Tensor, dh_T: Tensor) -> tuple[Tensor | None, ...]:
+        x, h0, weight_ih, weight_hh, out, gates = ctx.saved_tensors
+        sizes, reset_after = ctx.sizes, ctx.reset_after
+        T, B, H = out.shape
+        r, z, hn_or_rh, n = gates.split(H, dim=-1)  # (T, B, H) each
+        h_prev = previous_states(h0, out)  # (T, B, H)
+        w_hrz, w_hn = weight_hh[: 2 * H], weight_hh[2 * H :]
+
+        # Each gate's local derivative for all steps at once; the loop multiplies the incoming
+        # gradient into them in place, turning da into the pre-activation gradients.
+        da = gates.new_empty(T, B, 3 * H)
+        da_r, da_z, da_n = da.split(H, dim=-1)
+        torch.mul(1 - z, 1 - n * n, out=da_n)  # ∂h/∂a_n, from h = (1-z) n + z h_prev, n = tanh
+        torch.sub(h_prev, n, out=da_z).mul_(z * (1 - z))  # ∂h/∂a_z, the same line, z = σ(a_z)
+        # ∂a_n/∂a_r through r = σ(a_r): a_n has r ⊙ hn (reset_after), or r ⊙ h_prev inside W_hn
+        torch.mul(hn_or_rh if reset_after else h_prev, r * (1 - r), out=da_r)
+        zero_finished_rows(da, sizes)  # finished rows emit constant zeros: no gradient
+        # dhn = da_n ⊙ r, the gradient of hn = W_hn h_prev + b_hn (reset_after only); rows
+        # that finish early are never written, so with packed input they start at zero
+        packed = sizes[-1] < B
+        dhn = None
+        if reset_after:
+            dhn = gates.new_zeros(T, B, H) if packed else gates.new_empty(T, B, H)
+
+        # Rows the recurrence has not reached yet hold dL/dh_T: a row's final state is its
+        # state after its own last step, so dh_T joins it there.
+        dh_next = dh_T.clone(memory_format=torch.contiguous_format)  # (B, H)
+        for t in range(T - 1, -1, -1):
+            rows = sizes[t]
+            dh = dh_next[:rows].add_(dout[t, :rows])  # h_t is out[t] and feeds step t+1
+            r_t, z_t = r[t, :rows], z[t, :rows]
+            da_n_t = da_n[t, :rows].mul_(dh)  # h_t = (1 - z) ⊙ n + z ⊙ h_prev, n = tanh(a_n)
+            da_z[t, :rows].mul_(dh)  # the same line, z = σ(a_z)
+            dh_prev = dh * z_t  # the same line, through z ⊙ h_prev
+            if reset_after:
+                da_r[t, :rows].mul_(da_n_t)  # a_n = x_n + r ⊙ hn, r = σ(a_r)
+                dhn_t = torch.mul(da_n_t, r_t, out=dhn[t, :rows])  # the same line, via hn
+                dh_prev.addmm_(dhn_t, w_hn)  # hn = W_hn h_prev + b_hn
+            else:
+                drh = da_n_t @ w_hn  # a_n = x_n + W_hn rh + b_hn
+                da_r[t, :rows].mul_(drh)  # rh = r ⊙ h_prev, r = σ(a_r)
+                dh_prev.addcmul_(drh, r_t)  # the same line, via h_prev
+            torch.addmm(dh_prev, da[t, :rows, : 2 * H], w_hrz, out=dh_next[:rows])  # a_r, a_z
+
+        needs = ctx.needs_input_grad
+        da_2d = da.flatten(0, 1)  # (T·B, 3H)
+        h_prev_2d = h_prev.flatten(0, 1)  # (T·B, H)
+        # the recurrent matmul's output gradient: [da_r, da_z, dhn] or [da_r, da_z, da_n]
+        dgh_n = dhn.flatten(0, 1) if reset_after else da_2d[:, 2 * H :]
+        dx = dW_ih = dW_hh = db_ih = db_hh = None
+        if needs[0]:
+            dx = (da_2d @ weight_ih).view(T, B, -1)  # a = W_ih x + ...
+        if needs[2]:
+            dW_ih = da_2d.t() @ x.reshape(T * B, -1)
+        if needs[3]:
+            dW_hh = torch.empty_like(weight_hh)
+            torch.mm(da_2d[:, : 2 * H].t(), h_prev_2d, out=dW_hh[: 2 * H])
+            n_input = h_prev_2d if reset_after else hn_or_rh.flatten(0, 1)  # W_hn's h or rh
+            torch.mm(dgh_n.t(), n_input, out=dW_hh[2 * H :])
+        if needs[4]:
+            db_ih = da_2d.sum(0)
+        if needs[5]:
+            db_hh = torch.cat((da_2d[:, : 2 * H].sum(0), dgh_n.sum(0)))
+        dh0 = dh_next if needs[1] else None
+        return dx, dh0, dW_ih, dW_hh, db_ih, db_hh, None, None
 
 
 def gru_sequence(
@@ -21,10 +208,33 @@ def gru_sequence(
     batch_sizes: Tensor | None = None,
     backend: str = "bptt",
 ) -> tuple[Tensor, Tensor]:
-    """Run a GRU layer over x (T, B, I) from h0 (B, H); returns (out (T, B, H), h_T)."""
-    step = partial(
-        gru_step, weight_ih=weight_ih, weight_hh=weight_hh, bias_ih=bias_ih,
-        bias_hh=bias_hh, reset_after=reset_after,
+    r"""Run a GRU layer over x (T, B, I) from h0 (B, H); returns (out (T, B, H), h_T (B, H)).
+
+    Gate order r, z, n; weights (3H, I) and (3H, H), biases (3H,) or None, named and laid out
+    as in :class:`torch.nn.GRU`. ``reset_after=True`` is the torch/cuDNN form
+    :math:`n = \tanh(W_{in} x + b_{in} + r \odot (W_{hn} h + b_{hn}))`; ``False`` is Cho et
+    al. 2014, :math:`n = \tanh(W_{in} x + b_{in} + W_{hn} (r \odot h) + b_{hn})`.
+
+    ``batch_sizes`` (packed input): at step t only the first ``batch_sizes[t]`` rows run;
+    finished rows keep their state and emit zeros, and h_T holds each row's own last state.
+
+    ``backend="bptt"`` runs :class:`GRUFunction` (hand-written backward);
+    ``backend="reference"`` runs the autograd loop of :mod:`rnnlab.bptt.reference`.
+    """
+    check_choice("backend", backend, BACKENDS)
+    check_shapes(x, h0, weight_ih, weight_hh, gates=3)
+    sizes = step_sizes(batch_sizes, x.shape[0], x.shape[1])
+    if backend == "reference":
+        step = partial(
+            gru_step,
+            weight_ih=weight_ih,
+            weight_hh=weight_hh,
+            bias_ih=bias_ih,
+            bias_hh=bias_hh,
+            reset_after=reset_after,
+        )
+        out, (h,) = run_reference(step, x, (h0,), batch_sizes)
+        return out, h
+    return GRUFunction.apply(
+        x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, bool(reset_after)
     )
-    out, (h,) = run_reference(step, x, (h0,), batch_sizes)
-    return out, h
