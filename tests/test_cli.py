@@ -1,0 +1,181 @@
+"""The rnnlab command: the happy path on a tiny run, and every kind of bad input.
+
+Bad input must reach the user as one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rnnlab.cli import main
+
+TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n" * 40
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_bad_input(code: int, err: str, *words: str) -> None:
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def text_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny character LSTM trained for a few steps, shared by the read-only tests."""
+    root = tmp_path_factory.mktemp("cli")
+    corpus = root / "corpus.txt"
+    corpus.write_text(TEXT, encoding="utf-8")
+    code = main([
+        "train", "--task", "text", "-p", f"path={corpus}", "-p", "seq_len=20",
+        "--family", "lstm", "--hidden-size", "16", "--embedding-dim", "8",
+        "--steps", "6", "--eval-every", "3", "--batch-size", "4", "--progress", "false",
+        "--out-dir", str(root / "run"),
+    ])  # fmt: skip
+    assert code == 0
+    return root
+
+
+def test_tasks_lists_every_task(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "tasks", "--verbose")
+    assert code == 0
+    for name in ("cue-word", "adding", "reber", "lag", "temporal-order", "copy", "text"):
+        assert name in out
+    assert "gap=" in out  # --verbose shows the parameters
+
+
+def test_every_command_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("tasks", "train", "evaluate", "predict", "generate", "draw"):
+        with pytest.raises(SystemExit) as exit_info:
+            main([command, "--help"])
+        assert exit_info.value.code == 0
+        assert "example:" in capsys.readouterr().out
+
+
+def test_train_evaluate_predict_generate(
+    text_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = text_run / "run"
+    assert (run_dir / "best" / "model.safetensors").is_file()
+    code, out, _ = run(capsys, "evaluate", str(run_dir / "best"), "--json")
+    assert code == 0 and '"bpc"' in out
+    code, out, _ = run(capsys, "predict", str(run_dir), "--prompt", "First Cit", "--top-k", "3")
+    assert code == 0 and len(out.strip().splitlines()) == 3
+    code, out, _ = run(capsys, "generate", str(run_dir), "--prompt", "Before", "--length", "15")
+    assert code == 0 and out.startswith("Before") and len(out.rstrip("\n")) >= len("Before") + 15
+
+
+def test_resume_continues_the_run(text_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "train", "--resume", "--out-dir", str(text_run / "run"), "--steps", "8",
+        "--progress", "false",
+    )  # fmt: skip
+    assert code == 0
+    assert "after 8 steps" in out
+
+
+def test_draw_writes_a_diagram(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_file = tmp_path / "cell.svg"
+    code, _, _ = run(capsys, "draw", "--family", "lstm", "--peephole", "true", "-o", str(out_file))
+    assert code == 0 and out_file.read_text().lstrip().startswith("<?xml")
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["train", "--task", "nope"], ["unknown task", "cue-word"]),
+        (["train", "--family", "transformer", "--steps", "1"], ["unknown model family"]),
+        (["train", "-p", "gap=abc", "--steps", "1"], ["gap"]),
+        (["train", "-p", "gap"], ["name=value"]),
+        (["train", "--steps", "many"], ["--steps"]),
+        (["train", "--optimizer", "adagrad"], ["optimizer"]),
+        (["train", "--resume"], ["--out-dir"]),
+        (["train", "--task", "text", "-p", "path=/no/such/file.txt"], ["/no/such/file.txt"]),
+        (["evaluate", "/no/such/run"], ["no checkpoint"]),
+        (["draw", "--view", "sideways", "-o", "x.svg"], ["sideways"]),
+        (["frobnicate"], ["frobnicate"]),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    argv: list[str], words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        code = main(argv)
+    except SystemExit as exit_info:  # argparse's own usage errors
+        code = int(exit_info.code or 0)
+    assert_bad_input(code, capsys.readouterr().err, *words)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", ["empty"]),
+        (b"\x00\x01\x02binary\x00data" * 50, ["binary"]),
+        ("caf\u00e9 ".encode("latin-1") * 200, ["UTF-8"]),
+        (b"too short", ["too short"]),
+    ],
+)
+def test_bad_text_files(
+    tmp_path: Path, content: bytes, words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes(content)
+    code = main(["train", "--task", "text", "-p", f"path={corpus}", "--steps", "1"])
+    assert_bad_input(code, capsys.readouterr().err, *words)
+
+
+def test_bad_checkpoints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "config.json").write_text('{"model_type": "bert"}')
+    assert_bad_input(main(["evaluate", str(foreign)]), capsys.readouterr().err, "not an rnnlab")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    assert_bad_input(main(["evaluate", str(broken)]), capsys.readouterr().err, "checkpoint")
+
+
+def test_corrupt_weights_and_unknown_prompt(
+    text_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    copy = tmp_path / "ckpt"
+    shutil.copytree(text_run / "run" / "best", copy)
+    weights = copy / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    assert_bad_input(main(["evaluate", str(copy)]), capsys.readouterr().err, "corrupt")
+    code = main(["predict", str(text_run / "run"), "--prompt", "Zebra \u263a"])
+    assert_bad_input(code, capsys.readouterr().err, "not in the training vocabulary")
+
+
+def test_fresh_run_never_overwrites_an_existing_one(
+    text_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = (text_run / "run" / "best" / "model.safetensors").read_bytes()
+    code = main([
+        "train", "--task", "text", "-p", f"path={text_run / 'corpus.txt'}", "-p", "seq_len=20",
+        "--steps", "1", "--out-dir", str(text_run / "run"),
+    ])  # fmt: skip
+    assert_bad_input(code, capsys.readouterr().err)
+    assert (text_run / "run" / "best" / "model.safetensors").read_bytes() == before
+
+
+def test_python_dash_m_entry_point() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "rnnlab", "train", "--task", "nope"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "unknown task" in done.stderr
