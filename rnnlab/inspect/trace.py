@@ -1,0 +1,608 @@
+r"""Traces: what every step of a recurrent layer computed, and how much the loss depends on it.
+
+:func:`trace` runs a model (any rnnlab model with one rnnlab.nn RNN/LSTM/GRU layer inside,
+e.g. ``model.stack.rnn``) or a bare layer on an input and returns a :class:`Trace` holding, per
+layer k, direction d and time step t:
+
+* the gate activations (LSTM: i, f, g, o as the variant has them — the coupled cell records
+  i = 1 - f, the 1997 cell has no f; GRU: r, z, n; Elman: none),
+* the states: h (the layer's output at t; LSTMP: the projected h) and, for the LSTM, c,
+* the gradients :math:`\partial L/\partial h_t` and :math:`\partial L/\partial c_t`: total
+  derivatives through the whole unrolled graph, i.e. everything the loss owes to that step's
+  state, via the next steps of the same direction *and* via the layers above.
+
+How it is computed. During the model's own forward pass a forward hook on the layer re-runs it
+step by step through the reference step functions of :mod:`rnnlab.bptt.reference` (the single
+definition of each cell's math) with the layer's own parameters, keeps every step's state
+tensor, and hands the re-run's output to the rest of the model in place of the real one. So the
+encoder, packing, last-step selection and head stay the model's own code, the loss is computed
+from an output that depends on the kept step tensors, and ``torch.autograd.grad`` of the loss
+with respect to those tensors gives the gradients. The real output is still computed and the
+largest difference to the re-run is kept as ``Trace.rerun_error`` (it should be float noise).
+
+Conventions:
+
+* every tensor is time-major (T, B, ·) in *input order*: for the backward direction (d = 1),
+  position t holds the state after it has read x_t (coming from the end of the sequence),
+  exactly where the layer puts it in its output;
+* steps past a sequence's length (``lengths``) are zero in every tensor; ``Trace.mask``
+  (T, B) says which steps are real;
+* the model runs in eval mode (dropout off) and is put back in the mode it was in; parameters
+  and their ``.grad`` are not touched (the gradients come from ``torch.autograd.grad``, which
+  does not accumulate into ``.grad``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+
+from rnnlab.bptt.reference import elman_step, gru_step, lstm_step
+from rnnlab.errors import UserError
+from rnnlab.nn import GRU, LSTM, RNN, RecurrentLayer
+from rnnlab.nn.lstm import lstm_weights
+from rnnlab.tasks.base import Batch, Task
+
+Key = tuple[int, int]  # (layer, direction)
+States = tuple[Tensor, ...]
+# One step of one direction: (x_t (B, I), states, record) -> new states; ``record`` (a dict
+# or None) receives the gate activations.
+Step = Callable[[Tensor, States, dict[str, Tensor] | None], States]
+
+# torch's parameter names: {short}_l{k}, {short}_l{k}_reverse
+_PARAM_NAME = re.compile(r"^(?P<short>.+)_l(?P<layer>\d+)(?P<reverse>_reverse)?$")
+
+
+def key_name(key: Key) -> str:
+    """``(1, 1)`` -> ``"l1_reverse"``: the suffix torch gives that layer's parameters."""
+    return f"l{key[0]}" + ("_reverse" if key[1] else "")
+
+
+# ----------------------------------------------------------------------------- the family
+
+
+def family_of(layer: RecurrentLayer) -> tuple[str, tuple[str, ...]]:
+    """("rnn" | "lstm" | "gru", the gate names a trace records, in display order)."""
+    if isinstance(layer, LSTM):
+        return "lstm", ("i", "f", "g", "o") if layer.forget_gate else ("i", "g", "o")
+    if isinstance(layer, GRU):
+        return "gru", ("r", "z", "n")
+    if isinstance(layer, RNN):
+        return "rnn", ()
+    raise UserError(f"cannot trace a {type(layer).__name__}: not an rnnlab RNN, LSTM or GRU")
+
+
+def direction_params(layer: RecurrentLayer, k: int, direction: int) -> dict[str, Tensor]:
+    """The parameters of layer ``k``, ``direction``, by short name (``weight_ih``, ...).
+
+    Read from the torch-style names (``weight_ih_l0_reverse``), so any parameter a variant adds
+    (peepholes, layer-norm gains, projection) comes along without inspect knowing about it.
+    """
+    params = {}
+    for name, p in layer.named_parameters(recurse=False):
+        m = _PARAM_NAME.match(name)
+        if m and int(m["layer"]) == k and bool(m["reverse"]) == bool(direction):
+            params[m["short"]] = p
+    return params
+
+
+def make_step(layer: RecurrentLayer, params: dict[str, Tensor]) -> Step:
+    """The reference step function of ``layer``'s family, bound to its options and ``params``."""
+    if isinstance(layer, LSTM):
+        w = lstm_weights(params)
+
+        def lstm(x: Tensor, states: States, record: dict[str, Tensor] | None) -> States:
+            return lstm_step(
+                x, states[0], states[1], w, layer.forget_gate, layer.coupled, record=record
+            )
+
+        return lstm
+    w_ih, w_hh = params["weight_ih"], params["weight_hh"]
+    b_ih, b_hh = params.get("bias_ih"), params.get("bias_hh")
+    if isinstance(layer, GRU):
+
+        def gru(x: Tensor, states: States, record: dict[str, Tensor] | None) -> States:
+            return (gru_step(x, states[0], w_ih, w_hh, b_ih, b_hh, layer.reset_after, record),)
+
+        return gru
+
+    def elman(x: Tensor, states: States, record: dict[str, Tensor] | None) -> States:
+        return (elman_step(x, states[0], w_ih, w_hh, b_ih, b_hh, layer.nonlinearity),)
+
+    return elman
+
+
+# ----------------------------------------------------------------------------- the re-run
+
+
+@dataclass
+class _Recording:
+    """What the hook collects during one forward pass of the layer."""
+
+    steps: dict[Key, dict[str, list[Tensor]]] = field(default_factory=dict)  # processing order
+    mask: Tensor | None = None  # (T, B) bool
+    reverse_index: Tensor | None = None  # (T, B): t -> L_b - 1 - t within each length
+    rerun_error: float = 0.0
+    calls: int = 0
+
+
+def reverse_steps(x: Tensor, index: Tensor | None) -> Tensor:
+    """Reverse (T, B, F) in time, each row within its own length when ``index`` is given.
+
+    The map is its own inverse, so it also brings the backward direction back to input order.
+    """
+    if index is None:
+        return x.flip(0)
+    return x.gather(0, index[:, :, None].expand(-1, -1, x.shape[-1]))
+
+
+def run_direction(
+    step: Step, x: Tensor, states: States, mask: Tensor | None, record_gates: bool
+) -> tuple[Tensor, States, dict[str, list[Tensor]]]:
+    """Run ``step`` over x (T, B, I); rows past their length keep their state and emit zeros.
+
+    Returns (out (T, B, P), final states, the per-step tensors: "h", "c" and each gate — the
+    very tensors of the graph, so gradients with respect to them are the total derivatives).
+    """
+    steps: dict[str, list[Tensor]] = {}
+    outs = []
+    for t in range(x.shape[0]):
+        record: dict[str, Tensor] | None = {} if record_gates else None
+        new = step(x[t], states, record)
+        if mask is None:
+            states = new
+            outs.append(new[0])
+        else:
+            # torch.where, not slicing as the real layers do: the rows stay in place and a
+            # finished row's (garbage) new state gets exactly zero gradient.
+            m = mask[t][:, None]
+            states = tuple(torch.where(m, n, s) for n, s in zip(new, states, strict=True))
+            outs.append(torch.where(m, new[0], 0.0))
+        named = {"h": new[0]} | ({"c": new[1]} if len(new) > 1 else {}) | (record or {})
+        for name, value in named.items():
+            steps.setdefault(name, []).append(value)
+    return torch.stack(outs), states, steps
+
+
+def _as_states(hx: Any, layer: RecurrentLayer, x: Tensor, batched: bool) -> States:
+    """The initial states (L*D, B, ·) of every layer and direction, zeros when hx is None."""
+    LD = layer.num_layers * layer.num_directions
+    sizes = (layer.proj_size or layer.hidden_size, layer.hidden_size)[: layer.num_states]
+    if hx is None:
+        return tuple(x.new_zeros(LD, x.shape[1], size) for size in sizes)
+    states = (hx,) if isinstance(hx, Tensor) else tuple(hx)
+    return states if batched else tuple(s.unsqueeze(1) for s in states)
+
+
+def rerun_layer(
+    layer: RecurrentLayer, inp: Tensor | PackedSequence, hx: Any, rec: _Recording
+) -> tuple[Tensor | PackedSequence, Any]:
+    """``layer(inp, hx)`` recomputed through the reference steps, recording into ``rec``.
+
+    Accepts and returns every layout the layer does (batch-first, unbatched, packed), so the
+    result can replace the layer's own output inside any model.
+    """
+    packed = isinstance(inp, PackedSequence)
+    batched = True
+    if packed:
+        x, lengths = pad_packed_sequence(inp)  # (T, B, I), lengths in the caller's row order
+        lengths = lengths.to(x.device)
+    else:
+        batched = inp.dim() == 3
+        x = inp.unsqueeze(1) if not batched else (inp.transpose(0, 1) if layer.batch_first else inp)
+        lengths = None
+    T, B = x.shape[:2]
+    mask = index = None
+    if lengths is not None:
+        t = torch.arange(T, device=x.device)[:, None]
+        mask = t < lengths[None, :]  # (T, B)
+        index = torch.where(mask, lengths[None, :] - 1 - t, t)
+    rec.mask = mask if mask is not None else torch.ones(T, B, dtype=torch.bool, device=x.device)
+    rec.reverse_index = index
+    _, gates = family_of(layer)
+    start = _as_states(hx, layer, x, batched)
+    finals: list[States] = []
+    layer_input = x
+    for k in range(layer.num_layers):
+        outs = []
+        for d in range(layer.num_directions):
+            step = make_step(layer, direction_params(layer, k, d))
+            first = tuple(s[k * layer.num_directions + d] for s in start)
+            seq = reverse_steps(layer_input, index) if d else layer_input
+            out, last, steps = run_direction(step, seq, first, mask, bool(gates))
+            outs.append(reverse_steps(out, index) if d else out)
+            finals.append(last)
+            rec.steps[(k, d)] = steps
+        # No dropout between layers: traces run in eval mode, where the layer has none either.
+        layer_input = torch.cat(outs, -1) if len(outs) > 1 else outs[0]
+    out = layer_input
+    state = tuple(torch.stack(s) for s in zip(*finals, strict=True))
+    if packed:
+        # The packed order of the input: at step t, its first batch_sizes[t] sorted rows.
+        order = inp.sorted_indices
+        if order is None:
+            order = torch.arange(B, device=x.device)
+        data = torch.cat([out[t, order[: int(n)]] for t, n in enumerate(inp.batch_sizes)])
+        output: Tensor | PackedSequence = PackedSequence(
+            data, inp.batch_sizes, inp.sorted_indices, inp.unsorted_indices
+        )
+    elif not batched:
+        output = out.squeeze(1)
+        state = tuple(s.squeeze(1) for s in state)
+    else:
+        output = out.transpose(0, 1) if layer.batch_first else out
+    return output, state[0] if layer.num_states == 1 else state
+
+
+def _data(output: Tensor | PackedSequence) -> Tensor:
+    return output.data if isinstance(output, PackedSequence) else output
+
+
+# ----------------------------------------------------------------------------- the trace
+
+
+@dataclass
+class Trace:
+    """Per (layer, direction): states, gates and gradients, each (T, B, ·) in input order.
+
+    Read with the accessors, e.g. ``trace.gates(layer=0, direction=0)["f"]`` (T, B, H),
+    ``trace.h(1)``, ``trace.dc(0, 1)``; ``layer`` may be negative (-1 = the top layer).
+    ``grad_hidden``/``grad_cell`` are empty when traced with ``grads=False``.
+    """
+
+    family: str  # "rnn" | "lstm" | "gru"
+    gate_names: tuple[str, ...]  # the gates recorded, e.g. ("i", "f", "g", "o"); () for Elman
+    num_layers: int
+    num_directions: int
+    mask: Tensor  # (T, B) bool: the steps within each sequence's length
+    lengths: Tensor | None  # (B,) int64, or None when every sequence has T steps
+    hidden: dict[Key, Tensor]  # h (T, B, P), P = proj_size or H
+    cell: dict[Key, Tensor]  # c (T, B, H), LSTM only
+    gate_values: dict[Key, dict[str, Tensor]]  # gate name -> (T, B, H)
+    grad_hidden: dict[Key, Tensor]  # dL/dh_t (T, B, P)
+    grad_cell: dict[Key, Tensor]  # dL/dc_t (T, B, H), LSTM only
+    output: Tensor  # the model's (or layer's) output, from the re-run, detached
+    final_state: Any  # the final state the model returned (to carry into the next chunk)
+    loss: float | None  # the loss the gradients are of (None with grads=False)
+    rerun_error: float  # max |real layer output - re-run output|: float noise if faithful
+
+    @property
+    def keys(self) -> list[Key]:
+        """Every (layer, direction), layer-major."""
+        return [(k, d) for k in range(self.num_layers) for d in range(self.num_directions)]
+
+    @property
+    def steps(self) -> int:
+        return int(self.mask.shape[0])
+
+    def _key(self, layer: int, direction: int) -> Key:
+        if not -self.num_layers <= layer < self.num_layers:
+            raise UserError(f"layer {layer} out of range: the trace has {self.num_layers}")
+        if direction not in range(self.num_directions):
+            raise UserError(
+                f"direction {direction} out of range: the trace has {self.num_directions}"
+            )
+        return (layer % self.num_layers, direction)
+
+    def h(self, layer: int = 0, direction: int = 0) -> Tensor:
+        """Hidden states (T, B, P)."""
+        return self.hidden[self._key(layer, direction)]
+
+    def c(self, layer: int = 0, direction: int = 0) -> Tensor:
+        """Cell states (T, B, H) of an LSTM."""
+        if self.family != "lstm":
+            raise UserError(f"a {self.family} has no cell state; only the LSTM does")
+        return self.cell[self._key(layer, direction)]
+
+    def gates(self, layer: int = 0, direction: int = 0) -> dict[str, Tensor]:
+        """Gate activations by name, each (T, B, H)."""
+        return self.gate_values[self._key(layer, direction)]
+
+    def dh(self, layer: int = 0, direction: int = 0) -> Tensor:
+        """dL/dh_t (T, B, P), the total derivative of the loss with respect to each h_t."""
+        if not self.grad_hidden:
+            raise UserError("this trace was made with grads=False: it holds no gradients")
+        return self.grad_hidden[self._key(layer, direction)]
+
+    def dc(self, layer: int = 0, direction: int = 0) -> Tensor:
+        """dL/dc_t (T, B, H) of an LSTM."""
+        if self.family != "lstm":
+            raise UserError(f"a {self.family} has no cell state; only the LSTM does")
+        if not self.grad_cell:
+            raise UserError("this trace was made with grads=False: it holds no gradients")
+        return self.grad_cell[self._key(layer, direction)]
+
+    def masked_mean(self, values: Tensor) -> float:
+        """Mean of (T, B, ·) ``values`` over the real steps only."""
+        m = self.mask.to(values.dtype)[:, :, None]
+        count = m.sum() * values.shape[-1]
+        return float((values * m).sum() / count) if count > 0 else float("nan")
+
+    def to_numpy(self) -> dict[str, Any]:
+        """Plain data: ``{"family", "gate_names", "mask" (T, B), "lengths", "loss",
+        "layers": {"l0": {"h", "c", "dh", "dc", "gates": {name: (T, B, H)}}, "l0_reverse": ...}}``
+        with numpy arrays; absent parts (c for non-LSTM, gradients with grads=False) left out.
+        """
+
+        def arr(t: Tensor) -> np.ndarray:
+            return t.detach().cpu().numpy()
+
+        layers: dict[str, Any] = {}
+        for key in self.keys:
+            entry: dict[str, Any] = {"h": arr(self.hidden[key])}
+            if key in self.cell:
+                entry["c"] = arr(self.cell[key])
+            if key in self.grad_hidden:
+                entry["dh"] = arr(self.grad_hidden[key])
+            if key in self.grad_cell:
+                entry["dc"] = arr(self.grad_cell[key])
+            entry["gates"] = {g: arr(v) for g, v in self.gate_values[key].items()}
+            layers[key_name(key)] = entry
+        return {
+            "family": self.family,
+            "gate_names": list(self.gate_names),
+            "mask": arr(self.mask),
+            "lengths": None if self.lengths is None else self.lengths.tolist(),
+            "loss": self.loss,
+            "layers": layers,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Per layer/direction (``"l0"``, ``"l0_reverse"``, ...): mean |h|, mean |c|, the mean
+        of each gate, and the mean ||dL/dh_t|| over the real steps; plus the gate saturation
+        (:func:`~rnnlab.inspect.saturation.gate_saturation`), the loss and the re-run error.
+        """
+        from rnnlab.inspect.saturation import gate_saturation  # it reads Trace: import late
+
+        out: dict[str, Any] = {}
+        for key in self.keys:
+            entry: dict[str, Any] = {"mean_abs_h": self.masked_mean(self.hidden[key].abs())}
+            if key in self.cell:
+                entry["mean_abs_c"] = self.masked_mean(self.cell[key].abs())
+            entry["gate_mean"] = {g: self.masked_mean(v) for g, v in self.gate_values[key].items()}
+            if key in self.grad_hidden:
+                norms = self.grad_hidden[key].norm(dim=-1, keepdim=True)  # (T, B, 1)
+                entry["mean_grad_h_norm"] = self.masked_mean(norms)
+            out[key_name(key)] = entry
+        return {
+            "family": self.family,
+            "layers": out,
+            "saturation": gate_saturation(self) if self.gate_names else {},
+            "loss": self.loss,
+            "rerun_error": self.rerun_error,
+        }
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """Where the model's parameters live (the CPU for a model without any)."""
+    for p in model.parameters():
+        return p.device
+    return torch.device("cpu")
+
+
+def find_recurrent_layer(model: nn.Module) -> RecurrentLayer:
+    """The one rnnlab.nn RNN/LSTM/GRU layer of ``model`` (or ``model`` itself)."""
+    if isinstance(model, RecurrentLayer):
+        return model
+    found = [m for m in model.modules() if isinstance(m, RecurrentLayer)]
+    if not found:
+        raise UserError(
+            f"{type(model).__name__} has no rnnlab RNN/LSTM/GRU layer: nothing to trace "
+            "(a feed-forward model keeps no state over time)"
+        )
+    if len(found) > 1:
+        raise UserError(f"{type(model).__name__} has {len(found)} recurrent layers; trace one")
+    return found[0]
+
+
+def _input_steps(model: nn.Module, layer: RecurrentLayer, x: Tensor) -> int:
+    """T of the input as the caller sees it (models are batch-first)."""
+    if model is not layer:
+        return int(x.shape[1])
+    return int(x.shape[1]) if layer.batch_first and x.dim() == 3 else int(x.shape[0])
+
+
+def _call_layer(
+    layer: RecurrentLayer, x: Tensor, lengths: Tensor | None, state: Any
+) -> tuple[Tensor, Any]:
+    """A bare layer on padded input with lengths: pack, run, pad back to the input's T."""
+    if lengths is None:
+        return layer(x, state)
+    T = x.shape[1] if layer.batch_first else x.shape[0]
+    packed = pack_padded_sequence(
+        x, lengths.cpu(), batch_first=layer.batch_first, enforce_sorted=False
+    )
+    out, state = layer(packed, state)
+    out, _ = pad_packed_sequence(out, batch_first=layer.batch_first, total_length=T)
+    return out, state
+
+
+def trace(
+    model: nn.Module,
+    x: Tensor | Batch,
+    lengths: Tensor | None = None,
+    *,
+    state: Any = None,
+    task: Task | None = None,
+    loss_fn: Callable[..., Tensor] | None = None,
+    target: Tensor | None = None,
+    grads: bool = True,
+) -> Trace:
+    """Run ``model`` (an rnnlab model, or a bare rnnlab.nn RNN/LSTM/GRU) on ``x`` and trace it.
+
+    Args:
+        model: a model with exactly one rnnlab.nn recurrent layer, or such a layer.
+        x: the model's input (token ids (B, T) or features (B, T, F); a layer: whatever it
+            takes), or a task :class:`~rnnlab.tasks.base.Batch` (its lengths are used).
+        lengths: (B,) lengths of padded sequences.
+        state: the initial state, as the model's ``state=`` (or the layer's ``hx``).
+        task: with a Batch, the loss is ``task.loss(output, batch)``.
+        loss_fn: the loss is ``loss_fn(output)``, or ``loss_fn(output, target)`` when a
+            ``target`` is given. Without task and loss_fn: the sum of the output.
+        grads: False skips the gradients (no graph is built: cheaper, for long passages).
+
+    Returns:
+        A :class:`Trace`; see the module docstring for the conventions.
+    """
+    batch: Batch | None = None
+    if isinstance(x, Batch):
+        batch, x = x, x.x
+        lengths = batch.lengths if lengths is None else lengths
+    if task is not None and batch is None:
+        raise UserError("trace(task=...) needs x to be a Batch of that task")
+    if target is not None and loss_fn is None:
+        raise UserError("trace(target=...) needs a loss_fn(output, target)")
+    layer = find_recurrent_layer(model)
+    family, gate_names = family_of(layer)
+    rec = _Recording()
+
+    def hook(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> Any:
+        rec.calls += 1
+        if rec.calls > 1:
+            raise UserError("the recurrent layer ran more than once in one forward pass")
+        inp = args[0] if args else kwargs["input"]
+        hx = args[1] if len(args) > 1 else kwargs.get("hx")
+        if grads:
+            # A fresh leaf: the graph exists even with frozen parameters or token inputs, and
+            # backward stops here instead of running on into the encoder (not needed).
+            if isinstance(inp, PackedSequence):
+                inp = PackedSequence(inp.data.detach().requires_grad_(True), *inp[1:])
+            else:
+                inp = inp.detach().requires_grad_(True)
+        new_output, new_state = rerun_layer(layer, inp, hx, rec)
+        diff = (_data(output[0]) - _data(new_output)).detach().abs()
+        rec.rerun_error = float(diff.max()) if diff.numel() else 0.0
+        return new_output, new_state
+
+    was_training = model.training
+    model.eval()
+    handle = layer.register_forward_hook(hook, with_kwargs=True)
+    try:
+        with torch.enable_grad() if grads else torch.no_grad():
+            if model is layer:
+                output, final_state = _call_layer(layer, x, lengths, state)
+            else:
+                output, final_state = model(x, lengths=lengths, state=state)
+            if rec.calls == 0:
+                raise UserError(f"{type(model).__name__} never called its recurrent layer")
+            loss_value, grad_of = None, {}
+            if grads:
+                if loss_fn is not None:
+                    loss = loss_fn(output) if target is None else loss_fn(output, target)
+                elif task is not None and batch is not None:
+                    loss = task.loss(output, batch)
+                else:
+                    loss = _data(output).sum()
+                grad_of = _gradients(loss, rec)
+                loss_value = float(loss.detach())
+    finally:
+        handle.remove()
+        model.train(was_training)
+
+    return _assemble(
+        rec,
+        grad_of,
+        family,
+        gate_names,
+        layer,
+        output,
+        final_state,
+        loss_value,
+        lengths,
+        _input_steps(model, layer, x),
+    )
+
+
+def _gradients(loss: Tensor, rec: _Recording) -> dict[tuple[Key, str], list[Tensor | None]]:
+    """dL/d(each recorded h_t, c_t), as lists in processing order per (key, "h" | "c")."""
+    wanted = [
+        (key, name) for key, steps in rec.steps.items() for name in ("h", "c") if name in steps
+    ]
+    tensors = [t for key, name in wanted for t in rec.steps[key][name]]
+    if loss.requires_grad:
+        grads = list(torch.autograd.grad(loss, tensors, allow_unused=True))
+    else:  # a loss that does not depend on the model: every gradient is zero
+        grads = [None] * len(tensors)
+    out, start = {}, 0
+    for key, name in wanted:
+        n = len(rec.steps[key][name])
+        out[(key, name)] = grads[start : start + n]
+        start += n
+    return out
+
+
+def _assemble(
+    rec: _Recording,
+    grad_of: dict[tuple[Key, str], list[Tensor | None]],
+    family: str,
+    gate_names: tuple[str, ...],
+    layer: RecurrentLayer,
+    output: Any,
+    final_state: Any,
+    loss: float | None,
+    lengths: Tensor | None,
+    input_steps: int,
+) -> Trace:
+    """Stack the recorded steps into (T, B, ·), back in input order, zero past each length."""
+    assert rec.mask is not None
+    mask = rec.mask
+    # A packed batch whose longest sequence is shorter than the padded input has fewer steps:
+    # pad the trace back to the caller's T (the extra steps are not real).
+    extra = input_steps - mask.shape[0]
+
+    def finish(values: list[Tensor], d: int) -> Tensor:
+        v = torch.stack([t.detach() for t in values])  # (T, B, ·), processing order
+        if d:
+            v = reverse_steps(v, rec.reverse_index)
+        v = v * mask[:, :, None].to(v.dtype)
+        return torch.nn.functional.pad(v, (0, 0, 0, 0, 0, extra)) if extra > 0 else v
+
+    def finish_grads(grads: list[Tensor | None], like: list[Tensor], d: int) -> Tensor:
+        filled = [torch.zeros_like(t) if g is None else g for g, t in zip(grads, like, strict=True)]
+        return finish(filled, d)
+
+    hidden, cell, gates, grad_h, grad_c = {}, {}, {}, {}, {}
+    for key, steps in rec.steps.items():
+        d = key[1]
+        hidden[key] = finish(steps["h"], d)
+        if "c" in steps:
+            cell[key] = finish(steps["c"], d)
+        gates[key] = {g: finish(steps[g], d) for g in gate_names}
+        if (key, "h") in grad_of:
+            grad_h[key] = finish_grads(grad_of[(key, "h")], steps["h"], d)
+        if (key, "c") in grad_of:
+            grad_c[key] = finish_grads(grad_of[(key, "c")], steps["c"], d)
+    if extra > 0:
+        mask = torch.cat([mask, mask.new_zeros(extra, mask.shape[1])])
+    return Trace(
+        family=family,
+        gate_names=gate_names,
+        num_layers=layer.num_layers,
+        num_directions=layer.num_directions,
+        mask=mask,
+        lengths=None if lengths is None else lengths.detach().cpu().long(),
+        hidden=hidden,
+        cell=cell,
+        gate_values=gates,
+        grad_hidden=grad_h,
+        grad_cell=grad_c,
+        output=_data(output).detach(),
+        final_state=_detach(final_state),
+        loss=loss,
+        rerun_error=rec.rerun_error,
+    )
+
+
+def _detach(state: Any) -> Any:
+    if isinstance(state, Tensor):
+        return state.detach()
+    if isinstance(state, tuple | list):
+        return type(state)(_detach(s) for s in state)
+    return state
