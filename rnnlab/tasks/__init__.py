@@ -1,1 +1,58 @@
-"""rnnlab.tasks"""
+"""Tasks: what a model learns, how its outputs are scored. Tasks know nothing of models.
+
+``TASKS`` maps each name to its class (``TASKS[name].description`` is one line, and
+``TASKS[name].Params`` the dataclass of its parameters); ``make_task(name, **params)`` builds
+one. ``task.params.to_dict()`` goes into checkpoints; ``make_task(name, **that_dict)`` rebuilds
+the same task.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rnnlab.errors import UserError
+from rnnlab.tasks.adding import AddingTask
+from rnnlab.tasks.base import Batch, Split, Task, TaskParams, TaskSpec
+from rnnlab.tasks.copy_memory import CopyTask
+from rnnlab.tasks.cue_word import CueWordTask
+from rnnlab.tasks.forecast import ForecastTask
+from rnnlab.tasks.lag import LagTask
+from rnnlab.tasks.packaged import DigitsPixels, DigitsRows, JapaneseVowels
+from rnnlab.tasks.reber import ReberTask
+from rnnlab.tasks.temporal_order import TemporalOrderTask
+from rnnlab.tasks.text import TextTask
+
+TASKS: dict[str, type[Task]] = {
+    cls.name: cls
+    for cls in (
+        CueWordTask,
+        ReberTask,
+        LagTask,
+        AddingTask,
+        TemporalOrderTask,
+        CopyTask,
+        TextTask,
+        DigitsRows,
+        DigitsPixels,
+        JapaneseVowels,
+        ForecastTask,
+    )
+}
+
+
+def make_task(name: str, **params: Any) -> Task:
+    """Build the task ``name`` from its parameters; UserError for unknown names or values."""
+    if name not in TASKS:
+        raise UserError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}")
+    return TASKS[name](**params)
+
+
+__all__ = [
+    "TASKS",
+    "Batch",
+    "Split",
+    "Task",
+    "TaskParams",
+    "TaskSpec",
+    "make_task",
+]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import Tensor
@@ -30,6 +30,21 @@ class TaskSpec:
     many_to_many: bool  # an output per step (B, T, K), or one per sequence (B, K)
     vocab: tuple[str, ...] | None = None  # token strings, index = id (token inputs/outputs)
     bidirectional_ok: bool = False  # may a model look at future steps (not for prediction)
+
+
+@dataclass
+class TaskParams:
+    """A task's parameters: a dataclass, each field with a default and a one-line comment.
+
+    Stored in checkpoints as ``to_dict()``; ``make_task(name, **params.to_dict())`` rebuilds the
+    same task.
+    """
+
+    def check(self) -> None:
+        """Raise :class:`~rnnlab.errors.UserError` for an invalid value or combination."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
@@ -76,14 +91,18 @@ class Task(ABC):
 
     name: str = ""
     description: str = ""  # one line, shown by `rnnlab tasks`
+    Params: ClassVar[type[TaskParams]] = TaskParams  # the dataclass of this task's parameters
+    params: TaskParams  # this task's parameters (``params.to_dict()`` goes into checkpoints)
     spec: TaskSpec
+    labels: tuple[str, ...] | None = None  # names of the output classes, index = class id
 
     @abstractmethod
     def batches(self, split: Split, batch_size: int, seed: int = 0) -> Iterator[Batch]:
         """Yield the batches of one pass over ``split``.
 
         Generated tasks yield fresh sequences for "train" forever (the loop counts steps) and
-        a fixed, seeded set for "valid"/"test"; datasets yield one shuffled epoch for "train".
+        a fixed, seeded set for "valid"/"test"; datasets yield one shuffled epoch for "train"
+        (a text stream: one pass in order, from a seeded offset, with ``carry_state``).
         The same ``seed`` gives the same batches.
         """
 

@@ -1,0 +1,181 @@
+"""Character- and word-level language modelling on any UTF-8 text file.
+
+The file is split into tokens (characters, or words: runs of letters/digits with inner
+apostrophes, single punctuation marks and newlines), then the first ``split`` (0.9) of the
+tokens are the training split and the rest — the end of the file — the validation split.
+The vocabulary is ``<unk>`` (id 0) plus the training split's tokens seen at least ``min_count``
+times; anything else becomes ``<unk>``.
+
+Training batches are contiguous streams for truncated BPTT: the training split (from a small
+seeded offset) is cut into B equal contiguous slices, stream b is row b of every batch, and
+batch i holds steps i*seq_len .. (i+1)*seq_len - 1 of every stream; ``carry_state`` is True
+after the first batch of a pass, so a model keeps its state across batches. "valid" (and
+"test", the same held-out text) is ONE stream (batch size 1, whatever ``batch_size`` says)
+that covers every validation token exactly once, in order, so state carries across all of it.
+
+Metrics: ``loss`` (nats per token), ``bpc`` (bits per character, char level) or
+``bits_per_word`` (word level), ``perplexity``, ``accuracy`` (next-token arg-max).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rnnlab.errors import UserError
+from rnnlab.tasks.base import Batch, Split, TaskParams, TaskSpec
+from rnnlab.tasks.common import (
+    ParamTask,
+    check_batch_args,
+    check_choice,
+    check_range,
+    make_rng,
+    ratio,
+    token_ce,
+)
+
+UNK = "<unk>"
+WORD = re.compile(r"\w+(?:'\w+)*|[^\w\s]|\n")
+
+
+@dataclass
+class TextParams(TaskParams):
+    path: str = ""  # the UTF-8 text file
+    level: str = "char"  # char | word
+    seq_len: int = 100  # steps per batch (the truncated-BPTT length)
+    split: float = 0.9  # fraction of the tokens used for training; the rest is validation
+    min_count: int = 1  # tokens seen fewer times in the training split become <unk>
+
+    def check(self) -> None:
+        if not self.path:
+            raise UserError("task 'text' needs a file: path=FILE")
+        check_choice("text", "level", self.level, ("char", "word"))
+        check_range("text", "seq_len", self.seq_len, 1)
+        if not 0.0 < self.split < 1.0:
+            raise UserError(f"task 'text': split = {self.split!r} must be between 0 and 1")
+        check_range("text", "min_count", self.min_count, 1)
+
+
+def read_text(path: str) -> str:
+    """The file's text; UserError for a missing, empty, binary or non-UTF-8 file."""
+    if not os.path.exists(path):
+        raise UserError(f"text file not found: {path}")
+    if not os.path.isfile(path):
+        raise UserError(f"not a file: {path}")
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data:
+        raise UserError(f"text file is empty: {path}")
+    if b"\x00" in data:
+        raise UserError(f"{path} looks binary (it contains NUL bytes), not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UserError(f"{path} is not UTF-8 text (bad byte at offset {e.start})") from None
+
+
+class TextTask(ParamTask):
+    """Next-token prediction on a text file, in contiguous streams."""
+
+    name = "text"
+    description = "Character- or word-level language modelling on a UTF-8 text file"
+    Params = TextParams
+    params: TextParams
+
+    def setup(self) -> None:
+        p = self.params
+        tokens = self.tokenize(read_text(p.path))
+        n_train = int(len(tokens) * p.split)
+        if n_train < p.seq_len + 1 or n_train >= len(tokens):
+            raise UserError(
+                f"{p.path} is too short: {len(tokens)} {p.level} tokens give {n_train} for "
+                f"training, less than one training sequence of seq_len + 1 = {p.seq_len + 1} "
+                "plus a validation part"
+            )
+        counts = Counter(tokens[:n_train])
+        kept = sorted(t for t, n in counts.items() if n >= p.min_count and t != UNK)
+        self.vocab: tuple[str, ...] = (UNK, *kept)
+        self.ids = {t: i for i, t in enumerate(self.vocab)}
+        ids = np.array([self.ids.get(t, 0) for t in tokens], dtype=np.int64)
+        self.train_ids, self.valid_ids = ids[:n_train], ids[n_train:]
+        self.spec = TaskSpec("tokens", len(self.vocab), "classes", len(self.vocab), True,
+                             vocab=self.vocab)
+
+    def tokenize(self, text: str) -> list[str]:
+        return list(text) if self.params.level == "char" else WORD.findall(text)
+
+    # -- prompts -------------------------------------------------------------------------------
+
+    def encode(self, text: str) -> Tensor:
+        """(n,) token ids of a prompt; UserError naming any character/word not in the vocab."""
+        tokens = self.tokenize(text)
+        unknown = sorted({t for t in tokens if t not in self.ids or t == UNK})
+        if unknown:
+            shown = ", ".join(repr(t) for t in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+            kind = "character(s)" if self.params.level == "char" else "word(s)"
+            raise UserError(f"prompt has {kind} not in the training vocabulary: {shown}")
+        return torch.tensor([self.ids[t] for t in tokens], dtype=torch.int64)
+
+    def decode(self, ids: Tensor | np.ndarray | list[int]) -> str:
+        tokens = [self.vocab[int(i)] for i in ids]
+        if self.params.level == "char":
+            return "".join(tokens)
+        return " ".join(tokens).replace(" \n ", "\n").replace(" \n", "\n").replace("\n ", "\n")
+
+    # -- batches -------------------------------------------------------------------------------
+
+    def batches(self, split: Split, batch_size: int, seed: int = 0) -> Iterator[Batch]:
+        check_batch_args(split, batch_size)
+        rng = make_rng(seed, split)
+        if split == "train":
+            data = self.train_ids
+            streams = batch_size
+            spare = len(data) - 1 - streams  # at least one step per stream must remain
+            if spare < 0:
+                raise UserError(
+                    f"batch size {batch_size} is too large for {len(data)} training tokens"
+                )
+            data = data[int(rng.integers(0, min(self.params.seq_len - 1, spare) + 1)) :]
+        else:  # one stream over the whole validation split, starting from its first token
+            data = np.concatenate([self.train_ids[-1:], self.valid_ids])
+            streams = 1
+        return self._stream(data, streams)
+
+    def _stream(self, data: np.ndarray, streams: int) -> Iterator[Batch]:
+        steps = (len(data) - 1) // streams
+        x = torch.from_numpy(data[: streams * steps].reshape(streams, steps).copy())
+        y = torch.from_numpy(data[1 : streams * steps + 1].reshape(streams, steps).copy())
+        L = self.params.seq_len
+        for start in range(0, x.shape[1], L):
+            yield Batch(x[:, start : start + L], y[:, start : start + L], carry_state=start > 0)
+
+    # -- loss and scores -----------------------------------------------------------------------
+
+    def loss(self, output: Tensor, batch: Batch) -> Tensor:
+        ce, _ = token_ce(output, batch)
+        return ce.mean()
+
+    def score(self, output: Tensor, batch: Batch) -> dict[str, float]:
+        with torch.no_grad():
+            ce, _ = token_ce(output, batch)
+            correct = (output.argmax(-1) == batch.y).sum()
+            return {"loss_sum": float(ce.sum()), "correct": float(correct),
+                    "count": float(ce.numel())}
+
+    def summarize(self, sums: dict[str, float]) -> dict[str, float]:
+        loss = ratio(sums["loss_sum"], sums["count"])
+        bits = "bpc" if self.params.level == "char" else "bits_per_word"
+        return {
+            "loss": loss,  # nats per token
+            bits: loss / math.log(2),
+            "perplexity": math.exp(min(loss, 700.0)) if loss == loss else loss,
+            "accuracy": ratio(sums["correct"], sums["count"]),
+        }

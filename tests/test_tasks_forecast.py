@@ -1,0 +1,152 @@
+"""Forecasting: splits, windows, normalisation, CSV errors, baselines on the test tail only."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rnnlab.errors import UserError
+from rnnlab.tasks import make_task
+
+pytest.importorskip("statsmodels")
+
+
+def ar2_series(n=160, seed=0):
+    rng = np.random.default_rng(seed)
+    v = np.zeros(n)
+    for t in range(2, n):
+        v[t] = 0.6 * v[t - 1] - 0.3 * v[t - 2] + rng.normal()
+    return 50.0 + 5.0 * v
+
+
+def write_csv(path, values, column="load", extra=True):
+    with open(path, "w") as f:
+        f.write(f"day,{column}\n" if extra else f"{column}\n")
+        for i, v in enumerate(values):
+            f.write(f"{i},{float(v)!r}\n" if extra else f"{float(v)!r}\n")
+    return str(path)
+
+
+@pytest.fixture
+def series_csv(tmp_path):
+    return write_csv(tmp_path / "series.csv", ar2_series())
+
+
+def test_splits_windows_and_normalisation(series_csv):
+    task = make_task("forecast", series=series_csv, column="load", window=6, horizon=2,
+                     test_size=0.25, valid_size=20)
+    n = 160
+    assert (task.n_test, task.n_valid, task.n_train) == (40, 20, 100)
+    assert task.targets["test"].tolist() == list(range(120, 160))
+    assert task.targets["valid"].tolist() == list(range(100, 120))
+    assert task.targets["train"][0] == 6 - 1 + 2 and task.targets["train"][-1] == 99
+    z = task.z[: task.n_train]
+    assert abs(z.mean()) < 1e-5 and abs(z.std() - 1) < 1e-5
+    batch = next(task.batches("test", 8))
+    assert batch.x.shape == (8, 6, 1) and batch.y.shape == (8, 1)
+    j = int(batch.extra["target_index"][0])
+    assert j == 120
+    assert np.allclose(batch.x[0, :, 0].numpy(), task.z[j - 2 - 5 : j - 2 + 1])
+    assert float(batch.y[0, 0]) == pytest.approx(task.z[j])
+    assert task.denormalize(batch.y[0, 0]).item() == pytest.approx(task.values[j], rel=1e-5)
+    train_targets = torch.cat([b.extra["target_index"] for b in task.batches("train", 16, 1)])
+    assert sorted(train_targets.tolist()) == list(range(7, 100))
+    assert train_targets.tolist() != sorted(train_targets.tolist())  # one shuffled epoch
+    assert n == len(task.values)
+
+
+def test_scores_are_in_original_units(series_csv):
+    task = make_task("forecast", series=series_csv, column="load", window=5)
+    sums: dict[str, float] = {}
+    one_unit = 1.0 / task.std
+    for batch in task.batches("test", 7):
+        assert task.score(batch.y, batch)["sq_sum"] == 0.0
+        for k, v in task.score(batch.y + one_unit, batch).items():
+            sums[k] = sums.get(k, 0.0) + v
+    metrics = task.summarize(sums)
+    assert metrics["rmse"] == pytest.approx(1.0, rel=1e-4)
+    assert metrics["mae"] == pytest.approx(1.0, rel=1e-4)
+    assert metrics["loss"] == pytest.approx(one_unit**2, rel=1e-4)
+
+
+def test_baselines_on_the_test_tail_with_arima_fitted_on_training_only(tmp_path):
+    values = ar2_series(n=200)
+    task = make_task("forecast", series=write_csv(tmp_path / "a.csv", values), column="load",
+                     window=4, horizon=2, arima_order=(2, 0, 1))
+    base = task.baselines()
+    assert set(base) == {"last", "arima"}
+    targets = task.targets["test"]
+    truth = values[targets]
+    last = values[targets - 2]
+    assert base["last"]["rmse"] == pytest.approx(np.sqrt(np.mean((last - truth) ** 2)))
+    assert base["last"]["mae"] == pytest.approx(np.mean(np.abs(last - truth)))
+    assert all(math.isfinite(v) for m in base.values() for v in m.values())
+    assert base["arima"]["rmse"] < base["last"]["rmse"]  # an AR(2) series: ARIMA does better
+    # the h-step forecasts equal statsmodels' own forecasts from each origin
+    from statsmodels.tsa.arima.model import ARIMA
+
+    fitted = ARIMA(values[: task.n_train], order=(2, 0, 1), trend="c").filter(task.arima_params)
+    ours = task.arima_forecasts(targets[[0, 17]])
+    for k, j in enumerate(targets[[0, 17]]):
+        ref = fitted.apply(values[: j - 2 + 1]).forecast(2)[-1]
+        assert ours[k] == pytest.approx(ref, rel=1e-6)
+    # a different test tail leaves the fitted parameters unchanged
+    changed = values.copy()
+    changed[task.n_train :] += np.random.default_rng(1).normal(0, 5, len(values) - task.n_train)
+    other = make_task("forecast", series=write_csv(tmp_path / "b.csv", changed), column="load",
+                      window=4, horizon=2, arima_order=(2, 0, 1))
+    other.baselines()
+    assert np.allclose(other.arima_params, task.arima_params)
+
+
+def test_builtin_series_load_offline():
+    sunspots = make_task("forecast", series="sunspots")
+    assert len(sunspots.values) == 309 and np.isfinite(sunspots.values).all()
+    base = sunspots.baselines()  # the automatic order: an ADF test picks d
+    assert sunspots.arima_order in ((2, 0, 1), (2, 1, 1))
+    assert all(math.isfinite(v) and v > 0 for m in base.values() for v in m.values())
+    co2 = make_task("forecast", series="co2", window=52)
+    assert len(co2.values) == 2284 and np.isfinite(co2.values).all()  # gaps interpolated
+    assert co2.values.min() > 300
+
+
+@pytest.mark.parametrize(
+    ("rows", "column", "pattern"),
+    [
+        ("day,load\n0,1.5\n1,\n2,3\n", "load", "missing value in line 3, column 'load'"),
+        ("day,load\n0,1.5\n1,NA\n", "load", "missing value in line 3"),
+        ("day,load\n0,1.5\n1,2.5\n2,abc\n", "load",
+         "non-numeric value 'abc' in line 4, column 'load'"),
+        ("day,load\n0,1.5\n", "price", "no column 'price'; columns: day, load"),
+        ("day,load\n0,1.5\n", "", "columns day, load: choose one with column=NAME"),
+        ("", "load", "empty"),
+    ],
+)
+def test_csv_errors_name_the_problem(tmp_path, rows, column, pattern):
+    path = tmp_path / "bad.csv"
+    path.write_text(rows)
+    with pytest.raises(UserError, match=pattern):
+        make_task("forecast", series=str(path), column=column)
+
+
+def test_missing_csv_and_too_short_series(tmp_path):
+    with pytest.raises(UserError, match="neither sunspots nor co2 nor a CSV file"):
+        make_task("forecast", series=str(tmp_path / "nope.csv"))
+    short = write_csv(tmp_path / "short.csv", ar2_series(n=20), extra=False)
+    with pytest.raises(UserError, match="too short"):
+        make_task("forecast", series=short, window=15)
+    one_column = write_csv(tmp_path / "one.csv", ar2_series(), extra=False)
+    single = make_task("forecast", series=one_column, window=3)
+    assert len(single.values) == 160  # a one-column file needs no column=
+
+
+def test_params_round_trip(series_csv):
+    import json
+
+    task = make_task("forecast", series=series_csv, column="load", window=7, arima_order=(1, 0, 0))
+    again = make_task("forecast", **json.loads(json.dumps(task.params.to_dict())))
+    assert again.params == task.params and again.params.arima_order == (1, 0, 0)
+    assert np.array_equal(again.z, task.z)
