@@ -1,12 +1,367 @@
-"""LSTM through time. PLACEHOLDER: the hand-written Function is being written."""
+r"""LSTM through time with a hand-written backward: one :class:`LSTMFunction` for every variant.
+
+The math is :func:`rnnlab.bptt.reference.lstm_step`, step by step (shapes: x (T, B, I),
+h (B, P), c (B, H), P = proj_size or H; G gate blocks of H rows, S = G - 1 sigmoid gates):
+
+.. math::
+    a &= W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}
+         \quad\text{or, with layer\_norm,}\quad
+         \gamma_{ih}\,\mathrm{LN}(W_{ih} x_t) + \gamma_{hh}\,\mathrm{LN}(W_{hh} h_{t-1})
+         + b_{ih} + b_{hh} \\
+    i &= \sigma(a_i + p_i \odot c_{t-1}) \qquad
+    f  = \sigma(a_f + p_f \odot c_{t-1}) \qquad
+    g  = \tanh(a_g) \\
+    c_t &= f \odot c_{t-1} + i \odot g \\
+    o &= \sigma(a_o + p_o \odot c_t) \\
+    y_t &= c_t \quad\text{or, with layer\_norm,}\quad \gamma_c\,\mathrm{LN}(c_t) + \beta_c \\
+    m_t &= o \odot \tanh(y_t) \\
+    h_t &= m_t \quad\text{or, with a projection,}\quad W_{hr} m_t
+
+Gate blocks stacked in the (G*H, ·) weights, as :func:`~rnnlab.bptt.reference.lstm_gate_names`:
+``i, f, g, o`` (G = 4); ``i, g, o`` without a forget gate (f ≡ 1, so c_t = c_{t-1} + i ⊙ g);
+``f, g, o`` coupled (CIFG, i = 1 - f). In each layout the sigmoid gates that read c_{t-1}
+come first, then g, then o — the code relies on that: ``K = G - 2`` gates before g.
+Peepholes (``weight_peephole`` (S, H)) have one row per sigmoid gate in that order.
+
+Time-major tensors and ``batch_sizes`` follow :mod:`rnnlab.bptt.reference`: at step t only the
+first ``batch_sizes[t]`` rows run; finished rows keep their state and output zeros.
+"""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
+import torch
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
-from rnnlab.bptt.reference import LSTMWeights, lstm_step, run_reference
+from rnnlab.bptt._common import BACKENDS, check_choice, step_sizes
+from rnnlab.bptt._layer_norm import ln_backward, ln_forward
+from rnnlab.bptt.reference import LN_EPS, LSTMWeights, lstm_gate_names, lstm_step, run_reference
+from rnnlab.errors import UserError
+
+# Buffers the forward keeps for the backward, in this order (None where a variant lacks them).
+_Saved = tuple[Tensor, Tensor, Tensor, Tensor | None, Tensor | None, Tensor | None,
+               Tensor | None, Tensor | None, Tensor | None]
+
+
+def _lstm_forward(
+    x: Tensor,
+    h0: Tensor,
+    c0: Tensor,
+    w: LSTMWeights,
+    mode: str,
+    sizes: tuple[int, ...] | None,
+    keep: bool,
+) -> tuple[Tensor, Tensor, Tensor, _Saved]:
+    """The forward loop. ``keep=False`` overwrites per-step buffers (nothing will need them).
+
+    Returns ``out, h_T, c_T`` and the buffers, time-major:
+    ``Z`` (T, B, G*H) gate activations (i, f, g, o after their nonlinearities),
+    ``C`` (T, B, H) cell states, ``TC`` (T, B, H) tanh(y_t), and with layer norm
+    ``AxHat``, ``AhHat`` (T, B, G*H) the normalised projections, ``CHat`` (T, B, H) the
+    normalised cells and ``Rx, Rh, Rc`` (T, B, 1) their reciprocal standard deviations.
+    """
+    T, B, _ = x.shape
+    H, P, G = c0.shape[-1], h0.shape[-1], len(mode)
+    K = G - 2
+    peep, proj = w.weight_peephole is not None, w.weight_hr is not None
+    ln_gates, ln_cell = w.weight_ln_ih is not None, w.weight_ln_c is not None
+    ns = sizes if sizes is not None else (B,) * T
+    # Packed input: rows past their length must output 0, and every buffer must stay finite
+    # there, because the backward's batched reductions multiply them by zero gradients.
+    new = partial(torch.zeros if sizes is not None else torch.empty, dtype=x.dtype,
+                  device=x.device)
+    S = T if keep else 1  # time slots of the buffers that only the backward reads
+    blocks = [K * H, H, H]  # columns of a: the gates that read c_{t-1}, g, o
+
+    # The input projections of all T steps in one matmul; Z then becomes each step's gates.
+    x2 = x.reshape(T * B, -1)
+    bias = None
+    if w.bias_ih is not None:
+        bias = w.bias_ih + w.bias_hh
+    AxHat = Rx = None
+    if ln_gates:
+        ax = torch.mm(x2, w.weight_ih.t())
+        AxHat, Rx = ln_forward(ax, LN_EPS, out=ax)
+        Z = (torch.addcmul(bias, AxHat, w.weight_ln_ih) if bias is not None
+             else AxHat * w.weight_ln_ih)
+        AxHat, Rx = AxHat.view(T, B, G * H), Rx.view(T, B, 1)
+    elif bias is not None:
+        Z = torch.addmm(bias, x2, w.weight_ih.t())
+    else:
+        Z = torch.mm(x2, w.weight_ih.t())
+    Z = Z.view(T, B, G * H)
+
+    out = new(T, B, P)
+    C = new(T if keep else 2, B, H)  # without keep: two slots, c_{t-1} and c_t
+    TC = new(S, B, H)
+    AhHat = new(S, B, G * H) if ln_gates else None
+    Rh = new(S, B, 1) if ln_gates else None
+    CHat = new(S, B, H) if ln_cell else None
+    Rc = new(S, B, 1) if ln_cell else None
+    W_hh_t = w.weight_hh.t()
+    W_hr_t = w.weight_hr.t() if proj else None
+    p_pre = w.weight_peephole[:K] if peep else None  # (K, H)
+    p_o = w.weight_peephole[K] if peep else None  # (H,)
+    h_T, c_T = h0.clone(), c0.clone()
+    # per-step views made once, outside the loop
+    outs, zs, cs, tcs = out.unbind(0), Z.unbind(0), C.unbind(0), TC.unbind(0)
+    ahs = AhHat.unbind(0) if ln_gates else None
+    chats = CHat.unbind(0) if ln_cell else None
+
+    for t in range(T):
+        n = ns[t]
+        s = t if keep else 0
+        ct = t if keep else t % 2  # t % 2 - 1 is then the other slot, as -1 wraps around
+        h_prev = outs[t - 1][:n] if t else h0[:n]
+        c_prev = cs[ct - 1][:n] if t else c0[:n]
+        z = zs[t][:n]  # (n, G*H), holds the input part of a; becomes the gates in place
+        if ln_gates:
+            ah = torch.mm(h_prev, W_hh_t, out=ahs[s][:n])
+            ah_hat, rstd = ln_forward(ah, LN_EPS, out=ah)
+            Rh[s, :n] = rstd
+            z.addcmul_(ah_hat, w.weight_ln_hh)  # a = γ_ih LN(W_ih x) + b + γ_hh LN(W_hh h_prev)
+        else:
+            z.addmm_(h_prev, W_hh_t)  # a = W_ih x + b + W_hh h_prev
+        sig, g, o = z.split_with_sizes(blocks, 1)  # a of (i, f | i | f), g, o
+        if peep:
+            sig.unflatten(1, (K, H)).addcmul_(c_prev.unsqueeze(1), p_pre)
+        sig.sigmoid_()  # i = σ(a_i + p_i c_prev), f = σ(a_f + p_f c_prev)
+        g.tanh_()  # g = tanh(a_g)
+        c = cs[ct][:n]
+        if mode == "ifgo":
+            i, f = sig.chunk(2, 1)
+            torch.mul(f, c_prev, out=c).addcmul_(i, g)  # c = f c_prev + i g
+        elif mode == "igo":
+            torch.addcmul(c_prev, sig, g, out=c)  # c = c_prev + i g
+        else:
+            torch.addcmul(g, sig, c_prev - g, out=c)  # c = f c_prev + (1 - f) g
+        if peep:
+            o.addcmul_(c, p_o)
+        o.sigmoid_()  # o = σ(a_o + p_o c)
+        tc = tcs[s][:n]
+        if ln_cell:
+            c_hat, rstd = ln_forward(c, LN_EPS, out=chats[s][:n])
+            Rc[s, :n] = rstd
+            if w.bias_ln_c is not None:
+                torch.addcmul(w.bias_ln_c, c_hat, w.weight_ln_c, out=tc)  # y = γ_c LN(c) + β_c
+            else:
+                torch.mul(c_hat, w.weight_ln_c, out=tc)  # y = γ_c LN(c)
+            tc.tanh_()
+        else:
+            torch.tanh(c, out=tc)  # tanh(y), y = c
+        if proj:
+            torch.mm(o * tc, W_hr_t, out=outs[t][:n])  # h = W_hr (o tanh(y))
+        else:
+            torch.mul(o, tc, out=outs[t][:n])  # h = o tanh(y)
+        n_next = ns[t + 1] if t + 1 < T else 0
+        if n_next < n:  # rows n_next .. n-1 have just taken their last step
+            h_T[n_next:n] = outs[t][n_next:n]
+            c_T[n_next:n] = c[n_next:]
+
+    return out, h_T, c_T, (Z, C, TC, AxHat, Rx, AhHat, Rh, CHat, Rc)
+
+
+def _lstm_backward(
+    need: dict[str, bool],
+    dout: Tensor,
+    dh_T: Tensor,
+    dc_T: Tensor,
+    x: Tensor,
+    h0: Tensor,
+    c0: Tensor,
+    w: LSTMWeights,
+    out: Tensor,
+    saved: _Saved,
+    mode: str,
+    sizes: tuple[int, ...] | None,
+) -> tuple[Tensor | None, ...]:
+    """Gradients ``dx, dh0, dc0`` and one per field of :class:`LSTMWeights` (None if not needed).
+
+    ``need`` maps those names to ``ctx.needs_input_grad``.
+    """
+    Z, C, TC, AxHat, Rx, AhHat, Rh, CHat, Rc = saved
+    T, B, I = x.shape
+    H, P, G = c0.shape[-1], h0.shape[-1], len(mode)
+    K = G - 2
+    peep, proj = w.weight_peephole is not None, w.weight_hr is not None
+    ln_gates, ln_cell = w.weight_ln_ih is not None, w.weight_ln_c is not None
+    ns = sizes if sizes is not None else (B,) * T
+    # Rows past their length must hold zero gradients for the batched reductions below.
+    new = partial(torch.zeros if sizes is not None else torch.empty, dtype=x.dtype,
+                  device=x.device)
+    blocks = [K * H, H, H]  # columns of a: the gates that read c_{t-1}, g, o
+    sp, so = slice(0, K * H), slice((K + 1) * H, G * H)
+
+    dA = new(T, B, G * H)  # d a, the stacked pre-activations
+    dAh = new(T, B, G * H) if ln_gates else dA  # d (W_hh h_{t-1})
+    dH = new(T, B, P) if proj else None  # d h_t, kept for dW_hr
+    dY = new(T, B, H) if ln_cell else None  # d y_t, kept for γ_c and β_c
+    dh_next = dh_T.clone(memory_format=torch.contiguous_format)
+    dc_next = dc_T.clone(memory_format=torch.contiguous_format)
+    p_pre = w.weight_peephole[:K] if peep else None  # (K, H)
+    p_o = w.weight_peephole[K] if peep else None  # (H,)
+    zs, cs, tcs, douts, das = Z.unbind(0), C.unbind(0), TC.unbind(0), dout.unbind(0), dA.unbind(0)
+
+    for t in range(T - 1, -1, -1):
+        n = ns[t]
+        sig, g, o = zs[t][:n].split_with_sizes(blocks, 1)  # gates (i, f | i | f), g, o
+        da_sig, da_g, da_o = das[t][:n].split_with_sizes(blocks, 1)
+        tc = tcs[t][:n]
+        c_prev = cs[t - 1][:n] if t else c0[:n]
+        if proj:
+            dh = torch.add(douts[t][:n], dh_next[:n], out=dH[t, :n])
+            dm = dh @ w.weight_hr  # h = W_hr m
+        else:
+            dm = douts[t][:n] + dh_next[:n]  # h = m
+        torch.mul(dm * tc, o * (1 - o), out=da_o)  # m = o tanh(y), o = σ(a_o + p_o c)
+        dy = dm * o * (1 - tc * tc)  # m = o tanh(y)
+        dc = dc_next[:n]  # d c_t, so far from step t+1; turned into d c_{t-1} in place below
+        if ln_cell:
+            dY[t, :n] = dy
+            dc += ln_backward(dy * w.weight_ln_c, CHat[t, :n], Rc[t, :n])  # y = γ_c LN(c) + β_c
+        else:
+            dc += dy  # y = c
+        if peep:
+            dc.addcmul_(da_o, p_o)  # o = σ(a_o + p_o c)
+        if mode == "ifgo":
+            i, f = sig.chunk(2, 1)
+            da_i, da_f = da_sig.chunk(2, 1)
+            torch.mul(dc * g, i * (1 - i), out=da_i)  # c = f c_prev + i g, i = σ(·)
+            torch.mul(dc * c_prev, f * (1 - f), out=da_f)  # c = f c_prev + i g, f = σ(·)
+            torch.mul(dc * i, 1 - g * g, out=da_g)  # c = f c_prev + i g, g = tanh(a_g)
+            dc.mul_(f)  # c = f c_prev + i g
+        elif mode == "igo":
+            i, da_i = sig, da_sig
+            torch.mul(dc * g, i * (1 - i), out=da_i)  # c = c_prev + i g, i = σ(·)
+            torch.mul(dc * i, 1 - g * g, out=da_g)  # c = c_prev + i g, g = tanh(a_g)
+            # c = c_prev + i g: d c_prev = d c, already in place
+        else:
+            f, da_f = sig, da_sig
+            torch.mul(dc * (c_prev - g), f * (1 - f), out=da_f)  # c = f c_prev + (1-f) g, f = σ(·)
+            torch.mul(dc * (1 - f), 1 - g * g, out=da_g)  # c = f c_prev + (1-f) g, g = tanh(a_g)
+            dc.mul_(f)  # c = f c_prev + (1-f) g
+        if peep:  # i = σ(a_i + p_i c_prev), f = σ(a_f + p_f c_prev)
+            dc += (da_sig.unflatten(1, (K, H)) * p_pre).sum(1)
+        if ln_gates:  # a = ... + γ_hh LN(W_hh h_prev)
+            dAh[t, :n] = ln_backward(das[t][:n] * w.weight_ln_hh, AhHat[t, :n], Rh[t, :n])
+        torch.mm(dAh[t, :n], w.weight_hh, out=dh_next[:n])  # a = ... + W_hh h_prev
+
+    # Everything that does not feed back into the recurrence: one batched op over all steps.
+    dw: dict[str, Tensor | None] = dict.fromkeys(LSTMWeights._fields)
+    dA2 = dA.view(T * B, G * H)
+    dAx = dA2  # d (W_ih x_t)
+    if ln_gates:  # a = γ_ih LN(W_ih x) + γ_hh LN(W_hh h_prev) + b
+        if need["weight_ln_ih"]:
+            dw["weight_ln_ih"] = (dA * AxHat).sum((0, 1))
+        if need["weight_ln_hh"]:
+            dw["weight_ln_hh"] = (dA * AhHat).sum((0, 1))
+        if need["x"] or need["weight_ih"]:
+            dAx = ln_backward(dA * w.weight_ln_ih, AxHat, Rx).view(T * B, G * H)
+    dx = torch.mm(dAx, w.weight_ih).view(T, B, I) if need["x"] else None
+    if need["weight_ih"]:
+        dw["weight_ih"] = torch.mm(dAx.t(), x.reshape(T * B, I))
+    if need["bias_ih"] or need["bias_hh"]:
+        db = dA2.sum(0)
+        dw["bias_ih"] = db if need["bias_ih"] else None
+        dw["bias_hh"] = db.clone() if need["bias_hh"] else None
+    if need["weight_hh"]:  # h_{t-1} is h0, then the outputs of steps 0 .. T-2
+        dw["weight_hh"] = torch.addmm(
+            dAh[0].t() @ h0, dAh[1:].reshape(-1, G * H).t(), out[:-1].reshape(-1, P)
+        )
+    if need["weight_hr"]:  # h = W_hr m, m = o tanh(y)
+        dw["weight_hr"] = dH.view(T * B, P).t() @ (Z[..., so] * TC).view(T * B, H)
+    if need["weight_peephole"]:  # i, f = σ(a + p c_prev); o = σ(a_o + p_o c)
+        c_prevs = torch.cat((c0.unsqueeze(0), C[:-1]))
+        dp_pre = (dA[..., sp].unflatten(-1, (K, H)) * c_prevs.unsqueeze(2)).sum((0, 1))
+        dp_o = (dA[..., so] * C).sum((0, 1))
+        dw["weight_peephole"] = torch.cat((dp_pre, dp_o.unsqueeze(0)))
+    if need["weight_ln_c"]:  # y = γ_c LN(c) + β_c
+        dw["weight_ln_c"] = (dY * CHat).sum((0, 1))
+    if need["bias_ln_c"]:
+        dw["bias_ln_c"] = dY.sum((0, 1))
+    dh0 = dh_next if need["h0"] else None
+    dc0 = dc_next if need["c0"] else None
+    return dx, dh0, dc0, *dw.values()
+
+
+class LSTMFunction(torch.autograd.Function):
+    """Forward and hand-written backward through time of one LSTM layer, every variant.
+
+    ``apply(mode, sizes, x, h0, c0, *weights)``: ``mode`` is the gate layout joined
+    (``"ifgo"``, ``"igo"`` or ``"fgo"``), ``sizes`` the batch sizes as a tuple of ints or
+    None, ``weights`` the fields of :class:`LSTMWeights` in order.
+
+    Memory kept for the backward, beyond the inputs, weights and the returned ``out``
+    (T·B·P): gate activations T·B·G·H, cell states T·B·H and tanh(y_t) T·B·H, i.e.
+    T·B·(G+2)·H; with layer norm also the normalised projections 2·T·B·G·H, the normalised
+    cells T·B·H and 3·T·B reciprocal deviations. The backward allocates d a (T·B·G·H), plus
+    T·B·G·H with layer norm, T·B·P with a projection and T·B·H with LN(c), for the batched
+    weight gradients after the loop. Double backward is not supported.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        mode: str,
+        sizes: tuple[int, ...] | None,
+        x: Tensor,
+        h0: Tensor,
+        c0: Tensor,
+        *weights: Tensor | None,
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        w = LSTMWeights(*weights)
+        out, h_T, c_T, saved = _lstm_forward(x, h0, c0, w, mode, sizes, keep=True)
+        ctx.mode, ctx.sizes = mode, sizes
+        ctx.save_for_backward(x, h0, c0, *w, out, *saved)
+        return out, h_T, c_T
+
+    @staticmethod
+    @once_differentiable
+    def backward(
+        ctx: Any, dout: Tensor, dh_T: Tensor, dc_T: Tensor
+    ) -> tuple[Tensor | None, ...]:
+        x, h0, c0, *rest = ctx.saved_tensors
+        nw = len(LSTMWeights._fields)
+        w, out, saved = LSTMWeights(*rest[:nw]), rest[nw], tuple(rest[nw + 1 :])
+        need = dict(zip(("x", "h0", "c0", *LSTMWeights._fields), ctx.needs_input_grad[2:],
+                        strict=True))
+        grads = _lstm_backward(need, dout, dh_T, dc_T, x, h0, c0, w, out, saved, ctx.mode,
+                               ctx.sizes)
+        return None, None, *grads
+
+
+def _check(
+    x: Tensor, h0: Tensor, c0: Tensor, w: LSTMWeights, G: int, batch_sizes: Tensor | None
+) -> tuple[int, ...] | None:
+    """Shape and option checks with clear messages; returns the batch sizes as ints or None."""
+    if x.dim() != 3 or x.shape[0] == 0:
+        raise UserError(f"x must be time-major (T, B, I) with T >= 1, got {tuple(x.shape)}")
+    T, B, I = x.shape
+    H, P = c0.shape[-1], h0.shape[-1]
+    if h0.shape != (B, P) or c0.shape != (B, H):
+        raise UserError(f"h0 must be (B, P) and c0 (B, H) with B={B}, got "
+                        f"{tuple(h0.shape)} and {tuple(c0.shape)}")
+    if w.weight_ih.shape != (G * H, I) or w.weight_hh.shape != (G * H, P):
+        raise UserError(f"{G} gates of H={H} need weight_ih ({G * H}, {I}) and weight_hh "
+                        f"({G * H}, {P}), got {tuple(w.weight_ih.shape)} and "
+                        f"{tuple(w.weight_hh.shape)}")
+    if (w.bias_ih is None) != (w.bias_hh is None):
+        raise UserError("bias_ih and bias_hh go together: give both or neither")
+    if (w.weight_ln_ih is None) != (w.weight_ln_hh is None):
+        raise UserError("weight_ln_ih and weight_ln_hh go together: give both or neither")
+    if w.bias_ln_c is not None and w.weight_ln_c is None:
+        raise UserError("bias_ln_c needs weight_ln_c")
+    if w.weight_hr is None and P != H:
+        raise UserError(f"h0 has P={P} columns but H={H} and there is no weight_hr")
+    if w.weight_hr is not None and w.weight_hr.shape != (P, H):
+        raise UserError(f"weight_hr must be (P={P}, H={H}), got {tuple(w.weight_hr.shape)}")
+    if batch_sizes is None:
+        return None
+    sizes = step_sizes(batch_sizes, T, B)
+    return None if all(n == B for n in sizes) else sizes
 
 
 def lstm_sequence(
@@ -20,7 +375,25 @@ def lstm_sequence(
     batch_sizes: Tensor | None = None,
     backend: str = "bptt",
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """Run an LSTM layer over x (T, B, I); returns (out (T, B, P), h_T (B, P), c_T (B, H))."""
-    step = partial(lstm_step, w=w, forget_gate=forget_gate, coupled=coupled)
-    out, (h, c) = run_reference(step, x, (h0, c0), batch_sizes)
+    """Run an LSTM layer over x (T, B, I); returns (out (T, B, P), h_T (B, P), c_T (B, H)).
+
+    ``backend="bptt"`` uses :class:`LSTMFunction` (hand-written backward), ``"reference"``
+    the autograd loop over :func:`~rnnlab.bptt.reference.lstm_step`. The variant follows
+    from ``forget_gate``, ``coupled`` and which fields of ``w`` are set. Without a need for
+    gradients (``torch.no_grad`` or no input requiring grad) nothing is kept for a backward:
+    beyond ``out``, only the projected inputs (T·B·G·H) and one or two steps of the buffers.
+    Rows of x past their length (``batch_sizes``) are never used but must be finite.
+    """
+    check_choice("backend", backend, BACKENDS)
+    names = lstm_gate_names(forget_gate, coupled)
+    sizes = _check(x, h0, c0, w, len(names), batch_sizes)
+    if backend == "reference":
+        step = partial(lstm_step, w=w, forget_gate=forget_gate, coupled=coupled)
+        out, (h, c) = run_reference(step, x, (h0, c0), batch_sizes)
+        return out, h, c
+    mode = "".join(names)
+    tensors = (x, h0, c0, *w)
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
+        return LSTMFunction.apply(mode, sizes, x, h0, c0, *w)
+    out, h, c, _ = _lstm_forward(x, h0, c0, w, mode, sizes, keep=False)
     return out, h, c
