@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
+from rnnlab.errors import UserError
 from rnnlab.tasks import make_task
 from rnnlab.tasks.cue_word import ANSWERS, CUES, VOCAB
 
@@ -139,3 +141,19 @@ def test_decode_reads_a_sentence():
     text = task.decode(next(task.batches("test", 1)).x[0])
     words = text.split()
     assert len(words) == 6 and words[0] in CUES and words[1][0].isupper()
+
+
+def test_encode_reads_the_issue_prompt_and_names_unknown_words():
+    task = make_task("cue-word")
+    ids = task.encode("Starving, Alice drives to the nearest store to buy")
+    assert task.decode(ids) == "starving Alice drives to the nearest store to buy"
+    with pytest.raises(UserError, match="zebra"):
+        task.encode("starving zebra buys")
+
+
+def test_two_word_verb_phrase_keeps_the_gap():
+    task = make_task("cue-word", gap=7)
+    rng = np.random.default_rng(3)
+    sentences = [task.sentence(rng) for _ in range(200)]
+    assert all(len(s) == 7 + 2 for s in sentences)
+    assert any(s[-3] == "to" for s in sentences) and any(s[-3] != "to" for s in sentences)

@@ -5,10 +5,10 @@
 
 Each sentence is ``CUE NAME <filler> VERB ANSWER``. The cue (starving, thirsty, sleepy, cold,
 ...) decides the answer (food, water, coffee, blankets, ...); everything between them — a
-name, filler phrases from a small generated vocabulary, a final verb (buys, gets, wants, ...)
-— is drawn independently of the cue, so it carries no information about the answer. ``gap``
-is the number of words strictly between the cue and the answer (an int, or a (lo, hi) range
-drawn uniformly per sentence; at least 2: the name and the verb).
+name, filler phrases from a small generated vocabulary, a final verb (buys, gets, ... or
+"to buy", "to get", ...) — is drawn independently of the cue, so it carries no information
+about the answer. ``gap`` is the number of words strictly between the cue and the answer (an
+int, or a (lo, hi) range drawn uniformly per sentence; at least 2: the name and the verb).
 
 Token inputs, next-word prediction at every step (many-to-many over the generator's fixed
 vocabulary); the loss averages every step, the score looks at the last word: ``accuracy`` is
@@ -23,6 +23,7 @@ for accuracy-vs-gap charts; ``batch.extra["gap"]`` holds each sentence's gap.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,8 @@ from rnnlab.tasks.common import (
 CUES = ("starving", "thirsty", "sleepy", "cold", "sick", "dirty", "bored", "injured")
 ANSWERS = ("food", "water", "coffee", "blankets", "medicine", "soap", "games", "bandages")
 NAMES = ("Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Henry")
-VERBS = ("buys", "gets", "wants", "needs", "orders", "finds")  # before the answer
+VERBS = ("buys", "gets", "wants", "needs", "orders", "finds")  # right before the answer
+INFINITIVES = ("buy", "get", "find", "order")  # "... to buy ANSWER", a two-word verb phrase
 ADVERBS = ("quickly", "slowly", "quietly", "finally", "soon", "then", "happily", "calmly")
 DAYS = ("Monday", "Tuesday", "Friday", "Sunday")
 EVENTS = ("work", "school", "lunch", "dinner")
@@ -97,7 +99,7 @@ def filler(rng: np.random.Generator, n: int) -> list[str]:
 
 def _vocabulary() -> tuple[str, ...]:
     rest = {"with", "on", "after", "by", "to", "the", "and"}
-    for group in (NAMES, VERBS, ADVERBS, DAYS, EVENTS, VEHICLES, PREPOSITIONS, NOUNS,
+    for group in (NAMES, VERBS, INFINITIVES, ADVERBS, DAYS, EVENTS, VEHICLES, PREPOSITIONS, NOUNS,
                   ADJECTIVES, MOTIONS, PLACES):
         rest.update(group)
     return (PAD, *CUES, *ANSWERS, *sorted(rest - set(CUES) - set(ANSWERS)))
@@ -156,7 +158,12 @@ class CueWordTask(GeneratedTask):
         lo, hi = self.gap_range
         gap = int(rng.integers(lo, hi + 1))
         cue = int(rng.integers(self.params.n_answers))
-        middle = [_pick(rng, NAMES), *filler(rng, gap - 2), _pick(rng, VERBS)]
+        # The verb phrase is "buys" or "to buy"; the latter needs a gap of at least 3.
+        if gap >= 3 and rng.random() < 0.5:
+            verb = ["to", _pick(rng, INFINITIVES)]
+        else:
+            verb = [_pick(rng, VERBS)]
+        middle = [_pick(rng, NAMES), *filler(rng, gap - 1 - len(verb)), *verb]
         return [CUES[cue], *middle, ANSWERS[cue]]
 
     def sample(self, rng: np.random.Generator, split: Split) -> Example:
@@ -167,6 +174,26 @@ class CueWordTask(GeneratedTask):
         batch = collate(examples, tokens=True, per_step=True)
         batch.extra["gap"] = torch.tensor([len(e.x) - 1 for e in examples], dtype=torch.int64)
         return batch
+
+    def encode(self, text: str) -> Tensor:
+        """(n,) word ids of a prompt such as "Starving, Alice drives to the store to buy".
+
+        Punctuation is dropped and case is forgiven (cues are lower case, names capitalised);
+        a word outside the vocabulary is a UserError naming it.
+        """
+        ids, unknown = [], []
+        for word in re.findall(r"[A-Za-z]+", text):
+            forms = (word, word.lower(), word.capitalize())
+            match = next((w for w in forms if w in self._ids), None)
+            if match is None:
+                unknown.append(word)
+            else:
+                ids.append(self._ids[match])
+        if unknown:
+            raise UserError(
+                f"prompt has word(s) not in the cue-word vocabulary: {', '.join(unknown[:10])}"
+            )
+        return torch.tensor(ids, dtype=torch.int64)
 
     def decode(self, ids: Tensor | np.ndarray | list[int]) -> str:
         return " ".join(VOCAB[int(i)] for i in ids if int(i) != 0)
