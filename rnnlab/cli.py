@@ -203,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build, train, compare and look inside feed-forward nets, RNNs, LSTMs, GRUs.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument(
+        "--threads", type=int, default=0,
+        help="torch CPU threads (0 = torch's default); 1 is often fastest for small models",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = _command(sub, "tasks", "List the tasks and their parameters.", "rnnlab tasks --verbose")
@@ -309,6 +313,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s"
     )
+    if args.threads < 0:
+        parser.error(f"--threads must be >= 0, got {args.threads}")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     if getattr(args, "handler", None) is None:
         parser.print_help()
         return EXIT_BAD_INPUT
