@@ -138,31 +138,34 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _token_task(task: Any) -> Any:
-    if not hasattr(task, "encode") or not task.spec.many_to_many:
-        raise UserError(f"task {task.name!r} does not predict tokens; use a text or cue-word run")
-    return task
+def _load_for_prompts(checkpoint: str) -> tuple[Any, Any]:
+    """The model and its prompt codec, from the checkpoint alone (no training data needed)."""
+    from rnnlab.tasks import prompt_codec
+    from rnnlab.train import load_checkpoint, rebuild_model
+
+    ckpt = load_checkpoint(checkpoint, load_state=False)
+    codec = prompt_codec(ckpt.task_name, ckpt.task_params, ckpt.task_spec)
+    return rebuild_model(ckpt), codec
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from rnnlab.models.sampling import next_token_distribution
 
-    model, task = _load(args.checkpoint)
-    ids = _token_task(task).encode(args.prompt)
-    for token, prob in next_token_distribution(model, ids, args.top_k):
-        print(f"{task.decode([token])!r:20s} {prob:.4f}")
+    model, codec = _load_for_prompts(args.checkpoint)
+    for token, prob in next_token_distribution(model, codec.encode(args.prompt), args.top_k):
+        print(f"{codec.decode([token])!r:20s} {prob:.4f}")
     return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from rnnlab.models.sampling import generate
 
-    model, task = _load(args.checkpoint)
-    ids = _token_task(task).encode(args.prompt)
+    model, codec = _load_for_prompts(args.checkpoint)
+    ids = codec.encode(args.prompt)
     new = generate(
         model, ids, args.length, temperature=args.temperature, top_k=args.top_k, seed=args.seed
     )
-    print(task.decode([*ids.tolist(), *new]))
+    print(codec.decode([*ids.tolist(), *new]))
     return 0
 
 

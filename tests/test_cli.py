@@ -179,3 +179,24 @@ def test_python_dash_m_entry_point() -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "unknown task" in done.stderr
+
+
+def test_a_checkpoint_alone_is_enough_to_prompt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "gone.txt"
+    corpus.write_text(TEXT, encoding="utf-8")
+    code = main([
+        "train", "--task", "text", "-p", f"path={corpus}", "-p", "seq_len=20", "-p", "level=word",
+        "--hidden-size", "8", "--steps", "2", "--progress", "false",
+        "--out-dir", str(tmp_path / "run"),
+    ])  # fmt: skip
+    assert code == 0
+    corpus.unlink()  # the training file is gone; the vocabulary lives in the checkpoint
+    capsys.readouterr()
+    run_dir = str(tmp_path / "run")
+    code, out, _ = run(capsys, "predict", run_dir, "--prompt", "hear me", "--top-k", "2")
+    assert code == 0 and len(out.strip().splitlines()) == 2
+    code, out, _ = run(capsys, "generate", run_dir, "--prompt", "hear me")
+    assert code == 0 and out.startswith("hear me")
+    assert_bad_input(main(["evaluate", run_dir]), capsys.readouterr().err, "gone.txt")

@@ -20,7 +20,7 @@ from rnnlab.tasks.lag import LagTask
 from rnnlab.tasks.packaged import DigitsPixels, DigitsRows, JapaneseVowels
 from rnnlab.tasks.reber import ReberTask
 from rnnlab.tasks.temporal_order import TemporalOrderTask
-from rnnlab.tasks.text import TextTask
+from rnnlab.tasks.text import TextCodec, TextTask
 
 TASKS: dict[str, type[Task]] = {
     cls.name: cls
@@ -47,6 +47,22 @@ def make_task(name: str, **params: Any) -> Task:
     return TASKS[name](**params)
 
 
+def prompt_codec(name: str, params: dict[str, Any], spec: TaskSpec | None) -> Any:
+    """What turns prompts of a token task into ids and back: ``.encode(text)``, ``.decode(ids)``.
+
+    Built from what a checkpoint stores (task name, params and spec), so a text model can be
+    prompted without its training file; generated tasks are rebuilt (cheap, no files).
+    """
+    if name == TextTask.name and spec is not None and spec.vocab is not None:
+        return TextCodec(str(params.get("level", "char")), spec.vocab)
+    task = make_task(name, **params)
+    if not hasattr(task, "encode") or not task.spec.many_to_many:
+        raise UserError(f"task {name!r} does not predict tokens; prompts need a language task")
+    if spec is not None and spec != task.spec:
+        raise UserError(f"task {name!r} has changed since the checkpoint was trained")
+    return task
+
+
 __all__ = [
     "TASKS",
     "Batch",
@@ -55,4 +71,5 @@ __all__ = [
     "TaskParams",
     "TaskSpec",
     "make_task",
+    "prompt_codec",
 ]

@@ -46,6 +46,39 @@ UNK = "<unk>"
 WORD = re.compile(r"\w+(?:'\w+)*|[^\w\s]|\n")
 
 
+def tokenize(text: str, level: str) -> list[str]:
+    """Characters, or words (letters/digits with inner apostrophes, punctuation, newlines)."""
+    return list(text) if level == "char" else WORD.findall(text)
+
+
+class TextCodec:
+    """Prompts to token ids and back, from the vocabulary alone (no need for the text file).
+
+    A checkpoint stores the vocabulary in its task spec, so a trained model can be prompted
+    after its training file is gone: ``TextCodec(level, spec.vocab)``.
+    """
+
+    def __init__(self, level: str, vocab: tuple[str, ...]) -> None:
+        self.level = level
+        self.vocab = vocab
+        self.ids = {t: i for i, t in enumerate(vocab)}
+
+    def encode(self, text: str) -> Tensor:
+        tokens = tokenize(text, self.level)
+        unknown = sorted({t for t in tokens if t not in self.ids or t == UNK})
+        if unknown:
+            shown = ", ".join(repr(t) for t in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+            kind = "character(s)" if self.level == "char" else "word(s)"
+            raise UserError(f"prompt has {kind} not in the training vocabulary: {shown}")
+        return torch.tensor([self.ids[t] for t in tokens], dtype=torch.int64)
+
+    def decode(self, ids: Tensor | np.ndarray | list[int]) -> str:
+        tokens = [self.vocab[int(i)] for i in ids]
+        if self.level == "char":
+            return "".join(tokens)
+        return " ".join(tokens).replace(" \n ", "\n").replace(" \n", "\n").replace("\n ", "\n")
+
+
 @dataclass
 class TextParams(TaskParams):
     path: str = ""  # the UTF-8 text file
@@ -103,32 +136,24 @@ class TextTask(ParamTask):
         counts = Counter(tokens[:n_train])
         kept = sorted(t for t, n in counts.items() if n >= p.min_count and t != UNK)
         self.vocab: tuple[str, ...] = (UNK, *kept)
-        self.ids = {t: i for i, t in enumerate(self.vocab)}
+        self.codec = TextCodec(p.level, self.vocab)
+        self.ids = self.codec.ids
         ids = np.array([self.ids.get(t, 0) for t in tokens], dtype=np.int64)
         self.train_ids, self.valid_ids = ids[:n_train], ids[n_train:]
         self.spec = TaskSpec("tokens", len(self.vocab), "classes", len(self.vocab), True,
                              vocab=self.vocab)
 
     def tokenize(self, text: str) -> list[str]:
-        return list(text) if self.params.level == "char" else WORD.findall(text)
+        return tokenize(text, self.params.level)
 
     # -- prompts -------------------------------------------------------------------------------
 
     def encode(self, text: str) -> Tensor:
         """(n,) token ids of a prompt; UserError naming any character/word not in the vocab."""
-        tokens = self.tokenize(text)
-        unknown = sorted({t for t in tokens if t not in self.ids or t == UNK})
-        if unknown:
-            shown = ", ".join(repr(t) for t in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
-            kind = "character(s)" if self.params.level == "char" else "word(s)"
-            raise UserError(f"prompt has {kind} not in the training vocabulary: {shown}")
-        return torch.tensor([self.ids[t] for t in tokens], dtype=torch.int64)
+        return self.codec.encode(text)
 
     def decode(self, ids: Tensor | np.ndarray | list[int]) -> str:
-        tokens = [self.vocab[int(i)] for i in ids]
-        if self.params.level == "char":
-            return "".join(tokens)
-        return " ".join(tokens).replace(" \n ", "\n").replace(" \n", "\n").replace("\n ", "\n")
+        return self.codec.decode(ids)
 
     # -- batches -------------------------------------------------------------------------------
 
