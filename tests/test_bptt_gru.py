@@ -5,55 +5,23 @@ from __future__ import annotations
 
 import pytest
 import torch
+from helpers_rnn import (
+    assert_backends_agree,
+    assert_non_contiguous_input_ok,
+    batch_sizes_of,
+    loss_of,
+    make_inputs,
+    split,
+    torch_results,
+)
 from torch import Tensor
 from torch.autograd import gradcheck
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from torch.testing import assert_close
 
 from rnnlab.bptt.gru import GRUFunction, gru_sequence
 
-TOL = {torch.float64: {"rtol": 1e-10, "atol": 1e-10}, torch.float32: {"rtol": 1e-5, "atol": 1e-5}}
 RESET = pytest.mark.parametrize("reset_after", [True, False], ids=["after", "before"])
 BIAS = pytest.mark.parametrize("bias", [True, False], ids=["bias", "nobias"])
-
-
-def batch_sizes_of(lengths: list[int], T: int) -> Tensor:
-    """batch_sizes[t] = how many rows (sorted by decreasing length) are still running at t."""
-    return torch.tensor([sum(n > t for n in lengths) for t in range(T)])
-
-
-def make_inputs(
-    T: int, B: int, I: int, H: int, *, bias: bool, dtype: torch.dtype, seed: int
-) -> list[Tensor]:
-    """[x, h0, weight_ih, weight_hh] (+ [bias_ih, bias_hh]), weights scaled as torch.nn.GRU."""
-    gen = torch.Generator().manual_seed(seed)
-    k = H**-0.5
-
-    def uniform(*shape: int) -> Tensor:
-        return (torch.rand(*shape, generator=gen, dtype=dtype) * 2 - 1) * k
-
-    tensors = [
-        torch.randn(T, B, I, generator=gen, dtype=dtype),
-        torch.randn(B, H, generator=gen, dtype=dtype) * 0.5,
-        uniform(3 * H, I),
-        uniform(3 * H, H),
-    ]
-    if bias:
-        tensors += [uniform(3 * H), uniform(3 * H)]
-    return [t.requires_grad_() for t in tensors]
-
-
-def split(inputs: list[Tensor]) -> tuple[Tensor, ...]:
-    """(x, h0, weight_ih, weight_hh, bias_ih, bias_hh) with None for absent biases."""
-    return (*inputs, None, None)[:6]
-
-
-def loss_of(out: Tensor, h_T: Tensor, seed: int = 123) -> Tensor:
-    """A loss that weights every output (padding included) and the final state differently."""
-    gen = torch.Generator().manual_seed(seed)
-    w_out = torch.randn(out.shape, generator=gen, dtype=out.dtype)
-    w_h = torch.randn(h_T.shape, generator=gen, dtype=h_T.dtype)
-    return (out * w_out).sum() + (h_T * w_h).sum()
 
 
 # ----------------------------------------------------------------------------- gradcheck
@@ -65,7 +33,7 @@ def loss_of(out: Tensor, h_T: Tensor, seed: int = 123) -> Tensor:
 def test_gradcheck(reset_after: bool, bias: bool, lengths: list[int] | None) -> None:
     T, I, H = 3, 4, 5
     B = 2 if lengths is None else len(lengths)
-    inputs = make_inputs(T, B, I, H, bias=bias, dtype=torch.float64, seed=0)
+    inputs = make_inputs(T, B, I, H, gates=3, bias=bias, dtype=torch.float64, seed=0)
     sizes = (B,) * T if lengths is None else tuple(batch_sizes_of(lengths, T).tolist())
 
     def run(*tensors: Tensor) -> tuple[Tensor, Tensor]:
@@ -87,27 +55,13 @@ def test_matches_reference(
     reset_after: bool, bias: bool, lengths: list[int] | None, dtype: torch.dtype
 ) -> None:
     T, B, I, H = 7, 4, 6, 8
-    inputs = make_inputs(T, B, I, H, bias=bias, dtype=dtype, seed=1)
-    batch_sizes = None if lengths is None else batch_sizes_of(lengths, T)
-    results = {}
-    for backend in ("bptt", "reference"):
-        out, h_T = gru_sequence(
-            *split(inputs), reset_after=reset_after, batch_sizes=batch_sizes, backend=backend
-        )
-        grads = torch.autograd.grad(loss_of(out, h_T), inputs)
-        results[backend] = (out, h_T, *grads)
-    for mine, ref in zip(results["bptt"], results["reference"], strict=True):
-        assert_close(mine, ref, **TOL[dtype])
-    if lengths is not None:  # finished rows emit zeros; h_T is each row's own last state
-        out, h_T = results["bptt"][:2]
-        for b, n in enumerate(lengths):
-            assert torch.all(out[n:, b] == 0)
-            assert_close(h_T[b], out[n - 1, b] if n else inputs[1][b], **TOL[dtype])
+    inputs = make_inputs(T, B, I, H, gates=3, bias=bias, dtype=dtype, seed=1)
+    assert_backends_agree(gru_sequence, inputs, lengths, dtype, reset_after=reset_after)
 
 
 def test_reset_before_differs_from_reset_after() -> None:
     """The two forms are different functions (guards against one silently running the other)."""
-    inputs = split(make_inputs(5, 3, 4, 6, bias=True, dtype=torch.float64, seed=2))
+    inputs = split(make_inputs(5, 3, 4, 6, gates=3, bias=True, dtype=torch.float64, seed=2))
     out_after, _ = gru_sequence(*inputs, reset_after=True)
     out_before, _ = gru_sequence(*inputs, reset_after=False)
     assert (out_after - out_before).abs().max() > 1e-3
@@ -116,28 +70,19 @@ def test_reset_before_differs_from_reset_after() -> None:
 @RESET
 def test_only_some_inputs_need_grad(reset_after: bool) -> None:
     T, B, I, H = 5, 3, 4, 6
-    x, h0, w_ih, w_hh, b_ih, b_hh = make_inputs(T, B, I, H, bias=True, dtype=torch.float64, seed=3)
-    x, w_ih, b_ih = x.detach(), w_ih.detach(), b_ih.detach()
-    grads = {}
-    for backend in ("bptt", "reference"):
-        out, h_T = gru_sequence(
-            x, h0, w_ih, w_hh, b_ih, b_hh, reset_after=reset_after, backend=backend
-        )
-        grads[backend] = torch.autograd.grad(loss_of(out, h_T), [h0, w_hh, b_hh])
-    for mine, ref in zip(grads["bptt"], grads["reference"], strict=True):
-        assert_close(mine, ref, **TOL[torch.float64])
+    x, h0, w_ih, w_hh, b_ih, b_hh = make_inputs(
+        T, B, I, H, gates=3, bias=True, dtype=torch.float64, seed=3
+    )
+    inputs = [x.detach(), h0, w_ih.detach(), w_hh, b_ih.detach(), b_hh]
+    assert_backends_agree(
+        gru_sequence, inputs, None, torch.float64, wrt=[h0, w_hh, b_hh], reset_after=reset_after
+    )
 
 
 def test_non_contiguous_input() -> None:
     T, B, I, H = 5, 3, 4, 6
-    inputs = make_inputs(T, B, I, H, bias=True, dtype=torch.float64, seed=4)
-    x_bt = inputs[0].detach().transpose(0, 1).contiguous().requires_grad_()  # (B, T, I)
-    mine = gru_sequence(x_bt.transpose(0, 1), *split(inputs)[1:])
-    ref = gru_sequence(*split(inputs), backend="reference")
-    assert_close(mine, ref, **TOL[torch.float64])
-    (dx_bt,) = torch.autograd.grad(loss_of(*mine), [x_bt])
-    (dx,) = torch.autograd.grad(loss_of(*ref), [inputs[0]])
-    assert_close(dx_bt.transpose(0, 1), dx, **TOL[torch.float64])
+    inputs = make_inputs(T, B, I, H, gates=3, bias=True, dtype=torch.float64, seed=4)
+    assert_non_contiguous_input_ok(gru_sequence, inputs)
 
 
 # ----------------------------------------------------------------------------- == torch.nn.GRU
@@ -147,32 +92,13 @@ def test_non_contiguous_input() -> None:
 @BIAS
 def test_matches_torch_gru(bias: bool, lengths: list[int] | None) -> None:
     T, B, I, H = 7, 4, 6, 8
-    inputs = make_inputs(T, B, I, H, bias=bias, dtype=torch.float64, seed=5)
-    x, h0 = inputs[:2]
+    inputs = make_inputs(T, B, I, H, gates=3, bias=bias, dtype=torch.float64, seed=5)
     gru = torch.nn.GRU(I, H, bias=bias, dtype=torch.float64)
-    with torch.no_grad():
-        gru.weight_ih_l0.copy_(inputs[2])
-        gru.weight_hh_l0.copy_(inputs[3])
-        if bias:
-            gru.bias_ih_l0.copy_(inputs[4])
-            gru.bias_hh_l0.copy_(inputs[5])
-    params = [gru.weight_ih_l0, gru.weight_hh_l0] + (
-        [gru.bias_ih_l0, gru.bias_hh_l0] if bias else []
-    )
-
-    if lengths is None:
-        out_t, h_t = gru(x, h0.unsqueeze(0))
-        batch_sizes = None
-    else:
-        packed = pack_padded_sequence(x, torch.tensor(lengths))
-        out_packed, h_t = gru(packed, h0.unsqueeze(0))
-        out_t, _ = pad_packed_sequence(out_packed, total_length=T)
-        batch_sizes = packed.batch_sizes
-    grads_t = torch.autograd.grad(loss_of(out_t, h_t[0]), [x, h0, *params])
+    expected, batch_sizes = torch_results(gru, inputs, lengths)
 
     out, h_T = gru_sequence(*split(inputs), reset_after=True, batch_sizes=batch_sizes)
     grads = torch.autograd.grad(loss_of(out, h_T), inputs)
-    for mine, theirs in zip((out, h_T, *grads), (out_t, h_t[0], *grads_t), strict=True):
+    for mine, theirs in zip((out, h_T, *grads), expected, strict=True):
         assert_close(mine, theirs, rtol=1e-6, atol=1e-6)
 
 
@@ -181,7 +107,7 @@ def test_matches_torch_gru(bias: bool, lengths: list[int] | None) -> None:
 
 @RESET
 def test_bptt_backend_runs_the_hand_written_function(reset_after: bool) -> None:
-    inputs = split(make_inputs(3, 2, 4, 5, bias=True, dtype=torch.float64, seed=6))
+    inputs = split(make_inputs(3, 2, 4, 5, gates=3, bias=True, dtype=torch.float64, seed=6))
     for kwargs in ({}, {"backend": "bptt"}):
         out, h_T = gru_sequence(*inputs, reset_after=reset_after, **kwargs)
         assert type(out.grad_fn).__name__ == "GRUFunctionBackward"
@@ -191,7 +117,7 @@ def test_bptt_backend_runs_the_hand_written_function(reset_after: bool) -> None:
 
 
 def test_bad_arguments_raise_value_error() -> None:
-    inputs = split(make_inputs(3, 2, 4, 5, bias=True, dtype=torch.float64, seed=7))
+    inputs = split(make_inputs(3, 2, 4, 5, gates=3, bias=True, dtype=torch.float64, seed=7))
     with pytest.raises(ValueError, match=r"backend 'cudnn'.*bptt, reference"):
         gru_sequence(*inputs, backend="cudnn")
     with pytest.raises(ValueError, match="non-increasing"):

@@ -83,15 +83,6 @@ def grads_of(inputs: list[Tensor | None], opts: dict, backend: str, batch_sizes=
     return [o.detach() for o in outs], list(torch.autograd.grad(loss, leaves))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """These tensors are tiny: a second OpenMP thread only adds waiting on a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def gradcheck_case(combo: tuple, batch_sizes: Tensor | None, B: int, fast: bool) -> None:
     inputs, opts = make_case(combo, T=3, B=B, I=4, H=5, P=3, dtype=torch.float64)
     gradcheck_inputs(inputs, opts, batch_sizes, fast)

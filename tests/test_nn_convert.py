@@ -11,14 +11,6 @@ import rnnlab.nn as rn
 DT = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 TORCH_MODULES = [
     lambda: nn.LSTM(4, 5, 2, bias=False, batch_first=True, dropout=0.25, bidirectional=True,
                     proj_size=3, dtype=DT),

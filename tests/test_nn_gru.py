@@ -8,20 +8,13 @@ import itertools
 
 import pytest
 import torch
+from helpers_rnn import assert_cells_agree
 from torch import nn
 
 import rnnlab.nn as rn
 
 I, H, B, T = 4, 5, 3, 6
 DT = torch.float64
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 @pytest.mark.parametrize(
@@ -33,18 +26,7 @@ def test_grucell_matches_torch(bias, batched, with_hx):
     theirs = nn.GRUCell(I, H, bias, dtype=DT)
     ours = rn.from_torch(theirs)
     assert isinstance(ours, rn.GRUCell) and ours.reset_after
-    shape = (B,) if batched else ()
-    results = []
-    for cell in (theirs, ours):
-        g = torch.Generator().manual_seed(1)
-        x = torch.randn(*shape, I, generator=g, dtype=DT, requires_grad=True)
-        hx = torch.randn(*shape, H, generator=g, dtype=DT, requires_grad=True) if with_hx else None
-        h = cell(x, hx)
-        loss = (h * torch.arange(H, dtype=DT)).sum()
-        leaves = [x, *([hx] if with_hx else []), *cell.parameters()]
-        results.append([h, *torch.autograd.grad(loss, leaves)])
-    for a, b in zip(*results, strict=True):
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    assert_cells_agree(theirs, ours, batched, with_hx)
 
 
 def _cho_step(x, h, w_ih, w_hh, b_ih, b_hh):

@@ -9,20 +9,13 @@ import math
 
 import pytest
 import torch
+from helpers_rnn import assert_cells_agree
 from torch import nn
 
 import rnnlab.nn as rn
 
 I, H, B = 4, 5, 3
 DT = torch.float64
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 @pytest.mark.parametrize(
@@ -34,19 +27,7 @@ def test_lstmcell_matches_torch(bias, batched, with_hx):
     theirs = nn.LSTMCell(I, H, bias, dtype=DT)
     ours = rn.from_torch(theirs)
     assert isinstance(ours, rn.LSTMCell)
-    shape = (B,) if batched else ()
-    results = []
-    for cell in (theirs, ours):
-        g = torch.Generator().manual_seed(1)
-        x = torch.randn(*shape, I, generator=g, dtype=DT, requires_grad=True)
-        hx = tuple(torch.randn(*shape, H, generator=g, dtype=DT, requires_grad=True)
-                   for _ in range(2)) if with_hx else None
-        h, c = cell(x, hx)
-        loss = (h * torch.arange(H, dtype=DT)).sum() + (c**2).sum()
-        leaves = [x, *(hx or ()), *cell.parameters()]
-        results.append([h, c, *torch.autograd.grad(loss, leaves)])
-    for a, b in zip(*results, strict=True):
-        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    assert_cells_agree(theirs, ours, batched, with_hx)
 
 
 VARIANTS = [

@@ -20,15 +20,6 @@ MODES = ("plain", "hx", "packed_unsorted", "packed_sorted", "unbatched")
 LENGTHS = {"packed_unsorted": [3, 5, 1], "packed_sorted": [5, 4, 2]}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: intra-op threads only spin on a shared machine (10x slower)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _torch_layer(family: str, layers: int, bidir: bool, batch_first: bool, bias: bool, variant):
     torch.manual_seed(0)
     common = {"num_layers": layers, "bias": bias, "batch_first": batch_first,

@@ -16,7 +16,6 @@ from test_train_helpers import (
     StreamTask,
     assert_same_weights,
     make_model,
-    one_thread,  # noqa: F401 (an autouse fixture: importing it applies it here)
     weights,
 )
 

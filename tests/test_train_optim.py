@@ -10,7 +10,6 @@ import torch
 from test_train_helpers import (
     SignTask,
     make_model,
-    one_thread,  # noqa: F401 (an autouse fixture: importing it applies it here)
     weights,
 )
 from torch import nn

@@ -1,9 +1,11 @@
-"""Small helpers shared by the hand-written sequence Functions (Elman, GRU; LSTM may reuse them).
+"""Small helpers shared by the hand-written sequence Functions of Elman, GRU and LSTM.
 
 * argument checks that give one clear :class:`~rnnlab.errors.UserError` (a ``ValueError``);
 * the ``batch_sizes`` bookkeeping of packed input (see :mod:`rnnlab.bptt.reference`): the
   number of running rows per step as plain ints, zeroing the rows that have finished, and
-  gathering each row's final state.
+  gathering each row's final state;
+* :func:`run_single_state`, the body of ``elman_sequence`` and ``gru_sequence``: the choice
+  between the hand-written Function and the autograd reference loop.
 
 Why the bookkeeping is this simple: ``batch_sizes`` is non-increasing, so the rows running at
 step t were also running at step t - 1, and their previous state is just ``out[t - 1, :rows]``.
@@ -12,15 +14,16 @@ A row whose last step is t has its final state in ``out[t]``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
+from typing import Any
 
 import torch
 from torch import Tensor
 
+from rnnlab.bptt import BACKENDS
+from rnnlab.bptt.reference import run_reference
 from rnnlab.errors import UserError
-
-BACKENDS = ("bptt", "reference")
 
 
 def check_choice(what: str, value: str, choices: Sequence[str]) -> None:
@@ -102,3 +105,40 @@ def add_optional(a: Tensor | None, b: Tensor | None) -> Tensor | None:
     if b is None:
         return a
     return a + b
+
+
+def run_single_state(
+    function: type[torch.autograd.Function],
+    step: Callable[..., Tensor],
+    x: Tensor,
+    h0: Tensor,
+    weight_ih: Tensor,
+    weight_hh: Tensor,
+    bias_ih: Tensor | None,
+    bias_hh: Tensor | None,
+    option: Any,
+    *,
+    gates: int,
+    batch_sizes: Tensor | None,
+    backend: str,
+) -> tuple[Tensor, Tensor]:
+    """Run a layer whose one state is h (Elman, GRU) over x (T, B, I): (out (T, B, H), h_T).
+
+    Checks ``backend``, the shapes (``gates`` blocks of H rows per weight) and ``batch_sizes``,
+    then runs ``function.apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option)``
+    (``backend="bptt"``, the hand-written backward), or the autograd loop of
+    :func:`~rnnlab.bptt.reference.run_reference` over
+    ``step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh, option)`` (``"reference"``).
+    ``option`` is the family's one option (Elman: the nonlinearity; GRU: reset_after).
+    """
+    check_choice("backend", backend, BACKENDS)
+    check_shapes(x, h0, weight_ih, weight_hh, gates=gates)
+    sizes = step_sizes(batch_sizes, x.shape[0], x.shape[1])
+    if backend == "reference":
+
+        def reference_step(x_t: Tensor, h: Tensor) -> Tensor:
+            return step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh, option)
+
+        out, (h,) = run_reference(reference_step, x, (h0,), batch_sizes)
+        return out, h
+    return function.apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option)

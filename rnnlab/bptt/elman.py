@@ -11,7 +11,6 @@ weight_ih (H, I), weight_hh (H, H), bias_ih and bias_hh (H,) or None; out (T, B,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 import torch
@@ -20,16 +19,14 @@ from torch import Tensor
 from torch.autograd.function import FunctionCtx, once_differentiable
 
 from rnnlab.bptt._common import (
-    BACKENDS,
     add_optional,
     check_choice,
-    check_shapes,
     final_state,
     previous_states,
-    step_sizes,
+    run_single_state,
     zero_finished_rows,
 )
-from rnnlab.bptt.reference import ACTIVATIONS, elman_step, run_reference
+from rnnlab.bptt.reference import ACTIVATIONS, elman_step
 
 _ACTIVATE_INPLACE: dict[str, Callable[[Tensor], Tensor]] = {
     "tanh": Tensor.tanh_,
@@ -158,18 +155,7 @@ def elman_sequence(
     ``backend="reference"`` runs the autograd loop of :mod:`rnnlab.bptt.reference`.
     """
     check_choice("nonlinearity", nonlinearity, tuple(ACTIVATIONS))
-    check_choice("backend", backend, BACKENDS)
-    check_shapes(x, h0, weight_ih, weight_hh, gates=1)
-    sizes = step_sizes(batch_sizes, x.shape[0], x.shape[1])
-    if backend == "reference":
-        step = partial(
-            elman_step,
-            weight_ih=weight_ih,
-            weight_hh=weight_hh,
-            bias_ih=bias_ih,
-            bias_hh=bias_hh,
-            nonlinearity=nonlinearity,
-        )
-        out, (h,) = run_reference(step, x, (h0,), batch_sizes)
-        return out, h
-    return ElmanFunction.apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, nonlinearity)
+    return run_single_state(
+        ElmanFunction, elman_step, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity,
+        gates=1, batch_sizes=batch_sizes, backend=backend,
+    )

@@ -19,7 +19,6 @@ out (T, B, H), h_T (B, H).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
 import torch
@@ -28,16 +27,13 @@ from torch import Tensor
 from torch.autograd.function import FunctionCtx, once_differentiable
 
 from rnnlab.bptt._common import (
-    BACKENDS,
     add_optional,
-    check_choice,
-    check_shapes,
     final_state,
     previous_states,
-    step_sizes,
+    run_single_state,
     zero_finished_rows,
 )
-from rnnlab.bptt.reference import gru_step, run_reference
+from rnnlab.bptt.reference import gru_step
 
 
 class GRUFunction(torch.autograd.Function):
@@ -221,20 +217,7 @@ def gru_sequence(
     ``backend="bptt"`` runs :class:`GRUFunction` (hand-written backward);
     ``backend="reference"`` runs the autograd loop of :mod:`rnnlab.bptt.reference`.
     """
-    check_choice("backend", backend, BACKENDS)
-    check_shapes(x, h0, weight_ih, weight_hh, gates=3)
-    sizes = step_sizes(batch_sizes, x.shape[0], x.shape[1])
-    if backend == "reference":
-        step = partial(
-            gru_step,
-            weight_ih=weight_ih,
-            weight_hh=weight_hh,
-            bias_ih=bias_ih,
-            bias_hh=bias_hh,
-            reset_after=reset_after,
-        )
-        out, (h,) = run_reference(step, x, (h0,), batch_sizes)
-        return out, h
-    return GRUFunction.apply(
-        x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, bool(reset_after)
+    return run_single_state(
+        GRUFunction, gru_step, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, bool(reset_after),
+        gates=3, batch_sizes=batch_sizes, backend=backend,
     )

@@ -36,7 +36,8 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from rnnlab.bptt._common import BACKENDS, check_choice, step_sizes
+from rnnlab.bptt import BACKENDS
+from rnnlab.bptt._common import check_choice, step_sizes
 from rnnlab.bptt._layer_norm import ln_backward, ln_forward
 from rnnlab.bptt.reference import LN_EPS, LSTMWeights, lstm_gate_names, lstm_step, run_reference
 from rnnlab.errors import UserError

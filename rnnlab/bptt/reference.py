@@ -34,11 +34,6 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
 }
 
 
-def affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-    """x W^T + b, the bias being optional."""
-    return F.linear(x, weight, bias)
-
-
 # ----------------------------------------------------------------------------- Elman
 
 
@@ -53,7 +48,7 @@ def elman_step(
 ) -> Tensor:
     r"""One Elman step: :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`."""
     phi = ACTIVATIONS[nonlinearity]
-    return phi(affine(x, weight_ih, bias_ih) + affine(h_prev, weight_hh, bias_hh))
+    return phi(F.linear(x, weight_ih, bias_ih) + F.linear(h_prev, weight_hh, bias_hh))
 
 
 # ----------------------------------------------------------------------------- GRU
@@ -83,16 +78,16 @@ def gru_step(
     ``record``, when given, receives the gate activations ``r``, ``z``, ``n`` (for traces).
     """
     H = h_prev.shape[-1]
-    x_r, x_z, x_n = affine(x, weight_ih, bias_ih).chunk(3, -1)
+    x_r, x_z, x_n = F.linear(x, weight_ih, bias_ih).chunk(3, -1)
     b_rz = None if bias_hh is None else bias_hh[: 2 * H]
     b_n = None if bias_hh is None else bias_hh[2 * H :]
-    h_r, h_z = affine(h_prev, weight_hh[: 2 * H], b_rz).chunk(2, -1)
+    h_r, h_z = F.linear(h_prev, weight_hh[: 2 * H], b_rz).chunk(2, -1)
     r = torch.sigmoid(x_r + h_r)
     z = torch.sigmoid(x_z + h_z)
     if reset_after:
-        n = torch.tanh(x_n + r * affine(h_prev, weight_hh[2 * H :], b_n))
+        n = torch.tanh(x_n + r * F.linear(h_prev, weight_hh[2 * H :], b_n))
     else:
-        n = torch.tanh(x_n + affine(r * h_prev, weight_hh[2 * H :], b_n))
+        n = torch.tanh(x_n + F.linear(r * h_prev, weight_hh[2 * H :], b_n))
     if record is not None:
         record.update(r=r, z=z, n=n)
     return (1 - z) * n + z * h_prev

@@ -23,8 +23,9 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.errors import UserError
-from rnnlab.inspect.trace import Trace, model_device, trace
+from rnnlab.inspect.trace import Trace, trace
 from rnnlab.tasks.base import Batch, Split, Task
+from rnnlab.utils.device import model_device
 
 
 def _by_distance(values: Tensor, end: Tensor) -> tuple[list[float], list[int]]:

@@ -21,8 +21,8 @@ import torch
 from torch import nn
 
 from rnnlab.errors import UserError
-from rnnlab.inspect.trace import model_device
 from rnnlab.tasks.base import Split, Task
+from rnnlab.utils.device import model_device
 
 TaskAtGap = Callable[[int], Task]
 

@@ -13,8 +13,9 @@ layer k, direction d and time step t:
 
 How it is computed. During the model's own forward pass a forward hook on the layer re-runs it
 step by step through the reference step functions of :mod:`rnnlab.bptt.reference` (the single
-definition of each cell's math) with the layer's own parameters, keeps every step's state
-tensor, and hands the re-run's output to the rest of the model in place of the real one. So the
+definition of each cell's math) with the layer's own parameters (:mod:`rnnlab.inspect.rerun`),
+keeps every step's state tensor, and hands the re-run's output to the rest of the model in
+place of the real one. So the
 encoder, packing, last-step selection and head stay the model's own code, the loss is computed
 from an output that depends on the kept step tensors, and ``torch.autograd.grad`` of the loss
 with respect to those tensors gives the gradients. The real output is still computed and the
@@ -34,9 +35,8 @@ Conventions:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,205 +44,22 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from rnnlab.bptt.reference import elman_step, gru_step, lstm_step
 from rnnlab.errors import UserError
-from rnnlab.nn import GRU, LSTM, RNN, RecurrentLayer
-from rnnlab.nn.lstm import lstm_weights
+from rnnlab.inspect.rerun import (
+    Key,
+    Recording,
+    family_of,
+    output_data,
+    rerun_layer,
+    reverse_steps,
+)
+from rnnlab.nn import RecurrentLayer
 from rnnlab.tasks.base import Batch, Task
-
-Key = tuple[int, int]  # (layer, direction)
-States = tuple[Tensor, ...]
-# One step of one direction: (x_t (B, I), states, record) -> new states; ``record`` (a dict
-# or None) receives the gate activations.
-Step = Callable[[Tensor, States, dict[str, Tensor] | None], States]
-
-# torch's parameter names: {short}_l{k}, {short}_l{k}_reverse
-_PARAM_NAME = re.compile(r"^(?P<short>.+)_l(?P<layer>\d+)(?P<reverse>_reverse)?$")
 
 
 def key_name(key: Key) -> str:
     """``(1, 1)`` -> ``"l1_reverse"``: the suffix torch gives that layer's parameters."""
     return f"l{key[0]}" + ("_reverse" if key[1] else "")
-
-
-# ----------------------------------------------------------------------------- the family
-
-
-def family_of(layer: RecurrentLayer) -> tuple[str, tuple[str, ...]]:
-    """("rnn" | "lstm" | "gru", the gate names a trace records, in display order)."""
-    if isinstance(layer, LSTM):
-        return "lstm", ("i", "f", "g", "o") if layer.forget_gate else ("i", "g", "o")
-    if isinstance(layer, GRU):
-        return "gru", ("r", "z", "n")
-    if isinstance(layer, RNN):
-        return "rnn", ()
-    raise UserError(f"cannot trace a {type(layer).__name__}: not an rnnlab RNN, LSTM or GRU")
-
-
-def direction_params(layer: RecurrentLayer, k: int, direction: int) -> dict[str, Tensor]:
-    """The parameters of layer ``k``, ``direction``, by short name (``weight_ih``, ...).
-
-    Read from the torch-style names (``weight_ih_l0_reverse``), so any parameter a variant adds
-    (peepholes, layer-norm gains, projection) comes along without inspect knowing about it.
-    """
-    params = {}
-    for name, p in layer.named_parameters(recurse=False):
-        m = _PARAM_NAME.match(name)
-        if m and int(m["layer"]) == k and bool(m["reverse"]) == bool(direction):
-            params[m["short"]] = p
-    return params
-
-
-def make_step(layer: RecurrentLayer, params: dict[str, Tensor]) -> Step:
-    """The reference step function of ``layer``'s family, bound to its options and ``params``."""
-    if isinstance(layer, LSTM):
-        w = lstm_weights(params)
-
-        def lstm(x: Tensor, states: States, record: dict[str, Tensor] | None) -> States:
-            return lstm_step(
-                x, states[0], states[1], w, layer.forget_gate, layer.coupled, record=record
-            )
-
-        return lstm
-    w_ih, w_hh = params["weight_ih"], params["weight_hh"]
-    b_ih, b_hh = params.get("bias_ih"), params.get("bias_hh")
-    if isinstance(layer, GRU):
-
-        def gru(x: Tensor, states: States, record: dict[str, Tensor] | None) -> States:
-            return (gru_step(x, states[0], w_ih, w_hh, b_ih, b_hh, layer.reset_after, record),)
-
-        return gru
-
-    def elman(x: Tensor, states: States, record: dict[str, Tensor] | None) -> States:
-        return (elman_step(x, states[0], w_ih, w_hh, b_ih, b_hh, layer.nonlinearity),)
-
-    return elman
-
-
-# ----------------------------------------------------------------------------- the re-run
-
-
-@dataclass
-class _Recording:
-    """What the hook collects during one forward pass of the layer."""
-
-    steps: dict[Key, dict[str, list[Tensor]]] = field(default_factory=dict)  # processing order
-    mask: Tensor | None = None  # (T, B) bool
-    reverse_index: Tensor | None = None  # (T, B): t -> L_b - 1 - t within each length
-    rerun_error: float = 0.0
-    calls: int = 0
-
-
-def reverse_steps(x: Tensor, index: Tensor | None) -> Tensor:
-    """Reverse (T, B, F) in time, each row within its own length when ``index`` is given.
-
-    The map is its own inverse, so it also brings the backward direction back to input order.
-    """
-    if index is None:
-        return x.flip(0)
-    return x.gather(0, index[:, :, None].expand(-1, -1, x.shape[-1]))
-
-
-def run_direction(
-    step: Step, x: Tensor, states: States, mask: Tensor | None, record_gates: bool
-) -> tuple[Tensor, States, dict[str, list[Tensor]]]:
-    """Run ``step`` over x (T, B, I); rows past their length keep their state and emit zeros.
-
-    Returns (out (T, B, P), final states, the per-step tensors: "h", "c" and each gate — the
-    very tensors of the graph, so gradients with respect to them are the total derivatives).
-    """
-    steps: dict[str, list[Tensor]] = {}
-    outs = []
-    for t in range(x.shape[0]):
-        record: dict[str, Tensor] | None = {} if record_gates else None
-        new = step(x[t], states, record)
-        if mask is None:
-            states = new
-            outs.append(new[0])
-        else:
-            # torch.where, not slicing as the real layers do: the rows stay in place and a
-            # finished row's (garbage) new state gets exactly zero gradient.
-            m = mask[t][:, None]
-            states = tuple(torch.where(m, n, s) for n, s in zip(new, states, strict=True))
-            outs.append(torch.where(m, new[0], 0.0))
-        named = {"h": new[0]} | ({"c": new[1]} if len(new) > 1 else {}) | (record or {})
-        for name, value in named.items():
-            steps.setdefault(name, []).append(value)
-    return torch.stack(outs), states, steps
-
-
-def _as_states(hx: Any, layer: RecurrentLayer, x: Tensor, batched: bool) -> States:
-    """The initial states (L*D, B, ·) of every layer and direction, zeros when hx is None."""
-    LD = layer.num_layers * layer.num_directions
-    sizes = (layer.proj_size or layer.hidden_size, layer.hidden_size)[: layer.num_states]
-    if hx is None:
-        return tuple(x.new_zeros(LD, x.shape[1], size) for size in sizes)
-    states = (hx,) if isinstance(hx, Tensor) else tuple(hx)
-    return states if batched else tuple(s.unsqueeze(1) for s in states)
-
-
-def rerun_layer(
-    layer: RecurrentLayer, inp: Tensor | PackedSequence, hx: Any, rec: _Recording
-) -> tuple[Tensor | PackedSequence, Any]:
-    """``layer(inp, hx)`` recomputed through the reference steps, recording into ``rec``.
-
-    Accepts and returns every layout the layer does (batch-first, unbatched, packed), so the
-    result can replace the layer's own output inside any model.
-    """
-    packed = isinstance(inp, PackedSequence)
-    batched = True
-    if packed:
-        x, lengths = pad_packed_sequence(inp)  # (T, B, I), lengths in the caller's row order
-        lengths = lengths.to(x.device)
-    else:
-        batched = inp.dim() == 3
-        x = inp.unsqueeze(1) if not batched else (inp.transpose(0, 1) if layer.batch_first else inp)
-        lengths = None
-    T, B = x.shape[:2]
-    mask = index = None
-    if lengths is not None:
-        t = torch.arange(T, device=x.device)[:, None]
-        mask = t < lengths[None, :]  # (T, B)
-        index = torch.where(mask, lengths[None, :] - 1 - t, t)
-    rec.mask = mask if mask is not None else torch.ones(T, B, dtype=torch.bool, device=x.device)
-    rec.reverse_index = index
-    _, gates = family_of(layer)
-    start = _as_states(hx, layer, x, batched)
-    finals: list[States] = []
-    layer_input = x
-    for k in range(layer.num_layers):
-        outs = []
-        for d in range(layer.num_directions):
-            step = make_step(layer, direction_params(layer, k, d))
-            first = tuple(s[k * layer.num_directions + d] for s in start)
-            seq = reverse_steps(layer_input, index) if d else layer_input
-            out, last, steps = run_direction(step, seq, first, mask, bool(gates))
-            outs.append(reverse_steps(out, index) if d else out)
-            finals.append(last)
-            rec.steps[(k, d)] = steps
-        # No dropout between layers: traces run in eval mode, where the layer has none either.
-        layer_input = torch.cat(outs, -1) if len(outs) > 1 else outs[0]
-    out = layer_input
-    state = tuple(torch.stack(s) for s in zip(*finals, strict=True))
-    if packed:
-        # The packed order of the input: at step t, its first batch_sizes[t] sorted rows.
-        order = inp.sorted_indices
-        if order is None:
-            order = torch.arange(B, device=x.device)
-        data = torch.cat([out[t, order[: int(n)]] for t, n in enumerate(inp.batch_sizes)])
-        output: Tensor | PackedSequence = PackedSequence(
-            data, inp.batch_sizes, inp.sorted_indices, inp.unsorted_indices
-        )
-    elif not batched:
-        output = out.squeeze(1)
-        state = tuple(s.squeeze(1) for s in state)
-    else:
-        output = out.transpose(0, 1) if layer.batch_first else out
-    return output, state[0] if layer.num_states == 1 else state
-
-
-def _data(output: Tensor | PackedSequence) -> Tensor:
-    return output.data if isinstance(output, PackedSequence) else output
 
 
 # ----------------------------------------------------------------------------- the trace
@@ -380,13 +197,6 @@ class Trace:
         }
 
 
-def model_device(model: nn.Module) -> torch.device:
-    """Where the model's parameters live (the CPU for a model without any)."""
-    for p in model.parameters():
-        return p.device
-    return torch.device("cpu")
-
-
 def find_recurrent_layer(model: nn.Module) -> RecurrentLayer:
     """The one rnnlab.nn RNN/LSTM/GRU layer of ``model`` (or ``model`` itself)."""
     if isinstance(model, RecurrentLayer):
@@ -400,6 +210,14 @@ def find_recurrent_layer(model: nn.Module) -> RecurrentLayer:
     if len(found) > 1:
         raise UserError(f"{type(model).__name__} has {len(found)} recurrent layers; trace one")
     return found[0]
+
+
+@dataclass
+class _Capture:
+    """What the forward hook captures during the model's one forward pass."""
+
+    recording: Recording | None = None  # the re-run's steps; None until the layer has run
+    rerun_error: float = 0.0  # max |real layer output - re-run output|
 
 
 def _input_steps(model: nn.Module, layer: RecurrentLayer, x: Tensor) -> int:
@@ -461,11 +279,10 @@ def trace(
         raise UserError("trace(target=...) needs a loss_fn(output, target)")
     layer = find_recurrent_layer(model)
     family, gate_names = family_of(layer)
-    rec = _Recording()
+    capture = _Capture()
 
     def hook(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> Any:
-        rec.calls += 1
-        if rec.calls > 1:
+        if capture.recording is not None:
             raise UserError("the recurrent layer ran more than once in one forward pass")
         inp = args[0] if args else kwargs["input"]
         hx = args[1] if len(args) > 1 else kwargs.get("hx")
@@ -476,9 +293,9 @@ def trace(
                 inp = PackedSequence(inp.data.detach().requires_grad_(True), *inp[1:])
             else:
                 inp = inp.detach().requires_grad_(True)
-        new_output, new_state = rerun_layer(layer, inp, hx, rec)
-        diff = (_data(output[0]) - _data(new_output)).detach().abs()
-        rec.rerun_error = float(diff.max()) if diff.numel() else 0.0
+        new_output, new_state, capture.recording = rerun_layer(layer, inp, hx)
+        diff = (output_data(output[0]) - output_data(new_output)).detach().abs()
+        capture.rerun_error = float(diff.max()) if diff.numel() else 0.0
         return new_output, new_state
 
     was_training = model.training
@@ -490,7 +307,8 @@ def trace(
                 output, final_state = _call_layer(layer, x, lengths, state)
             else:
                 output, final_state = model(x, lengths=lengths, state=state)
-            if rec.calls == 0:
+            rec = capture.recording
+            if rec is None:
                 raise UserError(f"{type(model).__name__} never called its recurrent layer")
             loss_value, grad_of = None, {}
             if grads:
@@ -499,7 +317,7 @@ def trace(
                 elif task is not None and batch is not None:
                     loss = task.loss(output, batch)
                 else:
-                    loss = _data(output).sum()
+                    loss = output_data(output).sum()
                 grad_of = _gradients(loss, rec)
                 loss_value = float(loss.detach())
     finally:
@@ -509,18 +327,19 @@ def trace(
     return _assemble(
         rec,
         grad_of,
-        family,
-        gate_names,
-        layer,
-        output,
-        final_state,
-        loss_value,
-        lengths,
-        _input_steps(model, layer, x),
+        family=family,
+        gate_names=gate_names,
+        layer=layer,
+        output=output,
+        final_state=final_state,
+        loss=loss_value,
+        lengths=lengths,
+        input_steps=_input_steps(model, layer, x),
+        rerun_error=capture.rerun_error,
     )
 
 
-def _gradients(loss: Tensor, rec: _Recording) -> dict[tuple[Key, str], list[Tensor | None]]:
+def _gradients(loss: Tensor, rec: Recording) -> dict[tuple[Key, str], list[Tensor | None]]:
     """dL/d(each recorded h_t, c_t), as lists in processing order per (key, "h" | "c")."""
     wanted = [
         (key, name) for key, steps in rec.steps.items() for name in ("h", "c") if name in steps
@@ -539,8 +358,9 @@ def _gradients(loss: Tensor, rec: _Recording) -> dict[tuple[Key, str], list[Tens
 
 
 def _assemble(
-    rec: _Recording,
+    rec: Recording,
     grad_of: dict[tuple[Key, str], list[Tensor | None]],
+    *,
     family: str,
     gate_names: tuple[str, ...],
     layer: RecurrentLayer,
@@ -549,9 +369,9 @@ def _assemble(
     loss: float | None,
     lengths: Tensor | None,
     input_steps: int,
+    rerun_error: float,
 ) -> Trace:
     """Stack the recorded steps into (T, B, ·), back in input order, zero past each length."""
-    assert rec.mask is not None
     mask = rec.mask
     # A packed batch whose longest sequence is shorter than the padded input has fewer steps:
     # pad the trace back to the caller's T (the extra steps are not real).
@@ -593,10 +413,10 @@ def _assemble(
         gate_values=gates,
         grad_hidden=grad_h,
         grad_cell=grad_c,
-        output=_data(output).detach(),
+        output=output_data(output).detach(),
         final_state=_detach(final_state),
         loss=loss,
-        rerun_error=rec.rerun_error,
+        rerun_error=rerun_error,
     )
 
 

@@ -23,11 +23,9 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.errors import UserError
-from rnnlab.inspect.trace import Key, key_name, model_device, trace
+from rnnlab.inspect.trace import Key, key_name, trace
 from rnnlab.tasks.base import Task
-
-# The kinds of value a unit has: its state (h, c) or a gate activation.
-STATE_KINDS = ("h", "c")
+from rnnlab.utils.device import model_device
 
 
 @dataclass

@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from rnnlab.bptt import BACKENDS
 from rnnlab.errors import UserError
 
 FAMILIES = ("mlp", "rnn", "lstm", "gru")
 NONLINEARITIES = ("tanh", "relu", "sigmoid")
-BACKENDS = ("bptt", "reference")
 
 # How each family is named in describe() strings and reports.
 FAMILY_NAMES = {"mlp": "window MLP", "rnn": "Elman RNN", "lstm": "LSTM", "gru": "GRU"}

@@ -43,15 +43,20 @@ State = Tensor | tuple[Tensor, ...] | list[Any] | None
 ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
 
 
-def detach_state(state: State) -> State:
-    """The same state cut from the graph of the batch that produced it (truncated BPTT)."""
-    if state is None:
-        return None
+def detach_state(state: Any) -> Any:
+    """The same state cut from the graph of the batch that produced it (truncated BPTT: the
+    next chunk of a stream starts from this value, but gradients stop here).
+
+    Tensors are detached inside tuples, lists and dicts, nested as they may be; anything else
+    (None, a number) comes back as it is.
+    """
     if isinstance(state, Tensor):
         return state.detach()
-    if isinstance(state, tuple):
-        return tuple(detach_state(s) for s in state)
-    return [detach_state(s) for s in state]
+    if isinstance(state, tuple | list):
+        return type(state)(detach_state(s) for s in state)
+    if isinstance(state, dict):
+        return {k: detach_state(v) for k, v in state.items()}
+    return state
 
 
 def role_of(spec: TaskSpec) -> str:
@@ -174,7 +179,8 @@ def make_recurrent_layer(config: ModelConfig, input_size: int) -> nn.Module:
         num_layers=config.num_layers,
         batch_first=True,
         bidirectional=config.bidirectional,
-        # torch warns about dropout on a single layer (there is nothing to drop between).
+        # Dropout acts between stacked layers: with one layer there is nothing to drop between
+        # (and the layer, like torch's, would warn).
         dropout=config.dropout if config.num_layers > 1 else 0.0,
         backend=config.backend,
     )

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.errors import UserError
+from rnnlab.utils.device import model_device
 
 
 def _check_token_model(model: nn.Module) -> None:
@@ -21,17 +22,13 @@ def _check_token_model(model: nn.Module) -> None:
         raise UserError("this model does not predict tokens (its task is not a language task)")
 
 
-def _device(model: nn.Module) -> torch.device:
-    return next(model.parameters()).device
-
-
 @torch.no_grad()
 def next_token_logits(model: nn.Module, ids: Tensor, state: Any = None) -> tuple[Tensor, Any]:
     """Logits (V,) of the token after ``ids`` (1-D token ids), and the state after them."""
     _check_token_model(model)
     if ids.numel() == 0:
         raise UserError("the prompt is empty: give at least one token")
-    output, state = model(ids.view(1, -1).to(_device(model)), None, state)
+    output, state = model(ids.view(1, -1).to(model_device(model)), None, state)
     return output[0, -1].float(), state
 
 

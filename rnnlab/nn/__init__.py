@@ -8,12 +8,14 @@
 * :func:`from_torch`, :func:`to_torch` — conversion with weights.
 """
 
+from rnnlab.bptt import BACKENDS
+from rnnlab.nn.cell import RecurrentCell
 from rnnlab.nn.convert import from_torch, to_torch
 from rnnlab.nn.elman import RNN, RNNCell
 from rnnlab.nn.gru import GRU, GRUCell
 from rnnlab.nn.lstm import LSTM, LSTMCell
 from rnnlab.nn.mlp import MLP
-from rnnlab.nn.recurrent import BACKENDS, RecurrentCell, RecurrentLayer
+from rnnlab.nn.recurrent import RecurrentLayer
 
 __all__ = [
     "BACKENDS",

@@ -15,10 +15,11 @@ import torch
 from torch import nn
 
 from rnnlab.errors import UserError
+from rnnlab.nn.cell import RecurrentCell
 from rnnlab.nn.elman import RNN, RNNCell
 from rnnlab.nn.gru import GRU, GRUCell
 from rnnlab.nn.lstm import LSTM, LSTMCell
-from rnnlab.nn.recurrent import RecurrentCell, RecurrentLayer
+from rnnlab.nn.recurrent import RecurrentLayer
 
 Converted = RecurrentLayer | RecurrentCell
 

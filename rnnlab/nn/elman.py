@@ -18,7 +18,9 @@ from torch import Tensor
 from rnnlab.bptt import elman as elman_bptt
 from rnnlab.bptt.reference import ACTIVATIONS, elman_step
 from rnnlab.errors import UserError
-from rnnlab.nn.recurrent import RecurrentCell, RecurrentLayer, States
+from rnnlab.nn.cell import RecurrentCell
+from rnnlab.nn.checks import States
+from rnnlab.nn.recurrent import RecurrentLayer
 
 NONLINEARITIES = tuple(ACTIVATIONS)  # ("tanh", "relu", "sigmoid")
 

@@ -24,7 +24,9 @@ from torch import Tensor
 
 from rnnlab.bptt import gru as gru_bptt
 from rnnlab.bptt.reference import gru_step
-from rnnlab.nn.recurrent import RecurrentCell, RecurrentLayer, States
+from rnnlab.nn.cell import RecurrentCell
+from rnnlab.nn.checks import States
+from rnnlab.nn.recurrent import RecurrentLayer
 
 
 def gru_shapes(input_size: int, hidden_size: int, bias: bool) -> dict[str, tuple[int, ...]]:

@@ -42,7 +42,9 @@ from torch import Tensor
 from rnnlab.bptt import lstm as lstm_bptt
 from rnnlab.bptt.reference import LSTMWeights, lstm_gate_names, lstm_step
 from rnnlab.errors import UserError
-from rnnlab.nn.recurrent import RecurrentCell, RecurrentLayer, States, check_proj_size
+from rnnlab.nn.cell import RecurrentCell
+from rnnlab.nn.checks import States, check_proj_size
+from rnnlab.nn.recurrent import RecurrentLayer
 
 
 def check_lstm_options(forget_gate: bool, coupled: bool, forget_bias: float | None) -> None:

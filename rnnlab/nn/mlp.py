@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from rnnlab.errors import UserError
-from rnnlab.nn.recurrent import check_dropout, check_positive_int
+from rnnlab.nn.checks import check_dropout, check_positive_int
 
 MLP_ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "tanh": nn.Tanh,

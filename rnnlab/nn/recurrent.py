@@ -1,4 +1,4 @@
-"""The one runner behind every recurrent layer and cell of :mod:`rnnlab.nn`.
+"""The one runner behind every recurrent sequence layer of :mod:`rnnlab.nn`.
 
 :class:`RecurrentLayer` plays the part of ``torch.nn.RNNBase``: it checks the arguments and the
 input, converts every input layout (batch-first, unbatched 2-D, ``PackedSequence``) to the
@@ -13,13 +13,12 @@ A family (RNN, LSTM, GRU) supplies only
 * ``_run_direction(x, states, params, batch_sizes)``: one call of its ``*_sequence``;
 * optionally ``_init_direction(params)``: initialisation beyond torch's uniform one.
 
-:class:`RecurrentCell` does the same for the one-step cells (``torch.nn.*Cell``).
+The one-step cells have their own base, :class:`~rnnlab.nn.cell.RecurrentCell`.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from typing import Any, ClassVar
 
@@ -29,76 +28,17 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
 from rnnlab.errors import UserError
-
-BACKENDS = ("bptt", "reference")  # hand-written backward | plain autograd through the loop
-
-States = tuple[Tensor, ...]
-
-
-def check_positive_int(name: str, value: Any) -> None:
-    """Raise UserError unless ``value`` is an int > 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise UserError(f"{name} must be a positive int, got {value!r}")
-
-
-def check_dropout(dropout: Any) -> float:
-    """Return ``dropout`` as a float, raising UserError unless it is a number in [0, 1]."""
-    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout <= 1:
-        raise UserError(f"dropout must be a number in [0, 1] (a probability), got {dropout!r}")
-    return float(dropout)
-
-
-def check_proj_size(proj_size: Any, hidden_size: int) -> None:
-    """Raise UserError unless 0 <= proj_size < hidden_size (0 = no projection)."""
-    if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral) or proj_size < 0:
-        raise UserError(f"proj_size must be an int >= 0 (0 = no projection), got {proj_size!r}")
-    if proj_size >= hidden_size:
-        raise UserError(
-            f"proj_size has to be smaller than hidden_size, got proj_size={proj_size} "
-            f"and hidden_size={hidden_size}"
-        )
-
-
-def check_backend(backend: str) -> str:
-    if backend not in BACKENDS:
-        raise UserError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
-    return backend
-
-
-def check_dtype(kind: str, x: Tensor, weight: Tensor) -> None:
-    if x.dtype != weight.dtype:
-        raise UserError(
-            f"{kind} input dtype ({x.dtype}) does not match weight dtype ({weight.dtype}). "
-            f"Convert input: input.to({weight.dtype}), or convert model: model.to({x.dtype})"
-        )
-
-
-def check_features(x: Tensor, input_size: int) -> None:
-    if x.shape[-1] != input_size:
-        raise UserError(
-            f"input.size(-1) must be equal to input_size. Expected {input_size}, "
-            f"got {x.shape[-1]}"
-        )
-
-
-def check_state(state: Tensor, expected: tuple[int, ...], label: str, weight: Tensor) -> None:
-    if tuple(state.shape) != expected:
-        raise UserError(f"Expected {label} size {expected}, got {list(state.shape)}")
-    if state.dtype != weight.dtype:
-        raise UserError(
-            f"{label} dtype ({state.dtype}) does not match weight dtype ({weight.dtype})"
-        )
-
-
-def _as_tuple(hx: Tensor | tuple[Tensor, ...], n: int, kind: str) -> States:
-    """The user's hx as a tuple of n tensors (RNN/GRU pass one tensor, LSTM a pair)."""
-    if n == 1:
-        if not isinstance(hx, Tensor):
-            raise UserError(f"{kind}: hx must be a Tensor, got {type(hx).__name__}")
-        return (hx,)
-    if not isinstance(hx, tuple | list) or len(hx) != n:
-        raise UserError(f"{kind}: hx must be a tuple of {n} tensors (h_0, c_0)")
-    return tuple(hx)
+from rnnlab.nn.checks import (
+    States,
+    as_states,
+    check_backend,
+    check_dropout,
+    check_dtype,
+    check_features,
+    check_positive_int,
+    check_proj_size,
+    check_state,
+)
 
 
 class _Padding:
@@ -333,7 +273,7 @@ class RecurrentLayer(nn.Module):
         sizes = self._state_sizes()
         if hx is None:
             return tuple(x.new_zeros(LD, B, size) for size in sizes)
-        states = _as_tuple(hx, self.num_states, self.kind)
+        states = as_states(hx, self.num_states, self.kind)
         names = ("hx", "cx")
         labels = ("hidden",) if self.num_states == 1 else ("hidden[0]", "hidden[1]")
         if not batched:
@@ -369,108 +309,3 @@ class RecurrentLayer(nn.Module):
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, training=True)
         return layer_input, tuple(torch.stack(s) for s in zip(*finals, strict=True))
-
-
-class RecurrentCell(nn.Module):
-    """Base of the one-step cells :class:`~rnnlab.nn.RNNCell`, ``LSTMCell``, ``GRUCell``.
-
-    Shapes (as ``torch.nn.*Cell``): input (B, I) or (I,); states (B, ·) or (·,).
-    A subclass sets its options, then calls ``self._build()``.
-    """
-
-    kind: ClassVar[str] = "RNNCell"
-    num_states: ClassVar[int] = 1
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        bias: bool = True,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
-    ) -> None:
-        super().__init__()
-        check_positive_int("input_size", input_size)
-        check_positive_int("hidden_size", hidden_size)
-        self.input_size = int(input_size)
-        self.hidden_size = int(hidden_size)
-        self.bias = bool(bias)
-        self._factory = {"device": device, "dtype": dtype}
-
-    def _param_shapes(self) -> dict[str, tuple[int, ...]]:
-        raise NotImplementedError
-
-    def _state_sizes(self) -> tuple[int, ...]:
-        raise NotImplementedError
-
-    def _step(self, x: Tensor, states: States) -> States:
-        raise NotImplementedError
-
-    def _init_params(self, params: dict[str, Tensor]) -> None:
-        """Initialisation beyond torch's uniform one (none by default)."""
-
-    def _build(self) -> None:
-        for name, shape in self._param_shapes().items():
-            self.register_parameter(name, nn.Parameter(torch.empty(shape, **self._factory)))
-        if not self.bias:  # as torch's cells: the attributes exist and are None
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        with torch.no_grad():
-            for p in self.parameters():
-                p.uniform_(-bound, bound)
-            self._init_params(dict(self.named_parameters()))
-
-    def to_torch(self) -> nn.Module:
-        """The ``torch.nn`` equivalent with the same weights (see :mod:`rnnlab.nn.convert`)."""
-        from rnnlab.nn.convert import to_torch
-
-        return to_torch(self)
-
-    def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if not self.bias:
-            s += ", bias=False"
-        for key, value in self._family_repr().items():
-            s += f", {key}={value!r}"
-        return s
-
-    def _family_repr(self) -> dict[str, Any]:
-        return {}
-
-    def forward(
-        self, input: Tensor, hx: Tensor | tuple[Tensor, ...] | None = None
-    ) -> Tensor | tuple[Tensor, ...]:
-        """One step; returns h' (LSTMCell: ``(h', c')``)."""
-        if input.dim() not in (1, 2):
-            raise UserError(
-                f"{self.kind}: Expected input to be 1D or 2D, got {input.dim()}D instead"
-            )
-        check_dtype(self.kind, input, self.weight_ih)
-        check_features(input, self.input_size)
-        batched = input.dim() == 2
-        x = input if batched else input.unsqueeze(0)
-        sizes = self._state_sizes()
-        if hx is None:
-            states = tuple(x.new_zeros(x.shape[0], size) for size in sizes)
-        else:
-            states = _as_tuple(hx, self.num_states, self.kind)
-            labels = ("hidden",) if self.num_states == 1 else ("hx[0]", "hx[1]")
-            for label, s, size in zip(labels, states, sizes, strict=True):
-                if s.dim() != input.dim():
-                    raise UserError(
-                        f"{self.kind}: Expected {label} to be {input.dim()}D like the input, "
-                        f"got {s.dim()}D instead"
-                    )
-                expected = (x.shape[0], size) if batched else (size,)
-                check_state(s, expected, label, self.weight_ih)
-            if not batched:
-                states = tuple(s.unsqueeze(0) for s in states)
-        new = self._step(x, states)
-        if not batched:
-            new = tuple(s.squeeze(0) for s in new)
-        return new[0] if self.num_states == 1 else new

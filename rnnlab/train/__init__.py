@@ -5,6 +5,7 @@ result = train(model, task, TrainConfig(steps=2000, out_dir="runs/lstm"))
 result = train(model, task, TrainConfig(steps=4000, out_dir="runs/lstm"), resume=True)
 """
 
+from rnnlab.models import detach_state
 from rnnlab.train.checkpoint import (
     Checkpoint,
     apply_weights,
@@ -16,7 +17,7 @@ from rnnlab.train.checkpoint import (
     save_checkpoint,
 )
 from rnnlab.train.config import TrainConfig, parse_stop_when
-from rnnlab.train.evaluate import count_tokens, detach_state, evaluate
+from rnnlab.train.evaluate import count_tokens, evaluate
 from rnnlab.train.loop import Callback, StepInfo, TrainResult, train
 from rnnlab.train.metrics_log import MetricsLog, read_metrics
 from rnnlab.train.optim import LRSchedule, build_optimizer

@@ -35,6 +35,7 @@ from safetensors.torch import load_file, save_model
 from torch import nn
 
 from rnnlab.errors import UserError
+from rnnlab.models.build import build_model as default_build_model
 from rnnlab.models.config import ModelConfig
 from rnnlab.tasks.base import TaskSpec
 from rnnlab.train.config import TrainConfig
@@ -339,21 +340,14 @@ def rebuild_model(
     """Rebuild a model from a checkpoint, with its weights, in eval mode.
 
     ``build_model(model_config, task_spec)`` makes an untrained model of the right shape;
-    by default ``rnnlab.models.build_model`` (imported here, not at module load, so that
-    training does not depend on the model zoo).
+    by default :func:`rnnlab.models.build_model` (pass your own for models of your own).
     """
     ckpt = path if isinstance(path, Checkpoint) else load_checkpoint(path, load_state=False)
     config = ckpt.model_config
     if config is None:
         raise UserError(f"checkpoint {ckpt.path} stores no model config, so it cannot be rebuilt")
     if build_model is None:
-        try:
-            from rnnlab.models import build_model as default_builder  # type: ignore[attr-defined]
-        except ImportError:
-            raise UserError(
-                "rnnlab.models.build_model is not available; pass build_model"
-            ) from None
-        build_model = default_builder
+        build_model = default_build_model
     model = build_model(config, ckpt.task_spec)
     apply_weights(model, ckpt.weights)
     return model.to(device).eval()

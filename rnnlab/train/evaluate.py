@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from rnnlab.tasks.base import Batch, Split, Task
+from rnnlab.utils.device import model_device
 
 
 @torch.no_grad()
@@ -32,7 +33,7 @@ def evaluate(
     previous batch's final state. The model is put in eval mode for the pass and then back in
     the mode it was in. Returns ``{}`` when the split yields no batches.
     """
-    device = torch.device(device) if device is not None else _model_device(model)
+    device = torch.device(device) if device is not None else model_device(model)
     was_training = model.training
     model.eval()
     sums: dict[str, float] = {}
@@ -59,22 +60,6 @@ def count_tokens(batch: Batch) -> int:
     return int(batch.x.shape[0] * batch.x.shape[1]) if batch.x.dim() > 1 else int(batch.x.shape[0])
 
 
-def detach_state(state: Any) -> Any:
-    """Cut a recurrent state (tensor, or nested tuples/lists of them) from the graph.
-
-    Truncated BPTT: the next chunk of a stream starts from this value, but gradients stop here.
-    """
-    if state is None:
-        return None
-    if isinstance(state, torch.Tensor):
-        return state.detach()
-    if isinstance(state, tuple | list):
-        return type(state)(detach_state(s) for s in state)
-    if isinstance(state, dict):
-        return {k: detach_state(v) for k, v in state.items()}
-    return state
-
-
 def state_to(state: Any, device: str | torch.device) -> Any:
     """Move a recurrent state (tensor or nested tuples/lists of them) to ``device``."""
     if isinstance(state, torch.Tensor):
@@ -84,9 +69,3 @@ def state_to(state: Any, device: str | torch.device) -> Any:
     if isinstance(state, dict):
         return {k: state_to(v, device) for k, v in state.items()}
     return state
-
-
-def _model_device(model: nn.Module) -> torch.device:
-    for tensor in model.parameters():
-        return tensor.device
-    return torch.device("cpu")

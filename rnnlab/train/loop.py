@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from rnnlab.errors import UserError
+from rnnlab.models import detach_state
 from rnnlab.tasks.base import Task
 from rnnlab.train.checkpoint import (
     apply_weights,
@@ -38,7 +39,7 @@ from rnnlab.train.checkpoint import (
     save_checkpoint,
 )
 from rnnlab.train.config import TrainConfig, parse_stop_when, target_met
-from rnnlab.train.evaluate import count_tokens, detach_state, evaluate, state_to
+from rnnlab.train.evaluate import count_tokens, evaluate, state_to
 from rnnlab.train.metrics_log import MetricsLog
 from rnnlab.train.optim import LRSchedule, build_optimizer
 from rnnlab.train.progress import TrainProgress

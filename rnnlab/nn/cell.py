@@ -1,0 +1,135 @@
+"""The base of every one-step cell of :mod:`rnnlab.nn` (``RNNCell``, ``LSTMCell``, ``GRUCell``).
+
+:class:`RecurrentCell` plays the part of ``torch.nn.RNNCellBase``: it checks the arguments, the
+input and the state (with torch's messages), accepts batched (B, I) and unbatched (I,) input,
+and runs one step of the family's reference step function (:mod:`rnnlab.bptt.reference`).
+A family supplies only
+
+* ``_param_shapes()``: its parameters by torch's names (``weight_ih``, ``weight_hh``, ...);
+* ``_state_sizes()``: the width of each state (RNN/GRU: ``(H,)``; LSTM: ``(P, H)``);
+* ``_step(x, states)``: one step on batched input, returning the new states;
+* optionally ``_init_params(params)``: initialisation beyond torch's uniform one.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor, nn
+
+from rnnlab.errors import UserError
+from rnnlab.nn.checks import (
+    States,
+    as_states,
+    check_dtype,
+    check_features,
+    check_positive_int,
+    check_state,
+)
+
+
+class RecurrentCell(nn.Module):
+    """Base of the one-step cells :class:`~rnnlab.nn.RNNCell`, ``LSTMCell``, ``GRUCell``.
+
+    Shapes (as ``torch.nn.*Cell``): input (B, I) or (I,); states (B, ·) or (·,).
+    A subclass sets its options, then calls ``self._build()``.
+    """
+
+    kind: ClassVar[str] = "RNNCell"
+    num_states: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        check_positive_int("input_size", input_size)
+        check_positive_int("hidden_size", hidden_size)
+        self.input_size = int(input_size)
+        self.hidden_size = int(hidden_size)
+        self.bias = bool(bias)
+        self._factory = {"device": device, "dtype": dtype}
+
+    def _param_shapes(self) -> dict[str, tuple[int, ...]]:
+        raise NotImplementedError
+
+    def _state_sizes(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def _step(self, x: Tensor, states: States) -> States:
+        raise NotImplementedError
+
+    def _init_params(self, params: dict[str, Tensor]) -> None:
+        """Initialisation beyond torch's uniform one (none by default)."""
+
+    def _build(self) -> None:
+        for name, shape in self._param_shapes().items():
+            self.register_parameter(name, nn.Parameter(torch.empty(shape, **self._factory)))
+        if not self.bias:  # as torch's cells: the attributes exist and are None
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.uniform_(-bound, bound)
+            self._init_params(dict(self.named_parameters()))
+
+    def to_torch(self) -> nn.Module:
+        """The ``torch.nn`` equivalent with the same weights (see :mod:`rnnlab.nn.convert`)."""
+        from rnnlab.nn.convert import to_torch
+
+        return to_torch(self)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            s += ", bias=False"
+        for key, value in self._family_repr().items():
+            s += f", {key}={value!r}"
+        return s
+
+    def _family_repr(self) -> dict[str, Any]:
+        return {}
+
+    def forward(
+        self, input: Tensor, hx: Tensor | tuple[Tensor, ...] | None = None
+    ) -> Tensor | tuple[Tensor, ...]:
+        """One step; returns h' (LSTMCell: ``(h', c')``)."""
+        if input.dim() not in (1, 2):
+            raise UserError(
+                f"{self.kind}: Expected input to be 1D or 2D, got {input.dim()}D instead"
+            )
+        check_dtype(self.kind, input, self.weight_ih)
+        check_features(input, self.input_size)
+        batched = input.dim() == 2
+        x = input if batched else input.unsqueeze(0)
+        sizes = self._state_sizes()
+        if hx is None:
+            states = tuple(x.new_zeros(x.shape[0], size) for size in sizes)
+        else:
+            states = as_states(hx, self.num_states, self.kind)
+            labels = ("hidden",) if self.num_states == 1 else ("hx[0]", "hx[1]")
+            for label, s, size in zip(labels, states, sizes, strict=True):
+                if s.dim() != input.dim():
+                    raise UserError(
+                        f"{self.kind}: Expected {label} to be {input.dim()}D like the input, "
+                        f"got {s.dim()}D instead"
+                    )
+                expected = (x.shape[0], size) if batched else (size,)
+                check_state(s, expected, label, self.weight_ih)
+            if not batched:
+                states = tuple(s.unsqueeze(0) for s in states)
+        new = self._step(x, states)
+        if not batched:
+            new = tuple(s.squeeze(0) for s in new)
+        return new[0] if self.num_states == 1 else new
