@@ -197,6 +197,34 @@ def cmd_draw(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from rnnlab.compare import CompareConfig, Progress, compare
+
+    defaults = CompareConfig()
+    steps, minutes = args.steps, args.minutes
+    if steps is None and minutes is None:
+        steps, minutes = defaults.steps, defaults.minutes
+    config = CompareConfig(
+        task=args.task,
+        task_params=_parse_task_params(args.param),
+        models=tuple(m for m in args.models.split(",") if m.strip()),
+        budget=args.budget,
+        seeds=args.seeds,
+        steps=steps or 0,  # one limit given: only that limit
+        minutes=minutes or 0.0,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        eval_size=args.eval_size,
+        output=args.output,
+        threads=args.threads or defaults.threads,  # compare trains on one thread by default
+    )
+    result = compare(config, progress=Progress(enabled=not args.quiet))
+    for sentence in result.reading:
+        print(f"- {sentence}")
+    print(f"report: {result.path.resolve()} ({result.wall_time:.0f} s)")
+    return 0
+
+
 # -- the parser ------------------------------------------------------------------------------
 
 
@@ -307,6 +335,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output-size", type=int, default=0)
     add_dataclass_options(p.add_argument_group("model"), ModelConfig)
     p.set_defaults(handler=cmd_draw)
+
+    p = _command(
+        sub,
+        "compare",
+        "Train several architectures at matched parameter counts; write one HTML report.",
+        "rnnlab compare                  # MLP, Elman RNN, LSTM, GRU on cue-word, < 3 min\n"
+        "rnnlab compare --models lstm,lstm:peephole,lstm:coupled,gru --seeds 3\n"
+        "rnnlab compare --task text -p path=../shared/data/tinyshakespeare.txt --minutes 2",
+    )
+    p.add_argument("--task", default="cue-word", help="task name (see `rnnlab tasks`)")
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a task parameter, e.g. -p gap=2:30 (repeatable)",
+    )
+    p.add_argument(
+        "--models",
+        default="mlp,rnn,lstm,gru",
+        help="comma-separated models: mlp, rnn, lstm, gru, with options such as "
+        "lstm:peephole, lstm:coupled, gru:reset-before, rnn:relu, mlp:window=8",
+    )
+    p.add_argument("--budget", type=int, default=20_000, help="parameters per model")
+    p.add_argument("--seeds", type=int, default=1, help="runs per model; results are mean ± sd")
+    p.add_argument(
+        "--steps", type=int, default=None, help="optimizer steps per model and seed (default 700)"
+    )
+    p.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="time limit per model and seed (default 0.55, with the default steps)",
+    )
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=0.02, help="Adam's learning rate")
+    p.add_argument("--eval-size", type=int, default=256, help="validation/test sequences")
+    p.add_argument("-o", "--output", default="report.html", help="the report file")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(handler=cmd_compare)
     return parser
 
 

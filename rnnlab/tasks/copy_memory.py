@@ -67,8 +67,9 @@ class CopyTask(GeneratedTask):
         return Example(x, y)
 
     def loss(self, output: Tensor, batch: Batch) -> Tensor:
-        ce, _ = token_ce(output, batch)
-        return ce.mean()
+        # Every step is scored; a mask (the gradient probe's "loss at the end") narrows it.
+        ce, mask = token_ce(output, batch)
+        return ce[mask].mean()
 
     def score(self, output: Tensor, batch: Batch) -> dict[str, float]:
         with torch.no_grad():
