@@ -100,9 +100,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"stopped ({result.stop_reason}) after {result.steps} steps, "
         f"{result.sequences_seen:,} sequences, {result.wall_time:.1f} s: {shown}"
     )
-    if result.target_reached:
+    if result.target_reached:  # possibly in an earlier session, under another --stop-when
         print(
-            f"target {train_config.stop_when} reached after "
+            f"target {result.target_reached['stop_when']} reached after "
             f"{result.target_reached['sequences']:,} training sequences"
         )
     if result.best_checkpoint:
@@ -110,14 +110,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED if result.interrupted else 0
 
 
-def _load(checkpoint: str) -> tuple[Any, Any]:
-    """The model (eval mode) and task stored in a checkpoint."""
+def _load(checkpoint: str, overrides: dict[str, str] | None = None) -> tuple[Any, Any]:
+    """The model (eval mode) and task stored in a checkpoint; ``overrides`` change task
+    parameters (a longer gap, a bigger test set) as long as the model still fits the task."""
     from rnnlab.tasks import make_task
     from rnnlab.train import load_checkpoint, rebuild_model
 
     ckpt = load_checkpoint(checkpoint, load_state=False)
-    task = make_task(ckpt.task_name, **ckpt.task_params)
+    task = make_task(ckpt.task_name, **{**ckpt.task_params, **(overrides or {})})
     if ckpt.task_spec is not None and ckpt.task_spec != task.spec:
+        if overrides:
+            raise UserError(
+                f"with {', '.join(f'{k}={v}' for k, v in overrides.items())} the task "
+                f"{ckpt.task_name!r} no longer fits the checkpoint's model (its inputs, "
+                "outputs or vocabulary change)"
+            )
         raise UserError(
             f"the task {ckpt.task_name!r} no longer matches the checkpoint "
             "(its data or vocabulary changed since training)"
@@ -126,10 +133,23 @@ def _load(checkpoint: str) -> tuple[Any, Any]:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from rnnlab.tasks.common import GeneratedTask
     from rnnlab.train import evaluate
 
-    model, task = _load(args.checkpoint)
-    metrics = evaluate(model, task, args.split, batch_size=args.batch_size)
+    if args.max_batches < 0:
+        raise UserError(f"--max-batches must be 0 (the whole split) or more, "
+                        f"got {args.max_batches}")
+    model, task = _load(args.checkpoint, _parse_task_params(args.param))
+    max_batches = args.max_batches
+    if args.split == "train" and isinstance(task, GeneratedTask) and not max_batches:
+        # A generated task's training stream never ends: score as many fresh training
+        # sequences as its validation set holds.
+        max_batches = -(-task.eval_size() // args.batch_size)
+        print(f"the train split of {task.name} is endless: scoring "
+              f"{max_batches * args.batch_size:,} training sequences (--max-batches sets how "
+              "many batches)", file=sys.stderr)
+    metrics = evaluate(model, task, args.split, batch_size=args.batch_size,
+                       max_batches=max_batches)
     if args.json:
         print(json.dumps(metrics))
     else:
@@ -285,11 +305,27 @@ def build_parser() -> argparse.ArgumentParser:
         sub,
         "evaluate",
         "Evaluate a checkpoint on a split of its task.",
-        "rnnlab evaluate runs/cue-lstm/best --split test",
+        "rnnlab evaluate runs/cue-lstm/best --split test\n"
+        "rnnlab evaluate runs/cue-lstm/best --split test -p gap=40 -p eval_size=2000",
     )
     p.add_argument("checkpoint", help="a checkpoint directory, or a run directory (its last/)")
     p.add_argument("--split", default="valid", choices=("train", "valid", "test"))
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a task parameter for this evaluation, e.g. -p gap=40 (repeatable)",
+    )
     p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument(
+        "--max-batches",
+        type=int,
+        default=0,
+        help="score at most this many batches (0 = the whole split; the endless train split "
+        "of a generated task defaults to the size of its validation set)",
+    )
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.set_defaults(handler=cmd_evaluate)
 

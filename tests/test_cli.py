@@ -56,7 +56,7 @@ def test_tasks_lists_every_task(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_every_command_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
-    for command in ("tasks", "train", "evaluate", "predict", "generate", "draw"):
+    for command in ("tasks", "train", "evaluate", "predict", "generate", "draw", "compare"):
         with pytest.raises(SystemExit) as exit_info:
             main([command, "--help"])
         assert exit_info.value.code == 0
@@ -200,3 +200,50 @@ def test_a_checkpoint_alone_is_enough_to_prompt(
     code, out, _ = run(capsys, "generate", run_dir, "--prompt", "hear me")
     assert code == 0 and out.startswith("hear me")
     assert_bad_input(main(["evaluate", run_dir]), capsys.readouterr().err, "gone.txt")
+
+
+@pytest.fixture(scope="module")
+def cue_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny cue-word LSTM that met a (trivial) --stop-when target."""
+    run_dir = tmp_path_factory.mktemp("cue") / "run"
+    code = main([
+        "train", "--task", "cue-word", "-p", "gap=2:4", "-p", "eval_size=32", "--hidden-size",
+        "8", "--embedding-dim", "4", "--steps", "4", "--eval-every", "2", "--batch-size", "8",
+        "--stop-when", "accuracy>=0", "--progress", "false", "--out-dir", str(run_dir),
+    ])  # fmt: skip
+    assert code == 0
+    return run_dir
+
+
+def test_evaluate_on_the_endless_train_split_of_a_generated_task_ends(
+    cue_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "evaluate", str(cue_run), "--split", "train", "--json",
+                         "--batch-size", "10")
+    assert code == 0 and '"accuracy"' in out
+    assert "endless" in err and "40 training sequences" in err  # ceil(32 / 10) batches of 10
+    code, out, _ = run(capsys, "evaluate", str(cue_run), "--split", "train", "--max-batches", "1")
+    assert code == 0 and "accuracy" in out
+
+
+def test_evaluate_can_change_task_parameters(
+    cue_run: Path, text_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "evaluate", str(cue_run), "--split", "test", "-p", "gap=9",
+                       "-p", "eval_size=20", "--json")
+    assert code == 0 and '"accuracy"' in out
+    # Words instead of characters: another vocabulary, which the model cannot read.
+    code, _, err = run(capsys, "evaluate", str(text_run / "run"), "-p", "level=word")
+    assert_bad_input(code, err, "level=word", "no longer fits")
+    code, _, err = run(capsys, "evaluate", str(cue_run), "-p", "nonsense=1")
+    assert_bad_input(code, err, "nonsense")
+
+
+def test_a_resumed_run_names_the_target_it_met(
+    cue_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "train", "--resume", "--out-dir", str(cue_run), "--stop-when", "",
+                       "--steps", "6", "--progress", "false")
+    assert code == 0
+    assert "target  reached" not in out
+    assert "target accuracy>=0 reached after" in out
