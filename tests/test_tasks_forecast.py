@@ -58,6 +58,29 @@ def test_splits_windows_and_normalisation(series_csv):
     assert n == len(task.values)
 
 
+def test_relative_mode_predicts_the_change_from_the_last_value(series_csv):
+    task = make_task("forecast", series=series_csv, column="load", window=6, horizon=2,
+                     relative=True)
+    train = task.values[: task.n_train]
+    assert task.std == pytest.approx(float((train[2:] - train[:-2]).std()))
+    batch = next(task.batches("test", 4))
+    j = int(batch.extra["target_index"][0])
+    last = task.values[j - 2]
+    window = task.values[j - 2 - 5 : j - 2 + 1]
+    assert np.allclose(batch.x[0, :, 0].numpy(), (window - last) / task.std, atol=1e-5)
+    assert float(batch.x[0, -1, 0]) == 0.0
+    assert float(batch.y[0, 0]) * task.std == pytest.approx(task.values[j] - last, rel=1e-4)
+    assert float(task.denormalize(batch.y[0, 0], last)) == pytest.approx(task.values[j],
+                                                                         rel=1e-5)
+    # Outputting 0 ("no change") is exactly the last-value baseline.
+    sums: dict[str, float] = {}
+    for b in task.batches("test", 16):
+        for k, v in task.score(torch.zeros_like(b.y), b).items():
+            sums[k] = sums.get(k, 0.0) + v
+    assert task.summarize(sums)["rmse"] == pytest.approx(task.baselines()["last"]["rmse"],
+                                                         rel=1e-4)
+
+
 def test_scores_are_in_original_units(series_csv):
     task = make_task("forecast", series=series_csv, column="load", window=5)
     sums: dict[str, float] = {}

@@ -11,6 +11,13 @@ reads values j - horizon - window + 1 .. j - horizon and belongs to the split th
 normalised with the training part's mean and standard deviation; the model outputs the
 normalised target (MSE loss), and the metrics ``rmse`` and ``mae`` are in original units.
 
+With ``relative=true`` the model sees the window relative to its last value and predicts the
+change from it: inputs :math:`(x_{e-k} - x_e)/s`, target :math:`(x_j - x_e)/s`, where
+:math:`x_e` is the window's last value and :math:`s` the standard deviation of the training
+part's ``horizon``-step changes. The forecast is :math:`x_e + s\,\hat y`. A trending series
+(co2) then needs no extrapolation of its level, which a network fitted on normalised training
+values cannot do; the last-value baseline is the model that outputs 0.
+
 ``baselines()`` scores, on the same test targets: ``last`` (the last input value) and
 ``arima``, a statsmodels ARIMA fitted on the training part only (order ``arima_order``, or
 (2, d, 1) with d = 0 when an ADF test on the training part rejects a unit root at 5 %, else
@@ -59,6 +66,7 @@ class ForecastParams(TaskParams):
     test_size: float = 0.2  # held-out tail: a fraction (< 1) or a number of points (>= 1)
     valid_size: float = 0.1  # points before the tail for validation: fraction or number
     arima_order: tuple[int, ...] = ()  # (p, d, q) of the ARIMA baseline; () = (2, d, 1), d by ADF
+    relative: bool = False  # predict the change from the window's last value (trending series)
 
     def check(self) -> None:
         check_range("forecast", "window", self.window, 1)
@@ -147,7 +155,11 @@ class ForecastTask(ParamTask):
                 f"test {self.n_test} and valid {self.n_valid} points (training needs 2 examples)"
             )
         train = self.values[: self.n_train]
-        self.mean, self.std = float(train.mean()), float(train.std()) or 1.0
+        if p.relative:  # scale by the spread of the changes to predict; no level to remove
+            changes = train[p.horizon :] - train[: -p.horizon]
+            self.mean, self.std = 0.0, float(changes.std()) or 1.0
+        else:
+            self.mean, self.std = float(train.mean()), float(train.std()) or 1.0
         self.z = ((self.values - self.mean) / self.std).astype(np.float32)
         self.targets = {
             "train": np.arange(first, self.n_train),
@@ -158,7 +170,10 @@ class ForecastTask(ParamTask):
 
     def example(self, j: int) -> Example:
         end = j - self.params.horizon + 1
-        return Example(self.z[end - self.params.window : end, None], self.z[j : j + 1])
+        x, y = self.z[end - self.params.window : end, None], self.z[j : j + 1]
+        if self.params.relative:
+            x, y = x - x[-1], y - x[-1, 0]
+        return Example(x, y)
 
     def batches(self, split: Split, batch_size: int, seed: int = 0) -> Iterator[Batch]:
         check_batch_args(split, batch_size)
@@ -174,8 +189,10 @@ class ForecastTask(ParamTask):
             batch.extra["target_index"] = torch.from_numpy(chosen.astype(np.int64))
             yield batch
 
-    def denormalize(self, z: Tensor | np.ndarray) -> Tensor | np.ndarray:
-        return z * self.std + self.mean
+    def denormalize(self, z: Tensor | np.ndarray, last: float = 0.0) -> Tensor | np.ndarray:
+        """A model output in the series' units; with ``relative``, ``last`` is the window's
+        last value, which the output is a change from."""
+        return z * self.std + self.mean + (last if self.params.relative else 0.0)
 
     # -- loss, scores, baselines ---------------------------------------------------------------
 
