@@ -248,6 +248,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 # -- the parser ------------------------------------------------------------------------------
 
 
+def _add_task_params(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                        help=help_text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rnnlab",
@@ -278,14 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
         """,
     )
     p.add_argument("--task", default="cue-word", help="task name (see `rnnlab tasks`)")
-    p.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a task parameter, e.g. -p gap=2:30 (repeatable)",
-    )
+    _add_task_params(p, "a task parameter, e.g. -p gap=2:30 (repeatable)")
     p.add_argument(
         "--budget",
         type=int,
@@ -310,14 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("checkpoint", help="a checkpoint directory, or a run directory (its last/)")
     p.add_argument("--split", default="valid", choices=("train", "valid", "test"))
-    p.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="change a task parameter for this evaluation, e.g. -p gap=40 (repeatable)",
-    )
+    _add_task_params(p, "change a task parameter for this evaluation, e.g. -p gap=40 (repeatable)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument(
         "--max-batches",
@@ -381,14 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
         "rnnlab compare --task text -p path=../shared/data/tinyshakespeare.txt --minutes 2",
     )
     p.add_argument("--task", default="cue-word", help="task name (see `rnnlab tasks`)")
-    p.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a task parameter, e.g. -p gap=2:30 (repeatable)",
-    )
+    _add_task_params(p, "a task parameter, e.g. -p gap=2:30 (repeatable)")
     p.add_argument(
         "--models",
         default="mlp,rnn,lstm,gru",

@@ -1,4 +1,4 @@
-"""One-series forecasting: from the last ``window`` values, predict the value ``horizon`` ahead.
+r"""One-series forecasting: from the last ``window`` values, predict the value ``horizon`` ahead.
 
 Series: statsmodels' ``sunspots`` (yearly sunspot activity 1700-2008, 309 values), ``co2``
 (weekly Mauna Loa CO2 1958-2001, 2284 values; its 59 missing values filled by linear
