@@ -217,6 +217,48 @@ def cmd_draw(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_heatmap(args: argparse.Namespace) -> int:
+    from rnnlab.inspect.unit_activity import unit_activity
+    from rnnlab.viz.report import write_report
+    from rnnlab.viz.unit_page import UnitChoice, auto_units, unit_page
+
+    if (args.text is None) == (args.file is None):
+        raise UserError("give the passage with --text or with --file (one of them)")
+    passage = args.text if args.text is not None else _read_passage(args.file, args.max_tokens)
+    if not passage:
+        raise UserError("the passage is empty")
+    model, codec = _load_for_prompts(args.checkpoint)
+    vocab = getattr(codec, "vocab", None)
+    if vocab is None:
+        raise UserError("heatmap needs a checkpoint of a token model (a text task)")
+    ids = codec.encode(passage)[: args.max_tokens]
+    activity = unit_activity(model, list(vocab), ids, chunk_len=512)
+    if args.unit == "auto":
+        choices = auto_units(activity, args.count)
+    else:
+        try:
+            numbers = [int(u) for u in args.unit.split(",")]
+        except ValueError:
+            raise UserError(f"--unit must be 'auto' or unit numbers like 37,80; got "
+                            f"{args.unit!r}") from None
+        kind = args.kind or ("c" if activity.family == "lstm" else "h")
+        choices = [UnitChoice(u, kind, args.layer) for u in numbers]
+    title = f"Units of {model.describe()}"
+    path = write_report(args.output, unit_page(activity, choices, title=title,
+                                                 words=getattr(codec, "level", "") == "word"))
+    for c in choices:
+        print(f"layer {c.layer} {c.kind} unit {c.unit}: {c.why}")
+    print(f"wrote {Path(path).resolve()}")
+    return 0
+
+
+def _read_passage(path: str, max_tokens: int) -> str:
+    """The start of a UTF-8 text file: enough characters for ``max_tokens`` words."""
+    from rnnlab.tasks.text import read_text
+
+    return read_text(path)[: max(max_tokens, 1) * 40]
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from rnnlab.compare import CompareConfig, Progress, compare
 
@@ -362,6 +404,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output-size", type=int, default=0)
     add_dataclass_options(p.add_argument_group("model"), ModelConfig)
     p.set_defaults(handler=cmd_draw)
+
+    p = _command(
+        sub,
+        "heatmap",
+        "Colour a passage by single units (cells, hidden units) and their gates; HTML.",
+        "rnnlab heatmap runs/shakespeare/best --file play.txt --unit auto -o units.html\n"
+        "rnnlab heatmap runs/shakespeare/best --text 'ROMEO:\\nBut soft!' --unit 37,80 --kind c",
+    )
+    p.add_argument("checkpoint", help="a checkpoint of a language model (text task)")
+    p.add_argument("--text", help="the passage")
+    p.add_argument("--file", help="a UTF-8 text file whose start is the passage")
+    p.add_argument("--max-tokens", type=int, default=2000, help="tokens of the passage shown")
+    p.add_argument("--unit", default="auto",
+                   help="'auto' (units that track something, found automatically) or numbers")
+    p.add_argument("--count", type=int, default=3, help="with --unit auto: how many units")
+    p.add_argument("--kind", choices=("c", "h"), default=None,
+                   help="cell state c (LSTM, the default there) or hidden state h")
+    p.add_argument("--layer", type=int, default=0)
+    p.add_argument("-o", "--output", default="units.html", help="the HTML file")
+    p.set_defaults(handler=cmd_heatmap)
 
     p = _command(
         sub,

@@ -56,7 +56,8 @@ def test_tasks_lists_every_task(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_every_command_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
-    for command in ("tasks", "train", "evaluate", "predict", "generate", "draw", "compare"):
+    for command in ("tasks", "train", "evaluate", "predict", "generate", "draw", "compare",
+                    "heatmap"):
         with pytest.raises(SystemExit) as exit_info:
             main([command, "--help"])
         assert exit_info.value.code == 0
@@ -247,3 +248,26 @@ def test_a_resumed_run_names_the_target_it_met(
     assert code == 0
     assert "target  reached" not in out
     assert "target accuracy>=0 reached after" in out
+
+
+def test_heatmap_colours_a_passage_by_units(
+    text_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "units.html"
+    code, out, _ = run(capsys, "heatmap", str(text_run / "run"), "--text", TEXT[:300],
+                       "--count", "2", "-o", str(out_file))
+    assert code == 0 and out_file.is_file()
+    assert out.count("unit") >= 2 and "wrote" in out
+    page = out_file.read_text(encoding="utf-8")
+    assert page.count('class="heat-text chars wrap passage"') == 2
+    code, _, _ = run(capsys, "heatmap", str(text_run / "run"), "--text", "First", "--unit", "1,2",
+                     "--kind", "h", "-o", str(out_file))
+    assert code == 0
+    for argv, words in [
+        (["--text", "First", "--unit", "999"], ("unit 999 does not exist",)),
+        (["--text", "First", "--unit", "x"], ("--unit",)),
+        ([], ("--text", "--file")),
+        (["--text", "First\u00e9"], ("not in the training vocabulary",)),
+    ]:
+        code, _, err = run(capsys, "heatmap", str(text_run / "run"), *argv, "-o", str(out_file))
+        assert_bad_input(code, err, *words)

@@ -90,10 +90,11 @@ def _shown(token: str) -> str:
 
 
 def token_spans(tokens: Sequence[str], values: Sequence[float], scale: str = "gate",
-                name: str = "", separator: str = "") -> str:
+                name: str = "", separator: str = "", line_breaks: bool = False) -> str:
     """The tokens as coloured ``<span class="tok">`` elements joined by ``separator``.
 
-    ``name`` prefixes the hover text (``"f = 0.93"``).
+    ``name`` prefixes the hover text (``"f = 0.93"``). ``line_breaks``: a newline token also
+    breaks the line (for a passage shown as prose, in an element with ``white-space: pre*``).
     """
     if len(tokens) != len(values):
         raise ValueError(f"{len(tokens)} tokens but {len(values)} values")
@@ -105,7 +106,7 @@ def token_spans(tokens: Sequence[str], values: Sequence[float], scale: str = "ga
         style = f"background:{bg};color:{text_color(bg)}"
         parts.append(
             f'<span class="tok" style="{style}" title="{html.escape(hover)}">'
-            f"{html.escape(_shown(token))}</span>"
+            f"{html.escape(_shown(token))}</span>" + ("\n" if line_breaks and token == "\n" else "")
         )
     return html.escape(separator).join(parts)
 
