@@ -521,3 +521,11 @@ def test_text_artists_have_ids() -> None:
     fig = figure(lstm(num_layers=2), equations=True)
     texts = [t for t in fig.axes[0].texts if isinstance(t, Text)]
     assert texts and all(t.get_gid() for t in texts)
+
+
+def test_rnnlab_viz_draw_is_the_diagram_entry_point(tmp_path) -> None:
+    import rnnlab.viz
+
+    path = rnnlab.viz.draw(ModelConfig(family="gru"), tmp_path / "gru.svg")
+    assert path.read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
+    assert [p.name for p in tmp_path.iterdir()] == ["gru.svg"]  # no temporary file left

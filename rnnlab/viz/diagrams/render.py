@@ -14,6 +14,7 @@ PNG by the path's extension, ``svg_text`` returns the SVG markup. Views:
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -176,8 +177,14 @@ def draw(
     fig = figure(config, view=view, steps=steps, equations=equations,
                  input_size=input_size, output_size=output_size)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as handle:
-        _save(fig, handle, path.suffix.lower()[1:], dpi)
+    # Into a temporary file first: a failed save never leaves half a picture in place.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            _save(fig, handle, path.suffix.lower()[1:], dpi)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
