@@ -77,14 +77,14 @@ FAMILY_TEXT = {
 # A short explanation under each section heading.
 SECTION_TEXT = {
     "reading": "Generated from the measurements below.",
-    "models": "Every model has about the same number of parameters, was trained on the same "
-    "data in the same order from the same seeds, and predicts the next token at every step.",
+    "models": "Every model has about the same number of parameters and was trained on the same "
+    "data in the same order from the same seeds.",
     "curves": "How the validation metrics moved while each model trained. The x axis counts "
     "training sequences, the same for every model.",
     "results": "The finished models on the held-out test set, with what they cost to train.",
-    "horizon": "Each point is the test accuracy when the cue sits exactly this many words "
-    "before the answer. A model that cannot carry the cue across the gap falls to chance: it "
-    "can only guess among the possible answers.",
+    "horizon": "Each point is the test accuracy when what decides the answer sits exactly this "
+    "far before it. A model that cannot carry it across the gap falls to chance: it can only "
+    "guess among the possible answers.",
     "gradients": "How much of the training signal reaches a step k steps before the loss: the "
     "norm of \u2202L/\u2202h at that step, divided by its norm at the loss. A line that falls "
     "steeply means the model cannot learn from what lies that far back.",
