@@ -88,6 +88,7 @@ if [[ -z ${ONLY:-} || forecast == *"$ONLY"* ]]; then  # final (last/) and best-v
 fi
 
 # -- Tiny Shakespeare, char LSTM, 10 minutes, 2 threads; scored on the whole validation split ------
+THREADS=2 run shakespeare-lstm-2x256-seq25 valid --task text -p path="$SHAKESPEARE" -p seq_len=25 --family lstm --num-layers 2 --hidden-size 256 --embedding-dim 64 --dropout 0.1 --batch-size 64 --lr 5e-3 --warmup-steps 50 --schedule cosine --min-lr 1e-4 --steps 6300 --minutes 10 --clip-grad-norm 1 --eval-every 1000 --eval-batches 400 --seed 0
 THREADS=2 run shakespeare-lstm-2x256 valid --task text -p path="$SHAKESPEARE" --family lstm --num-layers 2 --hidden-size 256 --embedding-dim 64 --dropout 0.2 --batch-size 64 --lr 3e-3 --warmup-steps 50 --schedule cosine --min-lr 1e-4 --steps 1400 --minutes 10 --clip-grad-norm 1 --eval-every 200 --eval-batches 100 --seed 0
 THREADS=2 run shakespeare-lstm-2x384 valid --task text -p path="$SHAKESPEARE" --family lstm --num-layers 2 --hidden-size 384 --embedding-dim 64 --dropout 0.2 --batch-size 32 --lr 2e-3 --warmup-steps 50 --schedule cosine --min-lr 1e-4 --steps 1300 --minutes 10 --clip-grad-norm 1 --eval-every 200 --eval-batches 100 --seed 0
 THREADS=2 run shakespeare-lstm-2x256-b32 valid --task text -p path="$SHAKESPEARE" --family lstm --num-layers 2 --hidden-size 256 --embedding-dim 64 --dropout 0.1 --batch-size 32 --lr 2e-3 --warmup-steps 50 --schedule cosine --min-lr 1e-4 --steps 2000 --minutes 10 --clip-grad-norm 1 --eval-every 400 --eval-batches 100 --seed 0
