@@ -200,7 +200,15 @@ def parse_models(texts: Sequence[str], base: ModelConfig | None = None) -> list[
                 raise UserError(f"unknown option {option!r} in model {text!r} (variants of "
                                 f"{family}: {known}; or field=value)")
         config = dataclasses.replace(base, **values)
-        specs.append(ModelSpec(text, config, label_for(config), "hidden_size" in values))
+        label = label_for(config)
+        # Options the label does not show already (forget_bias=5) are added to it.
+        hidden = [f"{k}={values[k]:g}" if isinstance(values[k], float) else f"{k}={values[k]}"
+                  for k in values if k != "family"
+                  and label_for(dataclasses.replace(config, **{k: defaults[k]})) == label]
+        if hidden:
+            label = label[:-1] + f", {', '.join(hidden)})" if label.endswith(")") \
+                else f"{label} ({', '.join(hidden)})"
+        specs.append(ModelSpec(text, config, label, "hidden_size" in values))
     seen: dict[str, int] = {}
     for spec in specs:
         if [s.text for s in specs].count(spec.text) > 1:

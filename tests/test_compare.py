@@ -147,6 +147,15 @@ def test_parse_models_variants_and_labels() -> None:
     assert parse_models(["lstm:hidden_size=7"])[0].fixed_size
 
 
+def test_labels_show_options_that_change_a_model() -> None:
+    specs = parse_models(["lstm", "lstm:forget_bias=5", "lstm:peephole:forget_bias=5",
+                          "lstm:hidden_size=32", "mlp:window=8"])
+    assert [s.label for s in specs] == [
+        "LSTM", "LSTM (forget_bias=5)", "LSTM (peephole, forget_bias=5)",
+        "LSTM (hidden_size=32)", "window MLP (8 steps)"]
+    assert specs[1].config.forget_bias == 5.0 and specs[3].fixed_size
+
+
 @pytest.mark.parametrize(
     "models",
     [["nope"], ["lstm:sparkly"], ["gru:peephole"], ["lstm", "lstm"], ["mlp:window=x"], []],

@@ -100,6 +100,12 @@ class LagTask(GeneratedTask):
         sequence = np.concatenate([[first], middle, [first]]).astype(np.int64)
         return Example(sequence[:-1], sequence[1:])
 
+    @property
+    def chance(self) -> float:
+        """Accuracy on the final element of a model that knows it is x or y but not which:
+        every variant ends with one of the two, each with probability 1/2."""
+        return 0.5
+
     # -- loss and scores -----------------------------------------------------------------------
 
     def loss(self, output: Tensor, batch: Batch) -> Tensor:
