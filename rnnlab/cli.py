@@ -87,6 +87,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         task = make_task(args.task, **_parse_task_params(args.param))
         model_config = dataclass_from_args(ModelConfig, args)
+        if args.steps is None and (args.minutes or args.epochs):
+            args.steps = 0  # a time or epoch limit replaces the default step limit
         train_config = dataclass_from_args(TrainConfig, args)
         if args.budget:
             model_config.hidden_size = hidden_size_for_budget(model_config, task.spec, args.budget)

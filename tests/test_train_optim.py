@@ -78,6 +78,18 @@ def test_warmup_then_cosine_down_to_min_lr() -> None:
     assert all(a >= b for a, b in itertools.pairwise(lrs[3:]))
 
 
+def test_cosine_without_a_step_count_follows_the_time_budget() -> None:
+    _, schedule = _optimizer(lr=1.0, schedule="cosine", warmup_steps=2, steps=0, minutes=10,
+                             min_lr=0.1)
+    assert schedule.lr_at(0, elapsed=300) == pytest.approx(0.5)  # warmup still counts steps
+    assert schedule.lr_at(5, elapsed=0) == pytest.approx(1.0)
+    assert schedule.lr_at(5, elapsed=300) == pytest.approx(0.1 + 0.9 * 0.5)  # half the budget
+    assert schedule.lr_at(5, elapsed=600) == pytest.approx(0.1)
+    assert schedule.lr_at(5, elapsed=900) == pytest.approx(0.1)  # past the budget: the floor
+    with pytest.raises(UserError, match="set steps, decay_steps or minutes"):
+        TrainConfig(schedule="cosine", steps=0, epochs=3)
+
+
 def test_step_schedule_and_apply() -> None:
     optimizer, schedule = _optimizer(lr=1.0, schedule="step", step_size=3, gamma=0.1)
     assert [schedule.lr_at(s) for s in (0, 2, 3, 6)] == pytest.approx([1.0, 1.0, 0.1, 0.01])

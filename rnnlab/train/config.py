@@ -50,13 +50,13 @@ class TrainConfig:
     schedule: str = "none"  # none | cosine | step | plateau
     warmup_steps: int = 0  # linear warmup from lr/warmup_steps to lr, before any schedule
     min_lr: float = 0.0  # floor of cosine decay and of plateau reductions
-    decay_steps: int = 0  # cosine: steps from start to min_lr; 0 = `steps`
+    decay_steps: int = 0  # cosine: steps from start to min_lr; 0 = `steps`, else the `minutes`
     step_size: int = 1000  # step: multiply the lr by gamma every step_size steps
     gamma: float = 0.1  # step and plateau: the factor the lr is multiplied by
     plateau_patience: int = 2  # plateau: evaluations without improvement before the lr drops
     # -- how long -------------------------------------------------------------------------------
     batch_size: int = 32  # sequences per training batch
-    steps: int = 1000  # optimizer steps; 0 = no step limit
+    steps: int = 1000  # optimizer steps; 0 = no limit (the CLI default with --minutes/--epochs)
     epochs: int = 0  # passes over a finite training set; 0 = no epoch limit
     minutes: float = 0.0  # wall-clock budget, counting earlier sessions of a resumed run; 0 = none
     # -- evaluation, early stopping, targets ----------------------------------------------------
@@ -121,8 +121,9 @@ class TrainConfig:
             _count(name, getattr(self, name))
         if self.steps == 0 and self.epochs == 0 and self.minutes == 0 and not self.stop_when:
             raise UserError("training has no end: set steps, epochs, minutes or stop_when")
-        if self.schedule == "cosine" and self.decay_steps == 0 and self.steps == 0:
-            raise UserError("the cosine schedule needs a length: set steps or decay_steps")
+        if self.schedule == "cosine" and not (self.decay_steps or self.steps or self.minutes):
+            raise UserError("the cosine schedule needs a length: set steps, decay_steps or "
+                            "minutes")
         if self.device != "auto" and not re.fullmatch(r"cpu|cuda(:\d+)?", self.device):
             raise UserError(f"unknown device {self.device!r}; use auto, cpu, cuda or cuda:N")
         if self.stop_when:

@@ -277,7 +277,7 @@ def train(
 
             # -- one optimizer step ---------------------------------------------------------
             batch = data.take().to(device)
-            lr = schedule.apply(run.step)
+            lr = schedule.apply(run.step, elapsed())
             model.train()
             # Truncated BPTT: a batch that continues the previous one starts from its final
             # state, detached, so gradients flow back only through this chunk.

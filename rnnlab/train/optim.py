@@ -50,7 +50,10 @@ class LRSchedule:
     - warmup(s) = (s + 1) / warmup_steps while s < warmup_steps, else 1;
     - decay(s): none and plateau: 1; step: gamma ** (s // step_size);
       cosine: from 1 at the end of warmup to min_lr/lr at ``decay_steps`` (or ``steps``),
-      along half a cosine, then flat;
+      along half a cosine, then flat; with neither, the cosine runs over the ``minutes``
+      budget by the run's clock (progress = elapsed / budget), so a time-limited run ends
+      annealed on any machine — at the price of bit-for-bit repeatability, which the clock
+      does not have;
     - plateau_scale: 1, multiplied by gamma each time ``plateau_patience`` evaluations in a row
       fail to improve the validation metric (schedule "plateau" only).
     """
@@ -62,15 +65,19 @@ class LRSchedule:
         self.plateau_scale = 1.0
         self.bad_evals = 0  # evaluations in a row without improvement (plateau only)
 
-    def lr_at(self, step: int) -> float:
-        """The learning rate for 0-based optimizer step ``step``."""
+    def lr_at(self, step: int, elapsed: float = 0.0) -> float:
+        """The learning rate for 0-based optimizer step ``step``, ``elapsed`` seconds into the
+        run (used only by a cosine that follows the time budget)."""
         c = self.config
         warmup = (step + 1) / c.warmup_steps if step < c.warmup_steps else 1.0
         if c.schedule == "step":
             decay = c.gamma ** (step // c.step_size)
         elif c.schedule == "cosine":
-            span = max(1, self.total - c.warmup_steps)
-            progress = min(1.0, max(0.0, (step - c.warmup_steps) / span))
+            if self.total:
+                span = max(1, self.total - c.warmup_steps)
+                progress = min(1.0, max(0.0, (step - c.warmup_steps) / span))
+            else:  # by the clock: the whole minutes budget
+                progress = min(1.0, elapsed / (c.minutes * 60)) if step >= c.warmup_steps else 0.0
             floor = c.min_lr / c.lr
             decay = floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
         else:
@@ -80,9 +87,9 @@ class LRSchedule:
             lr = max(c.min_lr, lr)  # decay never goes below the floor ...
         return lr * warmup  # ... but warmup starts from below it on purpose
 
-    def apply(self, step: int) -> float:
+    def apply(self, step: int, elapsed: float = 0.0) -> float:
         """Set every parameter group's learning rate for step ``step``; return it."""
-        lr = self.lr_at(step)
+        lr = self.lr_at(step, elapsed)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         return lr
