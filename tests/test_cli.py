@@ -271,3 +271,14 @@ def test_heatmap_colours_a_passage_by_units(
     ]:
         code, _, err = run(capsys, "heatmap", str(text_run / "run"), *argv, "-o", str(out_file))
         assert_bad_input(code, err, *words)
+
+
+def test_a_time_limit_alone_replaces_the_default_step_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A window MLP takes its default 1,000 steps in about two seconds: the run must go on
+    # until its 4-second budget is spent.
+    code, out, _ = run(capsys, "train", "--task", "adding", "--family", "mlp", "--hidden-size",
+                       "4", "--minutes", "0.07", "--schedule", "cosine", "--eval-every",
+                       "100000", "--progress", "false", "--out-dir", str(tmp_path / "run"))
+    assert code == 0 and "stopped (time)" in out
