@@ -51,7 +51,9 @@ def value(x: float, metric: str) -> str:
 
 def small(x: float) -> str:
     """A positive ratio in words people can compare: 0.42, 0.031, 4 × 10⁻⁶."""
-    if not math.isfinite(x) or x <= 0:
+    if x == 0:
+        return "0 (underflow)"
+    if not math.isfinite(x) or x < 0:
         return "0"
     if x >= 10:
         return big(x)
