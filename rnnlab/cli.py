@@ -230,9 +230,9 @@ def cmd_heatmap(args: argparse.Namespace) -> int:
     if not passage:
         raise UserError("the passage is empty")
     model, codec = _load_for_prompts(args.checkpoint)
-    vocab = getattr(codec, "vocab", None)
+    vocab = getattr(codec, "vocab", None) or getattr(getattr(codec, "spec", None), "vocab", None)
     if vocab is None:
-        raise UserError("heatmap needs a checkpoint of a token model (a text task)")
+        raise UserError("heatmap needs a checkpoint of a token model (text or cue-word)")
     ids = codec.encode(passage)[: args.max_tokens]
     activity = unit_activity(model, list(vocab), ids, chunk_len=512)
     if args.unit == "auto":
@@ -247,7 +247,7 @@ def cmd_heatmap(args: argparse.Namespace) -> int:
         choices = [UnitChoice(u, kind, args.layer) for u in numbers]
     title = f"Units of {model.describe()}"
     path = write_report(args.output, unit_page(activity, choices, title=title,
-                                                 words=getattr(codec, "level", "") == "word"))
+                                                 words=getattr(codec, "level", "word") != "char"))
     for c in choices:
         print(f"layer {c.layer} {c.kind} unit {c.unit}: {c.why}")
     print(f"wrote {Path(path).resolve()}")

@@ -282,3 +282,13 @@ def test_a_time_limit_alone_replaces_the_default_step_limit(
                        "4", "--minutes", "0.07", "--schedule", "cosine", "--eval-every",
                        "100000", "--progress", "false", "--out-dir", str(tmp_path / "run"))
     assert code == 0 and "stopped (time)" in out
+
+
+def test_heatmap_of_a_cue_word_model_shows_words(
+    cue_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "cue.html"
+    code, _, _ = run(capsys, "heatmap", str(cue_run), "--text",
+                     "Cold, Bob walks to the store to buy", "--unit", "0", "-o", str(out_file))
+    assert code == 0
+    assert 'class="heat-text words wrap passage"' in out_file.read_text(encoding="utf-8")
