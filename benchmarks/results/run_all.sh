@@ -56,6 +56,8 @@ done
 for family in lstm gru rnn mlp; do
     run "copy-$family" test --task copy --family $family --hidden-size 64 --lr 3e-3 --clip-grad-norm 1 --batch-size 32 --steps 2000 --eval-every 200 --seed 0
 done
+run copy-lstm-fb5-8k test --task copy --family lstm --forget-bias 5 --hidden-size 64 --lr 3e-3 --clip-grad-norm 1 --batch-size 32 --steps 8000 --eval-every 500 --seed 0
+run copy-lstm1997-8k test --task copy --family lstm --forget-gate false --hidden-size 64 --lr 3e-3 --clip-grad-norm 1 --batch-size 32 --steps 8000 --eval-every 500 --seed 0
 
 # -- embedded Reber grammar (H&S 1997 Exp. 1) -------------------------------------------------------
 for family in lstm gru rnn mlp; do
