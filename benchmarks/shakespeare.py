@@ -22,7 +22,6 @@ seq_len 25, lr 5e-3, dropout 0.1).
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 import torch
@@ -31,6 +30,7 @@ from torch import nn
 
 from rnnlab.nn import from_torch, to_torch
 from rnnlab.tasks import make_task
+from rnnlab.train import LRSchedule, TrainConfig
 from rnnlab.train.checkpoint import load_checkpoint, rebuild_model
 from rnnlab.train.evaluate import evaluate
 
@@ -63,16 +63,13 @@ def build(kind: str, vocab: int, args: argparse.Namespace) -> CharLM:
     return model
 
 
-def lr_at(elapsed: float, step: int, args: argparse.Namespace) -> float:
-    """Linear warmup over the first steps, then a cosine over the wall-clock budget."""
-    progress = min(1.0, elapsed / (args.minutes * 60))
-    cosine = args.min_lr + (args.lr - args.min_lr) * 0.5 * (1 + math.cos(math.pi * progress))
-    return cosine * min(1.0, (step + 1) / args.warmup)
-
-
 def train(model: CharLM, task, args: argparse.Namespace) -> dict[str, float]:
     """Train for ``args.minutes`` of wall time; returns steps, chars and chars/s."""
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    # rnnlab's schedule: linear warmup, then a cosine over the wall-clock budget (no step count).
+    schedule = LRSchedule(optimizer, TrainConfig(
+        lr=args.lr, min_lr=args.min_lr, warmup_steps=args.warmup, schedule="cosine", steps=0,
+        minutes=args.minutes))
     loss_fn = nn.CrossEntropyLoss()
     model.train()
     step = chars = epoch = 0
@@ -83,8 +80,7 @@ def train(model: CharLM, task, args: argparse.Namespace) -> dict[str, float]:
             elapsed = time.perf_counter() - start
             if elapsed >= args.minutes * 60:
                 return {"steps": step, "chars": chars, "chars_per_s": chars / elapsed}
-            for group in optimizer.param_groups:
-                group["lr"] = lr_at(elapsed, step, args)
+            schedule.apply(step, elapsed)
             logits, state = model(batch.x, state=state if batch.carry_state else None)
             loss = loss_fn(logits.flatten(0, 1), batch.y.flatten())
             optimizer.zero_grad(set_to_none=True)

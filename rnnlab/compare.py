@@ -26,6 +26,7 @@ import shlex
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,13 +163,15 @@ def _coerce(key: str, value: str, default: Any) -> Any:
     raise UserError(f"model option {key!r} cannot be set in a model list")
 
 
-def label_for(config: ModelConfig) -> str:
-    """How the report names a model: "LSTM (peephole)", "window MLP (5 steps)"."""
+def label_for(config: ModelConfig, extra: Sequence[str] = ()) -> str:
+    """How the report names a model: "LSTM (peephole)", "window MLP (5 steps)"; ``extra``
+    parts go last ("LSTM (peephole, forget_bias=5)")."""
     parts = [config.variant] if config.variant else []
     if config.family == "mlp":  # "window 5, relu" -> "5 steps, relu"
         parts = [config.variant.replace(f"window {config.window}", f"{config.window} steps")]
     if config.num_layers > 1:
         parts.append(f"{config.num_layers} layers")
+    parts += extra
     return FAMILY_NAMES[config.family] + (f" ({', '.join(parts)})" if parts else "")
 
 
@@ -200,22 +203,18 @@ def parse_models(texts: Sequence[str], base: ModelConfig | None = None) -> list[
                 raise UserError(f"unknown option {option!r} in model {text!r} (variants of "
                                 f"{family}: {known}; or field=value)")
         config = dataclasses.replace(base, **values)
-        label = label_for(config)
-        # Options the label does not show already (forget_bias=5) are added to it.
+        # Options the name does not show already (forget_bias=5) are added to it.
+        shown = label_for(config)
         hidden = [f"{k}={values[k]:g}" if isinstance(values[k], float) else f"{k}={values[k]}"
                   for k in values if k != "family"
-                  and label_for(dataclasses.replace(config, **{k: defaults[k]})) == label]
-        if hidden:
-            label = label[:-1] + f", {', '.join(hidden)})" if label.endswith(")") \
-                else f"{label} ({', '.join(hidden)})"
-        specs.append(ModelSpec(text, config, label, "hidden_size" in values))
-    seen: dict[str, int] = {}
+                  and label_for(dataclasses.replace(config, **{k: defaults[k]})) == shown]
+        specs.append(ModelSpec(text, config, label_for(config, hidden), "hidden_size" in values))
+    texts_seen = Counter(s.text for s in specs)
+    labels_seen = Counter(s.label for s in specs)
     for spec in specs:
-        if [s.text for s in specs].count(spec.text) > 1:
+        if texts_seen[spec.text] > 1:
             raise UserError(f"model {spec.text!r} is listed twice")
-        seen[spec.label] = seen.get(spec.label, 0) + 1
-    for spec in specs:
-        if seen[spec.label] > 1:
+        if labels_seen[spec.label] > 1:
             spec.label = f"{spec.label} [{spec.text}]"
     return specs
 
@@ -473,7 +472,7 @@ def _report_data(task: Task, config: CompareConfig, specs: list[ModelSpec],
         if task.name != "cue-word":
             data.horizon_xlabel = "lag to bridge (steps)"
     _probe(task, specs, runs, data, outcomes)
-    target = f"{percent(TARGET)} {main}" if main == "accuracy" else ""
+    target = f"{reading_mod.percent(TARGET)} {main}" if main == "accuracy" else ""
     unit = "words" if task.name == "cue-word" else "steps"
     data.reading = reading_mod.read_outcomes(outcomes, chance=chance, target=target, unit=unit)
     data.run_info = _settings(task, config)
@@ -490,10 +489,6 @@ def _notes(runs: dict[str, list[Run]], config: CompareConfig) -> list[str]:
     return [f"The time limit of {config.minutes:g} minutes per model stopped "
             f"{reading_mod.join(cut)} before the step limit: on a busy machine the models "
             "are compared at equal training time rather than equal training data."]
-
-
-def percent(x: float) -> str:
-    return reading_mod.percent(x)
 
 
 def _stop_text(result: TrainResult) -> str:
