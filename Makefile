@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: setup demo test test-all lint bench clean
+.PHONY: setup demo test test-all test-seeds lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ test: lint
 
 test-all: lint
 	$(PY) -m pytest -q -m ''
+
+# Every learning test once per seed 0-4, on one thread and on two: a learning test must pass for
+# any seed and any float rounding, not one lucky trajectory (not part of `make test`: minutes).
+SEEDS ?= 0,1,2,3,4
+test-seeds: setup
+	RNNLAB_TEST_SEEDS=$(SEEDS) RNNLAB_TEST_THREADS=1 $(PY) -m pytest -q -m learning
+	RNNLAB_TEST_SEEDS=$(SEEDS) RNNLAB_TEST_THREADS=2 $(PY) -m pytest -q -m learning
 
 bench: setup
 	$(PY) -m benchmarks.speed

@@ -39,13 +39,15 @@ def quiet(**kwargs: object) -> TrainConfig:
     return TrainConfig(**base)  # type: ignore[arg-type]
 
 
-def test_learning_happens_on_a_toy_task() -> None:
+@pytest.mark.learning
+def test_learning_happens_on_a_toy_task(seed: int) -> None:
     task = SignTask()
-    model = make_model(task, hidden=16)
+    model = make_model(task, seed=seed, hidden=16)
     before = evaluate(model, task, batch_size=32)
     assert math.isclose(before["loss"], math.log(2), abs_tol=0.1)  # untrained: ~chance
 
-    result = train(model, task, quiet(steps=150, lr=1e-2, batch_size=32, eval_every=50))
+    config = quiet(steps=150, lr=1e-2, batch_size=32, eval_every=50, seed=seed)
+    result = train(model, task, config)
 
     after = evaluate(model, task, batch_size=32)
     assert after["loss"] < 0.5 * before["loss"]
@@ -166,10 +168,11 @@ def test_early_stopping_stops_and_restores_the_best_weights(tmp_path: Path) -> N
     assert load_checkpoint(tmp_path / "last").step == result.steps
 
 
-def test_stop_when_reports_how_many_sequences_were_needed() -> None:
+@pytest.mark.learning
+def test_stop_when_reports_how_many_sequences_were_needed(seed: int) -> None:
     task = SignTask()
-    model = make_model(task, hidden=16)
-    config = quiet(steps=1000, lr=1e-2, eval_every=10, stop_when="accuracy>=0.85")
+    model = make_model(task, seed=seed, hidden=16)
+    config = quiet(steps=1000, lr=1e-2, eval_every=10, stop_when="accuracy>=0.85", seed=seed)
     result = train(model, task, config)
     assert result.stop_reason == "target"
     reached = result.target_reached
