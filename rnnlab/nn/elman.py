@@ -27,7 +27,9 @@ NONLINEARITIES = tuple(ACTIVATIONS)  # ("tanh", "relu", "sigmoid")
 
 def _check_nonlinearity(nonlinearity: str) -> str:
     if nonlinearity not in NONLINEARITIES:
-        raise UserError(f"Unknown nonlinearity {nonlinearity!r}; choose one of {NONLINEARITIES}")
+        raise UserError(  # torch's message, with rnnlab's third choice
+            f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh', 'relu' or 'sigmoid'."
+        )
     return nonlinearity
 
 

@@ -53,6 +53,7 @@ class GRU(RecurrentLayer):
     """
 
     kind = "GRU"
+    cpu_autocast_lowers = False  # torch's CPU autocast runs gru in float32
 
     def __init__(
         self,
