@@ -25,6 +25,7 @@ from rnnlab.nn.checks import (
     check_bool,
     check_cell_input,
     check_cell_state,
+    check_init,
     check_positive_int,
 )
 
@@ -46,8 +47,10 @@ class RecurrentCell(nn.Module):
         bias: bool = True,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
+        init: str = "default",
     ) -> None:
         super().__init__()
+        self.init = check_init(init)
         self.input_size = check_positive_int("input_size", input_size)
         self.hidden_size = check_positive_int("hidden_size", hidden_size)
         self.bias = check_bool("bias", bias)
@@ -74,7 +77,11 @@ class RecurrentCell(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's."""
+        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's.
+
+        Drawn in torch.nn's order (weight_ih, weight_hh, bias_ih, bias_hh), so with
+        ``init="torch"`` and the same seed a cell starts from exactly torch.nn's weights.
+        """
         bound = 1.0 / math.sqrt(self.hidden_size)
         with torch.no_grad():
             for p in self.parameters():
@@ -93,6 +100,8 @@ class RecurrentCell(nn.Module):
             s += ", bias=False"
         for key, value in self._family_repr().items():
             s += f", {key}={value!r}"
+        if self.init != "default":
+            s += f", init={self.init!r}"
         return s
 
     def _family_repr(self) -> dict[str, Any]:

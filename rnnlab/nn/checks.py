@@ -75,6 +75,15 @@ def check_proj_size(proj_size: Any, hidden_size: int) -> int:
     return int(proj_size)
 
 
+INITS = ("default", "torch")  # rnnlab's initialisation | exactly torch.nn's draw
+
+
+def check_init(init: str) -> str:
+    if init not in INITS:
+        raise UserError(f"unknown init {init!r}; choose one of {INITS}")
+    return init
+
+
 def check_backend(backend: str) -> str:
     if backend not in BACKENDS:
         raise UserError(f"unknown backend {backend!r}; choose one of {BACKENDS}")

@@ -35,6 +35,7 @@ from rnnlab.nn.checks import (
     check_dropout,
     check_dtype,
     check_features,
+    check_init,
     check_input_dim,
     check_packed_dim,
     check_positive_int,
@@ -111,6 +112,7 @@ class RecurrentLayer(nn.Module):
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
         backend: str = "bptt",
+        init: str = "default",
     ) -> None:
         super().__init__()
         # torch's checks, in torch's order (RNNBase.__init__), with its types and messages
@@ -126,6 +128,7 @@ class RecurrentLayer(nn.Module):
         # torch takes any truthy value; "False" would silently make a bidirectional layer
         self.bidirectional = check_bool("bidirectional", bidirectional)
         self.backend = check_backend(backend)
+        self.init = check_init(init)
         self._factory = {"device": device, "dtype": dtype}
 
     # ------------------------------------------------------------------ family hooks
@@ -142,7 +145,8 @@ class RecurrentLayer(nn.Module):
         raise NotImplementedError
 
     def _init_direction(self, params: dict[str, Tensor]) -> None:
-        """Initialisation beyond torch's uniform one (none by default)."""
+        """Initialisation beyond torch's uniform one (none by default; skipped, where it would
+        change torch's draw, with ``init="torch"``)."""
 
     # ------------------------------------------------------------------ parameters
 
@@ -197,7 +201,12 @@ class RecurrentLayer(nn.Module):
         return [[getattr(self, n) for n in names.values()] for names in self._all_weights]
 
     def reset_parameters(self) -> None:
-        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's."""
+        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's.
+
+        The parameters are registered, and so drawn, in torch.nn's order (per layer and
+        direction: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr), so with
+        ``init="torch"`` and the same seed a layer starts from exactly torch.nn's weights.
+        """
         bound = 1.0 / math.sqrt(self.hidden_size)
         with torch.no_grad():
             for p in self.parameters():
@@ -232,6 +241,8 @@ class RecurrentLayer(nn.Module):
             s += f", {key}={value!r}"
         if self.backend != "bptt":
             s += f", backend={self.backend!r}"
+        if self.init != "default":
+            s += f", init={self.init!r}"
         return s
 
     def _family_repr(self) -> dict[str, Any]:
