@@ -82,6 +82,9 @@ class RNN(RecurrentLayer):
         self.nonlinearity = _check_nonlinearity(nonlinearity)
         self._build()
 
+    def torch_mode(self) -> str | None:
+        return {"tanh": "RNN_TANH", "relu": "RNN_RELU"}.get(self.nonlinearity)
+
     def _direction_shapes(self, layer_input_size: int) -> dict[str, tuple[int, ...]]:
         return elman_shapes(layer_input_size, self.hidden_size, self.bias)
 

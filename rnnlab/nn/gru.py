@@ -79,6 +79,9 @@ class GRU(RecurrentLayer):
         self.reset_after = bool(reset_after)
         self._build()
 
+    def torch_mode(self) -> str | None:
+        return "GRU" if self.reset_after else None
+
     def _direction_shapes(self, layer_input_size: int) -> dict[str, tuple[int, ...]]:
         return gru_shapes(layer_input_size, self.hidden_size, self.bias)
 

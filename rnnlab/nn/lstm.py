@@ -193,6 +193,10 @@ class LSTM(_LSTMOptions, RecurrentLayer):
         self._set_options(forget_gate, peephole, coupled, layer_norm, forget_bias)
         self._build()
 
+    def torch_mode(self) -> str | None:
+        variant = self.peephole or self.coupled or self.layer_norm or not self.forget_gate
+        return None if variant else "LSTM"
+
     def _direction_shapes(self, layer_input_size: int) -> dict[str, tuple[int, ...]]:
         return lstm_shapes(
             layer_input_size, self.hidden_size, self.proj_size, self.bias, self.gates,

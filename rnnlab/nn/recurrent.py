@@ -11,7 +11,10 @@ A family (RNN, LSTM, GRU) supplies only
   by short name (``weight_ih``, ``weight_hh``, ...), registered as ``{name}_l{k}[_reverse]``;
 * ``_state_sizes()``: the width of each state (RNN/GRU: ``(H,)``; LSTM: ``(P, H)``);
 * ``_run_direction(x, states, params, batch_sizes)``: one call of its ``*_sequence``;
-* optionally ``_init_direction(params)``: initialisation beyond torch's uniform one.
+* optionally ``_init_direction(params)``: initialisation beyond torch's uniform one;
+* ``torch_mode()``: torch's kernel name for its configuration ("LSTM", "GRU", "RNN_TANH",
+  "RNN_RELU") or None for a variant torch lacks; used when the layer is traced
+  (:mod:`rnnlab.nn.torch_kernel`).
 
 The one-step cells have their own base, :class:`~rnnlab.nn.cell.RecurrentCell`.
 """
@@ -45,6 +48,7 @@ from rnnlab.nn.checks import (
     check_steps,
     dropout_warning,
 )
+from rnnlab.nn.torch_kernel import check_traceable, is_tracing, run_torch_kernel
 
 
 class _Padding:
@@ -142,6 +146,10 @@ class RecurrentLayer(nn.Module):
     def _run_direction(
         self, x: Tensor, states: States, params: dict[str, Tensor], batch_sizes: Tensor | None
     ) -> tuple[Tensor, States]:
+        raise NotImplementedError
+
+    def torch_mode(self) -> str | None:
+        """torch's kernel for this configuration, or None if torch.nn has no such layer."""
         raise NotImplementedError
 
     def _init_direction(self, params: dict[str, Tensor]) -> None:
@@ -277,7 +285,13 @@ class RecurrentLayer(nn.Module):
             check_steps(x)
         states = self._initial_states(hx, x, batched, sorted_indices)
         compute = self._autocast_dtype(x)
-        if compute is None:
+        if is_tracing():  # one torch op per layer stack, which traces and exports for any T
+            packed_data = input.data if padding is not None else None
+            out, finals = run_torch_kernel(self, check_traceable(self), x.contiguous(), states,
+                                           batch_sizes, packed_data)
+            if padding is not None:
+                out = padding.pad(out)
+        elif compute is None:
             out, finals = self._run(x.contiguous(), states, batch_sizes, padding)
         else:
             with torch.autocast(x.device.type, enabled=False):
