@@ -118,12 +118,24 @@ def test_second_derivative_with_respect_to_a_weight_is_not_none() -> None:
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_first_order_backward_still_runs_the_hand_written_backward(family: str) -> None:
-    """Without create_graph the fast path computes the gradient (grads match gradcheck)."""
+def test_first_order_backward_still_runs_the_hand_written_backward(
+    family: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without create_graph the fast path computes the gradient: the re-run is never called."""
+    import rnnlab.bptt.elman
+    import rnnlab.bptt.gru
+    import rnnlab.bptt.lstm
+
+    def no_rerun(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the reference re-run ran for a first-order backward")
+
+    for module in (rnnlab.bptt.elman, rnnlab.bptt.gru, rnnlab.bptt.lstm):
+        monkeypatch.setattr(module, "differentiable_grads", no_rerun)
     m = getattr(rn, family)(2, 3).double()
     x = torch.randn(3, 2, 2, dtype=F64, requires_grad=True)
     out = m(x)[0]
     assert type(out.grad_fn).__name__.endswith("FunctionBackward")
+    out.sum().backward()
     assert gradcheck(lambda x: m(x)[0], [x], eps=1e-6, atol=1e-6)
 
 

@@ -144,3 +144,22 @@ def test_stricter_than_torch_where_torch_accepts_a_wrong_value(make) -> None:
     with torch's kind of error for the same kind of mistake."""
     with pytest.raises((TypeError, ValueError)):
         make()
+
+
+def test_the_cli_still_prints_a_layer_error_as_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A torch-typed layer error (a RuntimeError) reaching the CLI is still one line, exit 2."""
+    from rnnlab import cli
+
+    def bad_layer_call(args: object) -> int:
+        rn.LSTM(3, 4)(torch.zeros(5, 2, 7))
+        return 0
+
+    monkeypatch.setattr(cli, "cmd_tasks", bad_layer_call)
+    code = cli.main(["tasks"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "rnnlab tasks: error: input.size(-1) must be equal to input_size. Expected 3, got 7"
+    ]

@@ -57,3 +57,15 @@ def test_convert_to_torch_then_quantize_dynamic(family: str) -> None:
 def test_convert_to_torch_refuses_a_variant_naming_it() -> None:
     with pytest.raises(ValueError, match="peephole=True"):
         rn.convert_to_torch(Tagger(rn.LSTM(3, 8, peephole=True)))
+
+
+def test_deepcopy_and_whole_module_save_load(tmp_path) -> None:
+    """What torch users do with modules: copy.deepcopy, torch.save / torch.load of the module."""
+    import copy
+
+    layer = rn.LSTM(3, 4, peephole=True).eval()
+    x = torch.randn(5, 2, 3)
+    torch.testing.assert_close(copy.deepcopy(layer)(x), layer(x))
+    torch.save(layer, tmp_path / "layer.pt")
+    loaded = torch.load(tmp_path / "layer.pt", weights_only=False)
+    torch.testing.assert_close(loaded(x), layer(x))
