@@ -9,6 +9,7 @@ import warnings
 
 import pytest
 import torch
+from torch.nn.utils.rnn import pack_padded_sequence
 
 import rnnlab.nn as rn
 from rnnlab.nn.torch_kernel import TraceError
@@ -134,6 +135,30 @@ def test_jit_trace_holds_for_other_lengths_and_batches(config: tuple) -> None:
     for T, B in [(4, 2), (7, 3), (1, 1)]:
         x = seq(T, B, bf)
         torch.testing.assert_close(traced(x)[0], layer(x)[0])
+
+
+class PackedTagger(torch.nn.Module):
+    """Packs padded input by length (unsorted), as user code does around a recurrent layer."""
+
+    def __init__(self, layer: torch.nn.Module) -> None:
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        packed = pack_padded_sequence(x, lengths, enforce_sorted=False)
+        out, h = self.layer(packed)
+        return out.data, h[0] if isinstance(h, tuple) else h
+
+
+@pytest.mark.parametrize("family", ["RNN", "LSTM", "GRU"])
+def test_jit_trace_of_packed_input_holds_for_other_lengths(family: str) -> None:
+    model = PackedTagger(make((family, {"num_layers": 2, "bidirectional": True})))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced = torch.jit.trace(model, (seq(5, 3), torch.tensor([5, 3, 2])))
+    x, lengths = seq(7, 4), torch.tensor([7, 2, 6, 1])
+    for got, want in zip(traced(x, lengths), model(x, lengths), strict=True):
+        torch.testing.assert_close(got, want)
 
 
 @pytest.mark.parametrize("config", VARIANTS, ids=config_id)

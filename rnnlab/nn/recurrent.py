@@ -271,6 +271,8 @@ class RecurrentLayer(nn.Module):
             check_dtype(self.kind, data, weight)
             check_packed_dim(data)
             check_features(data, self.input_size)
+            if is_tracing():  # the padding bookkeeping reads sizes as ints: not traceable
+                return self._forward_traced_packed(input, hx)
             padding = _Padding(batch_sizes, data.device)
             x = padding.pad(data)  # (T, B, I)
         else:
@@ -283,14 +285,10 @@ class RecurrentLayer(nn.Module):
             else:
                 x = input.transpose(0, 1) if self.batch_first else input
             check_steps(x)
-        states = self._initial_states(hx, x, batched, sorted_indices)
+        states = self._initial_states(hx, x, x.shape[1], batched, sorted_indices)
         compute = self._autocast_dtype(x)
         if is_tracing():  # one torch op per layer stack, which traces and exports for any T
-            packed_data = input.data if padding is not None else None
-            out, finals = run_torch_kernel(self, check_traceable(self), x.contiguous(), states,
-                                           batch_sizes, packed_data)
-            if padding is not None:
-                out = padding.pad(out)
+            out, finals = run_torch_kernel(self, check_traceable(self), x, states, None)
         elif compute is None:
             out, finals = self._run(x.contiguous(), states, batch_sizes, padding)
         else:
@@ -311,26 +309,40 @@ class RecurrentLayer(nn.Module):
             output = out.transpose(0, 1) if self.batch_first else out
         return output, finals[0] if self.num_states == 1 else finals
 
+    def _forward_traced_packed(
+        self, input: PackedSequence, hx: Tensor | tuple[Tensor, ...] | None
+    ) -> tuple[PackedSequence, Tensor | tuple[Tensor, ...]]:
+        """Packed input while traced: torch's kernel on the packed data, as torch.nn does
+        (the batch size stays the tensor ``batch_sizes[0]``, so the trace follows it)."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        states = self._initial_states(hx, data, batch_sizes[0], True, sorted_indices)
+        out, finals = run_torch_kernel(self, check_traceable(self), data, states, batch_sizes)
+        if unsorted_indices is not None:
+            finals = tuple(s.index_select(1, unsorted_indices) for s in finals)
+        output = PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices)
+        return output, finals[0] if self.num_states == 1 else finals
+
     def _initial_states(
         self,
         hx: Tensor | tuple[Tensor, ...] | None,
-        x: Tensor,
+        like: Tensor,
+        B: int | Tensor,
         batched: bool,
         sorted_indices: Tensor | None,
     ) -> States:
-        """Zero or checked, permuted user states, each (num_layers*D, B, size)."""
-        B = x.shape[1]
+        """Zero (dtype and device of ``like``) or checked, permuted user states, each
+        (num_layers*D, B, size)."""
         LD = self.num_layers * self.num_directions
         sizes = self._state_sizes()
         if hx is None:
-            return tuple(x.new_zeros(LD, B, size) for size in sizes)
+            return tuple(like.new_zeros(LD, B, size) for size in sizes)
         states = as_states(hx, self.num_states, self.kind)
         labels = ("hidden",) if self.num_states == 1 else ("hidden[0]", "hidden[1]")
         check_state_dims(states, batched)
         if not batched:
             states = tuple(s.unsqueeze(1) for s in states)
         for label, s, size in zip(labels, states, sizes, strict=True):
-            check_state(s, (LD, B, size), label, self.weight_ih_l0)
+            check_state(s, (LD, int(B), size), label, self.weight_ih_l0)
         if sorted_indices is not None:
             states = tuple(s.index_select(1, sorted_indices) for s in states)
         return states

@@ -65,17 +65,16 @@ def run_torch_kernel(
     x: Tensor,
     states: States,
     batch_sizes: Tensor | None,
-    packed_data: Tensor | None,
 ) -> tuple[Tensor, States]:
-    """torch.nn's forward core: time-major x (T, B, I) (or the packed data with its
-    batch_sizes) -> (output (T, B, D*P) or packed data, final states), as
-    ``torch.nn.LSTM.forward`` calls it."""
+    """torch.nn's forward core, as ``torch.nn.LSTM.forward`` calls it: time-major x (T, B, I)
+    -> (output (T, B, D*P), final states); or, with ``batch_sizes``, x the packed data (N, I)
+    -> (packed output data (N, D*P), final states)."""
     kernel = _KERNELS[mode]
     flat = [getattr(layer, name) for name in layer._flat_weights_names]
     hx: Tensor | States = states if mode == "LSTM" else states[0]
     args = (layer.bias, layer.num_layers, layer.dropout, layer.training, layer.bidirectional)
-    if packed_data is not None:
-        result = kernel(packed_data, batch_sizes, hx, flat, *args)
-    else:
-        result = kernel(x, hx, flat, *args, False)  # batch_first=False: x is time-major here
+    if batch_sizes is not None:
+        result = kernel(x, batch_sizes, hx, flat, *args)
+    else:  # batch_first=False: x is time-major here
+        result = kernel(x.contiguous(), hx, flat, *args, False)
     return result[0], tuple(result[1:])
