@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_bptt_lstm import GATE_SETS, make_case
+from test_bptt_lstm import COMBOS, GATE_SETS, combo_id, make_case
 from torch import nn
 from torch.autograd import gradcheck, gradgradcheck
 from torch.testing import assert_close
@@ -40,10 +40,11 @@ def single_state_inputs(gates: int, seed: int = 0) -> list[torch.Tensor]:
     [
         (elman_sequence, 1, {"nonlinearity": "tanh"}),
         (elman_sequence, 1, {"nonlinearity": "sigmoid"}),
+        (elman_sequence, 1, {"nonlinearity": "relu"}),
         (gru_sequence, 3, {"reset_after": True}),
         (gru_sequence, 3, {"reset_after": False}),
     ],
-    ids=["elman-tanh", "elman-sigmoid", "gru-after", "gru-before"],
+    ids=["elman-tanh", "elman-sigmoid", "elman-relu", "gru-after", "gru-before"],
 )
 @pytest.mark.parametrize("packed", [False, True], ids=["full", "packed"])
 def test_gradgradcheck_single_state(sequence, gates: int, options: dict, packed: bool) -> None:
@@ -64,6 +65,16 @@ LSTM_CASES = [(gates, on, on, on, on) for gates in GATE_SETS for on in (False, T
 @pytest.mark.parametrize("packed", [False, True], ids=["full", "packed"])
 def test_gradgradcheck_lstm_every_variant(combo: tuple, packed: bool) -> None:
     """Each gate layout, bare and with peepholes, layer norm, projection and biases."""
+    gradgradcheck_lstm(combo, packed)
+
+
+@pytest.mark.slow  # 48 combinations, ~0.4 s each
+@pytest.mark.parametrize("combo", COMBOS, ids=combo_id)
+def test_gradgradcheck_lstm_every_combination(combo: tuple) -> None:
+    gradgradcheck_lstm(combo, packed=False)
+
+
+def gradgradcheck_lstm(combo: tuple, packed: bool) -> None:
     inputs, opts = make_case(combo, T=3, B=2, I=3, H=4, P=2, dtype=F64)
     present = [i for i, t in enumerate(inputs) if t is not None]
     leaves = [inputs[i].requires_grad_() for i in present]
