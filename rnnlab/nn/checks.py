@@ -26,6 +26,28 @@ from rnnlab.nn.errors import UserRuntimeError, UserTypeError
 States = tuple[Tensor, ...]  # (h,) or (h, c)
 
 
+def autocast_enabled(device_type: str) -> bool:
+    """Whether autocast is on for ``device_type``.
+
+    torch >= 2.4 takes the device type; torch 2.3 (the oldest this package allows) had one
+    function for CPU and one for CUDA, and raises TypeError when given an argument.
+    """
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except TypeError:
+        if device_type == "cpu":
+            return torch.is_autocast_cpu_enabled()
+        return device_type == "cuda" and torch.is_autocast_enabled()
+
+
+def autocast_dtype(device_type: str) -> torch.dtype:
+    """The autocast dtype of ``device_type`` (see :func:`autocast_enabled` for the versions)."""
+    if hasattr(torch, "get_autocast_dtype"):
+        return torch.get_autocast_dtype(device_type)
+    return torch.get_autocast_cpu_dtype() if device_type == "cpu" else (
+        torch.get_autocast_gpu_dtype())
+
+
 # ----------------------------------------------------------------------------- constructor
 
 
@@ -98,7 +120,7 @@ def check_dtype(kind: str, x: Tensor, weight: Tensor) -> None:
 
     torch's message says "RNN" for every family (RNNBase.check_input); so does this one.
     """
-    if x.dtype != weight.dtype and not torch.is_autocast_enabled(x.device.type):
+    if x.dtype != weight.dtype and not autocast_enabled(x.device.type):
         raise UserError(
             f"RNN input dtype ({x.dtype}) does not match weight dtype ({weight.dtype}). "
             f"Convert input: input.to({weight.dtype}), or convert model: model.to({x.dtype})"
@@ -151,7 +173,7 @@ def check_state(state: Tensor, expected: tuple[int, ...], label: str, weight: Te
     """RuntimeError for a state of the wrong shape (torch's message) or dtype."""
     if tuple(state.shape) != expected:
         raise UserRuntimeError(f"Expected {label} size {expected}, got {list(state.shape)}")
-    if state.dtype != weight.dtype and not torch.is_autocast_enabled(state.device.type):
+    if state.dtype != weight.dtype and not autocast_enabled(state.device.type):
         raise UserRuntimeError(
             f"{label} dtype ({state.dtype}) does not match weight dtype ({weight.dtype})"
         )
@@ -179,7 +201,7 @@ def check_cell_input(kind: str, x: Tensor, input_size: int, weight: Tensor) -> N
         raise UserRuntimeError(
             f"input has inconsistent input_size: got {x.shape[-1]} expected {input_size}"
         )
-    if x.dtype != weight.dtype and not torch.is_autocast_enabled(x.device.type):
+    if x.dtype != weight.dtype and not autocast_enabled(x.device.type):
         raise UserRuntimeError(
             f"{kind} input dtype ({x.dtype}) does not match weight dtype ({weight.dtype})"
         )
@@ -206,7 +228,7 @@ def check_cell_state(
         raise UserRuntimeError(
             f"hidden{index} has inconsistent hidden_size: got {state.shape[-1]}, expected {size}"
         )
-    if state.dtype != weight.dtype and not torch.is_autocast_enabled(state.device.type):
+    if state.dtype != weight.dtype and not autocast_enabled(state.device.type):
         raise UserRuntimeError(
             f"{label} dtype ({state.dtype}) does not match weight dtype ({weight.dtype})"
         )

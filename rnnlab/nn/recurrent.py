@@ -33,6 +33,8 @@ from torch.nn.utils.rnn import PackedSequence
 from rnnlab.nn.checks import (
     States,
     as_states,
+    autocast_dtype,
+    autocast_enabled,
     check_backend,
     check_bool,
     check_dropout,
@@ -197,11 +199,11 @@ class RecurrentLayer(nn.Module):
         float64 models are left alone, as autocast leaves float64 ops.
         """
         device = x.device.type
-        if not torch.is_autocast_enabled(device) or self.weight_ih_l0.dtype == torch.float64:
+        if not autocast_enabled(device) or self.weight_ih_l0.dtype == torch.float64:
             return None
         if device == "cpu" and not self.cpu_autocast_lowers:
             return self.weight_ih_l0.dtype
-        return torch.get_autocast_dtype(device)
+        return autocast_dtype(device)
 
     @property
     def all_weights(self) -> list[list[nn.Parameter]]:
