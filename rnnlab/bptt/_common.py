@@ -5,7 +5,10 @@
   number of running rows per step as plain ints, zeroing the rows that have finished, and
   gathering each row's final state;
 * :func:`run_single_state`, the body of ``elman_sequence`` and ``gru_sequence``: the choice
-  between the hand-written Function and the autograd reference loop.
+  between the hand-written Function and the autograd reference loop;
+* :func:`needs_autograd_path`, the one seam where the hand-written Functions give way to the
+  reference loop, and :func:`differentiable_grads`, their backward when a graph of the
+  gradient is being built (double backward).
 
 Why the bookkeeping is this simple: ``batch_sizes`` is non-increasing, so the rows running at
 step t were also running at step t - 1, and their previous state is just ``out[t - 1, :rows]``.
@@ -24,6 +27,8 @@ from torch import Tensor
 from rnnlab.bptt import BACKENDS
 from rnnlab.bptt.reference import run_reference
 from rnnlab.errors import UserError
+
+Sizes = Tensor | Sequence[int] | None  # batch_sizes as a tensor, as ints, or None (all B rows)
 
 
 def check_choice(what: str, value: str, choices: Sequence[str]) -> None:
@@ -98,6 +103,70 @@ def previous_states(h0: Tensor, out: Tensor) -> Tensor:
     return torch.cat((h0.unsqueeze(0), out[:-1]))
 
 
+def needs_autograd_path(x: Tensor) -> bool:
+    """True where the hand-written Functions must give way to the autograd reference loop.
+
+    * an empty batch (B = 0): torch returns empty outputs, and the fused buffers cannot be
+      reshaped from zero elements;
+    * torch.func transforms (grad, vjp, jvp, vmap, hessian): the reference is plain torch ops,
+      which every transform knows, so the answers are right rather than refused;
+    * tracing and compiling (torch.jit.trace, torch.onnx, torch.compile, torch.export): they
+      record torch ops, and the Functions' ``out=`` writes into views do not trace.
+
+    Each test is a flag lookup, so the eager fast path pays next to nothing for it.
+    """
+    return (
+        x.shape[1] == 0
+        or torch._C._are_functorch_transforms_active()
+        or torch.jit.is_tracing()
+        or torch.compiler.is_compiling()
+    )
+
+
+def differentiable_grads(
+    run: Callable[..., tuple[Tensor, ...]],
+    inputs: Sequence[Tensor | None],
+    needs: Sequence[bool],
+    grad_outputs: Sequence[Tensor],
+) -> tuple[Tensor | None, ...]:
+    """The gradients of ``run(*inputs)`` w.r.t. the ``needs`` inputs, themselves differentiable.
+
+    A hand-written backward computes numbers, not a graph, so when autograd builds a graph
+    of the gradient (``create_graph=True``: gradient penalties, Hessian-vector products,
+    gradgradcheck) the backward calls this instead: it re-runs the forward on the autograd
+    reference path (same parameters, same math) and differentiates that with
+    ``create_graph=True``. The cost, one more forward and an autograd backward, is paid only
+    then; ``torch.is_grad_enabled()`` inside a backward tells the two cases apart.
+    """
+    wrt = [t for t, need in zip(inputs, needs, strict=True) if need and t is not None]
+    with torch.enable_grad():
+        outs = run(*inputs)
+    grads = iter(torch.autograd.grad(outs, wrt, grad_outputs, create_graph=True,
+                                     allow_unused=True, materialize_grads=True))
+    return tuple(next(grads) if need and t is not None else None
+                 for t, need in zip(inputs, needs, strict=True))
+
+
+def reference_single_state(
+    step: Callable[..., Tensor],
+    x: Tensor,
+    h0: Tensor,
+    weight_ih: Tensor,
+    weight_hh: Tensor,
+    bias_ih: Tensor | None,
+    bias_hh: Tensor | None,
+    option: Any,
+    batch_sizes: Sizes,
+) -> tuple[Tensor, Tensor]:
+    """The autograd loop of a one-state family: ``(out, h_T)`` of ``step`` over x."""
+
+    def reference_step(x_t: Tensor, h: Tensor) -> Tensor:
+        return step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh, option)
+
+    out, (h,) = run_reference(reference_step, x, (h0,), batch_sizes)
+    return out, h
+
+
 def add_optional(a: Tensor | None, b: Tensor | None) -> Tensor | None:
     """a + b where either may be None (an absent bias)."""
     if a is None:
@@ -128,17 +197,14 @@ def run_single_state(
     then runs ``function.apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option)``
     (``backend="bptt"``, the hand-written backward), or the autograd loop of
     :func:`~rnnlab.bptt.reference.run_reference` over
-    ``step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh, option)`` (``"reference"``).
+    ``step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh, option)`` (``"reference"``, and
+    wherever :func:`needs_autograd_path` says so).
     ``option`` is the family's one option (Elman: the nonlinearity; GRU: reset_after).
     """
     check_choice("backend", backend, BACKENDS)
     check_shapes(x, h0, weight_ih, weight_hh, gates=gates)
     sizes = step_sizes(batch_sizes, x.shape[0], x.shape[1])
-    if backend == "reference":
-
-        def reference_step(x_t: Tensor, h: Tensor) -> Tensor:
-            return step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh, option)
-
-        out, (h,) = run_reference(reference_step, x, (h0,), batch_sizes)
-        return out, h
+    if backend == "reference" or needs_autograd_path(x):
+        return reference_single_state(step, x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
+                                      option, batch_sizes)
     return function.apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option)

@@ -11,18 +11,21 @@ weight_ih (H, I), weight_hh (H, H), bias_ih and bias_hh (H,) or None; out (T, B,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.autograd.function import FunctionCtx, once_differentiable
+from torch.autograd.function import FunctionCtx
 
 from rnnlab.bptt._common import (
     add_optional,
     check_choice,
+    differentiable_grads,
     final_state,
     previous_states,
+    reference_single_state,
     run_single_state,
     zero_finished_rows,
 )
@@ -52,8 +55,10 @@ class ElmanFunction(torch.autograd.Function):
 
     Forward: :math:`W_{ih} x_t + b_{ih} + b_{hh}` for all T steps in one matmul, written into
     the output buffer; each step then adds :math:`W_{hh} h_{t-1}` and applies :math:`\phi` in
-    place. Memory: saves only the output (T, B, H), which is returned anyway, because
-    :math:`\phi'(a_t)` can be written from :math:`h_t` — no extra activations are kept.
+    place. Memory: saves the inputs and the states h_t (T, B, H), because :math:`\phi'(a_t)`
+    can be written from :math:`h_t` — no other activations are kept. The output handed out
+    is a copy of those states (T·B·H more), so that the caller may change it in place
+    (``out += x`` in a residual stack) without touching what the backward reads.
 
     Backward, with :math:`\delta h_t` the gradient reaching :math:`h_t` (from out[t] and from
     step t + 1, or from h_T for a row's last step):
@@ -63,6 +68,10 @@ class ElmanFunction(torch.autograd.Function):
         \delta h_{t-1} \mathrel{+}= da_t W_{hh}, \\
         dx_t = da_t W_{ih}, \quad dW_{ih} = \sum_t da_t^\top x_t, \quad
         dW_{hh} = \sum_t da_t^\top h_{t-1}, \quad db_{ih} = db_{hh} = \sum_t da_t
+
+    Double backward: when the backward runs with grad mode on (``create_graph=True``), it
+    returns the gradients of the reference loop instead (see
+    :func:`~rnnlab.bptt._common.differentiable_grads`), which are themselves differentiable.
     """
 
     @staticmethod
@@ -89,16 +98,21 @@ class ElmanFunction(torch.autograd.Function):
             h_prev = out[t]
         zero_finished_rows(out, sizes)
         h_T = final_state(out, h0, sizes)
-        ctx.save_for_backward(x, h0, weight_ih, weight_hh, out)
+        ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out)
         ctx.sizes = sizes
         ctx.nonlinearity = nonlinearity
-        return out, h_T
+        return out.clone(), h_T
 
     @staticmethod
-    @once_differentiable
     def backward(ctx: Any, dout: Tensor, dh_T: Tensor) -> tuple[Tensor | None, ...]:
-        x, h0, weight_ih, weight_hh, out = ctx.saved_tensors
+        x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out = ctx.saved_tensors
         sizes = ctx.sizes
+        if torch.is_grad_enabled():  # create_graph=True: the gradient must be a graph too
+            inputs = (x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
+            run = partial(reference_single_state, elman_step, option=ctx.nonlinearity,
+                          batch_sizes=sizes)
+            grads = differentiable_grads(run, inputs, ctx.needs_input_grad[:6], (dout, dh_T))
+            return *grads, None, None
         T, B = out.shape[0], out.shape[1]
         # φ'(a_t) for all steps at once; the loop multiplies δh_t into it in place -> da_t.
         da = _derivative_from_output(out, ctx.nonlinearity)  # (T, B, H)

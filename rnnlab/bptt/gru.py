@@ -19,17 +19,20 @@ out (T, B, H), h_T (B, H).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.autograd.function import FunctionCtx, once_differentiable
+from torch.autograd.function import FunctionCtx
 
 from rnnlab.bptt._common import (
     add_optional,
+    differentiable_grads,
     final_state,
     previous_states,
+    reference_single_state,
     run_single_state,
     zero_finished_rows,
 )
@@ -69,6 +72,10 @@ class GRUFunction(torch.autograd.Function):
     :math:`dx = da\,W_{ih}`, :math:`dW_{ih} = da^\top x`, :math:`db_{ih} = \sum da`;
     :math:`dW_{h[rz]} = [da_r, da_z]^\top h_{prev}`, and :math:`dW_{hn} = dhn^\top h_{prev}`
     (:math:`dhn = da_n \odot r`) or :math:`da_n^\top rh`.
+
+    Double backward: when the backward runs with grad mode on (``create_graph=True``), it
+    returns the gradients of the reference loop instead (see
+    :func:`~rnnlab.bptt._common.differentiable_grads`), which are themselves differentiable.
     """
 
     @staticmethod
@@ -118,16 +125,21 @@ class GRUFunction(torch.autograd.Function):
             h_prev = out[t]
         zero_finished_rows(out, sizes)
         h_T = final_state(out, h0, sizes)
-        ctx.save_for_backward(x, h0, weight_ih, weight_hh, out, gates)
+        ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, gates)
         ctx.sizes = sizes
         ctx.reset_after = reset_after
-        return out, h_T
+        return out.clone(), h_T
 
     @staticmethod
-    @once_differentiable
     def backward(ctx: Any, dout: Tensor, dh_T: Tensor) -> tuple[Tensor | None, ...]:
-        x, h0, weight_ih, weight_hh, out, gates = ctx.saved_tensors
+        x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, gates = ctx.saved_tensors
         sizes, reset_after = ctx.sizes, ctx.reset_after
+        if torch.is_grad_enabled():  # create_graph=True: the gradient must be a graph too
+            inputs = (x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
+            run = partial(reference_single_state, gru_step, option=reset_after,
+                          batch_sizes=sizes)
+            grads = differentiable_grads(run, inputs, ctx.needs_input_grad[:6], (dout, dh_T))
+            return *grads, None, None
         T, B, H = out.shape
         r, z, hn_or_rh, n = gates.split(H, dim=-1)  # (T, B, H) each
         h_prev = previous_states(h0, out)  # (T, B, H)

@@ -34,10 +34,14 @@ from typing import Any
 
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
 from rnnlab.bptt import BACKENDS
-from rnnlab.bptt._common import check_choice, step_sizes
+from rnnlab.bptt._common import (
+    check_choice,
+    differentiable_grads,
+    needs_autograd_path,
+    step_sizes,
+)
 from rnnlab.bptt._layer_norm import ln_backward, ln_forward
 from rnnlab.bptt.reference import LN_EPS, LSTMWeights, lstm_gate_names, lstm_step, run_reference
 from rnnlab.errors import UserError
@@ -322,7 +326,13 @@ class LSTMFunction(torch.autograd.Function):
     T·B·(G+2)·H; with layer norm also the normalised projections 2·T·B·G·H, the normalised
     cells T·B·H and 3·T·B reciprocal deviations. The backward allocates d a (T·B·G·H), plus
     T·B·G·H with layer norm, T·B·P with a projection and T·B·H with LN(c), for the batched
-    weight gradients after the loop. Double backward is not supported.
+    weight gradients after the loop. The output handed out is a copy of the saved one (T·B·P
+    more), so that the caller may change it in place (``out += x``) without touching what
+    the backward reads.
+
+    Double backward: when the backward runs with grad mode on (``create_graph=True``), it
+    returns the gradients of the reference loop instead (see
+    :func:`~rnnlab.bptt._common.differentiable_grads`), which are themselves differentiable.
     """
 
     @staticmethod
@@ -339,21 +349,36 @@ class LSTMFunction(torch.autograd.Function):
         out, h_T, c_T, saved = _lstm_forward(x, h0, c0, w, mode, sizes, keep=True)
         ctx.mode, ctx.sizes = mode, sizes
         ctx.save_for_backward(x, h0, c0, *w, out, *saved)
-        return out, h_T, c_T
+        return out.clone(), h_T, c_T
 
     @staticmethod
-    @once_differentiable
     def backward(
         ctx: Any, dout: Tensor, dh_T: Tensor, dc_T: Tensor
     ) -> tuple[Tensor | None, ...]:
         x, h0, c0, *rest = ctx.saved_tensors
         nw = len(LSTMWeights._fields)
         w, out, saved = LSTMWeights(*rest[:nw]), rest[nw], tuple(rest[nw + 1 :])
+        if torch.is_grad_enabled():  # create_graph=True: the gradient must be a graph too
+            run = partial(_lstm_reference, mode=ctx.mode, sizes=ctx.sizes)
+            grads = differentiable_grads(run, (x, h0, c0, *w), ctx.needs_input_grad[2:],
+                                         (dout, dh_T, dc_T))
+            return None, None, *grads
         need = dict(zip(("x", "h0", "c0", *LSTMWeights._fields), ctx.needs_input_grad[2:],
                         strict=True))
         grads = _lstm_backward(need, dout, dh_T, dc_T, x, h0, c0, w, out, saved, ctx.mode,
                                ctx.sizes)
         return None, None, *grads
+
+
+def _lstm_reference(
+    x: Tensor, h0: Tensor, c0: Tensor, *weights: Tensor | None, mode: str,
+    sizes: tuple[int, ...] | None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The autograd reference loop of the layer ``mode`` names: ``(out, h_T, c_T)``."""
+    step = partial(lstm_step, w=LSTMWeights(*weights), forget_gate="f" in mode,
+                   coupled=mode == "fgo")
+    out, (h, c) = run_reference(step, x, (h0, c0), sizes)
+    return out, h, c
 
 
 def _check(
@@ -410,11 +435,9 @@ def lstm_sequence(
     check_choice("backend", backend, BACKENDS)
     names = lstm_gate_names(forget_gate, coupled)
     sizes = _check(x, h0, c0, w, len(names), batch_sizes)
-    if backend == "reference":
-        step = partial(lstm_step, w=w, forget_gate=forget_gate, coupled=coupled)
-        out, (h, c) = run_reference(step, x, (h0, c0), batch_sizes)
-        return out, h, c
     mode = "".join(names)
+    if backend == "reference" or needs_autograd_path(x):
+        return _lstm_reference(x, h0, c0, *w, mode=mode, sizes=sizes)
     tensors = (x, h0, c0, *w)
     if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
         return LSTMFunction.apply(mode, sizes, x, h0, c0, *w)

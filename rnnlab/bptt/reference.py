@@ -216,11 +216,11 @@ def run_reference(
     step: Callable[..., Tensor | tuple[Tensor, ...]],
     x: Tensor,
     states: Sequence[Tensor],
-    batch_sizes: Tensor | None = None,
+    batch_sizes: Tensor | Sequence[int] | None = None,
 ) -> tuple[Tensor, tuple[Tensor, ...]]:
     """Run ``step(x_t, *states) -> new states`` over time; the first state is the output.
 
-    Rows past their length (``batch_sizes``) keep their state and emit zeros.
+    Rows past their length (``batch_sizes``, a tensor or ints) keep their state and emit zeros.
     Returns ``(out (T, B, ·), final states)``.
     """
     T, B = x.shape[0], x.shape[1]

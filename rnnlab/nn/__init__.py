@@ -5,12 +5,13 @@
   (same arguments, shapes, parameter names, packed input) with rnnlab's variants and a
   ``backend`` switch between the hand-written BPTT and the autograd reference;
 * :class:`RNNCell`, :class:`LSTMCell`, :class:`GRUCell` — one-step cells;
-* :func:`from_torch`, :func:`to_torch` — conversion with weights.
+* :func:`from_torch`, :func:`to_torch` — conversion with weights; :func:`convert_to_torch`
+  — the same for every layer inside a model (for tools that look for torch.nn types).
 """
 
 from rnnlab.bptt import BACKENDS
 from rnnlab.nn.cell import RecurrentCell
-from rnnlab.nn.convert import from_torch, to_torch
+from rnnlab.nn.convert import convert_to_torch, from_torch, to_torch
 from rnnlab.nn.elman import RNN, RNNCell
 from rnnlab.nn.gru import GRU, GRUCell
 from rnnlab.nn.lstm import LSTM, LSTMCell
@@ -28,6 +29,7 @@ __all__ = [
     "RNNCell",
     "RecurrentCell",
     "RecurrentLayer",
+    "convert_to_torch",
     "from_torch",
     "to_torch",
 ]

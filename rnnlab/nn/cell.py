@@ -19,14 +19,14 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor, nn
 
-from rnnlab.errors import UserError
 from rnnlab.nn.checks import (
     States,
     as_states,
-    check_dtype,
-    check_features,
+    check_bool,
+    check_cell_input,
+    check_cell_state,
+    check_init,
     check_positive_int,
-    check_state,
 )
 
 
@@ -47,13 +47,13 @@ class RecurrentCell(nn.Module):
         bias: bool = True,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
+        init: str = "default",
     ) -> None:
         super().__init__()
-        check_positive_int("input_size", input_size)
-        check_positive_int("hidden_size", hidden_size)
-        self.input_size = int(input_size)
-        self.hidden_size = int(hidden_size)
-        self.bias = bool(bias)
+        self.init = check_init(init)
+        self.input_size = check_positive_int("input_size", input_size)
+        self.hidden_size = check_positive_int("hidden_size", hidden_size)
+        self.bias = check_bool("bias", bias)
         self._factory = {"device": device, "dtype": dtype}
 
     def _param_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -77,7 +77,11 @@ class RecurrentCell(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's."""
+        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's.
+
+        Drawn in torch.nn's order (weight_ih, weight_hh, bias_ih, bias_hh), so with
+        ``init="torch"`` and the same seed a cell starts from exactly torch.nn's weights.
+        """
         bound = 1.0 / math.sqrt(self.hidden_size)
         with torch.no_grad():
             for p in self.parameters():
@@ -96,6 +100,8 @@ class RecurrentCell(nn.Module):
             s += ", bias=False"
         for key, value in self._family_repr().items():
             s += f", {key}={value!r}"
+        if self.init != "default":
+            s += f", init={self.init!r}"
         return s
 
     def _family_repr(self) -> dict[str, Any]:
@@ -105,12 +111,7 @@ class RecurrentCell(nn.Module):
         self, input: Tensor, hx: Tensor | tuple[Tensor, ...] | None = None
     ) -> Tensor | tuple[Tensor, ...]:
         """One step; returns h' (LSTMCell: ``(h', c')``)."""
-        if input.dim() not in (1, 2):
-            raise UserError(
-                f"{self.kind}: Expected input to be 1D or 2D, got {input.dim()}D instead"
-            )
-        check_dtype(self.kind, input, self.weight_ih)
-        check_features(input, self.input_size)
+        check_cell_input(self.kind, input, self.input_size, self.weight_ih)
         batched = input.dim() == 2
         x = input if batched else input.unsqueeze(0)
         sizes = self._state_sizes()
@@ -118,15 +119,9 @@ class RecurrentCell(nn.Module):
             states = tuple(x.new_zeros(x.shape[0], size) for size in sizes)
         else:
             states = as_states(hx, self.num_states, self.kind)
-            labels = ("hidden",) if self.num_states == 1 else ("hx[0]", "hx[1]")
-            for label, s, size in zip(labels, states, sizes, strict=True):
-                if s.dim() != input.dim():
-                    raise UserError(
-                        f"{self.kind}: Expected {label} to be {input.dim()}D like the input, "
-                        f"got {s.dim()}D instead"
-                    )
-                expected = (x.shape[0], size) if batched else (size,)
-                check_state(s, expected, label, self.weight_ih)
+            for index, (s, size) in enumerate(zip(states, sizes, strict=True)):
+                check_cell_state(self.kind, s, index, self.num_states, input, size,
+                                 self.weight_ih)
             if not batched:
                 states = tuple(s.unsqueeze(0) for s in states)
         new = self._step(x, states)

@@ -9,6 +9,7 @@ the option.
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import torch
@@ -139,3 +140,21 @@ def to_torch(module: Converted) -> nn.Module:
             )
     theirs.load_state_dict(module.state_dict())
     return theirs.train(module.training)
+
+
+def convert_to_torch(model: nn.Module) -> nn.Module:
+    """A deep copy of ``model`` with every rnnlab recurrent layer and cell in it (the model
+    itself included) replaced by its ``torch.nn`` equivalent, weights included.
+
+    The supported way to hand a model to tools that look for torch's types, e.g. dynamic
+    quantization: ``quantize_dynamic(convert_to_torch(model), {nn.LSTM, nn.Linear})``.
+    rnnlab's layers are not subclasses of torch's (their variants are not torch's layers), so
+    ``isinstance(layer, torch.nn.LSTM)`` is False and such tools skip them. Raises UserError
+    naming the options torch cannot express, as :func:`to_torch` does.
+    """
+    if isinstance(model, RecurrentLayer | RecurrentCell):
+        return to_torch(model)
+    model = copy.deepcopy(model)
+    for name, child in list(model.named_children()):
+        setattr(model, name, convert_to_torch(child))
+    return model

@@ -27,7 +27,9 @@ NONLINEARITIES = tuple(ACTIVATIONS)  # ("tanh", "relu", "sigmoid")
 
 def _check_nonlinearity(nonlinearity: str) -> str:
     if nonlinearity not in NONLINEARITIES:
-        raise UserError(f"Unknown nonlinearity {nonlinearity!r}; choose one of {NONLINEARITIES}")
+        raise UserError(  # torch's message, with rnnlab's third choice
+            f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh', 'relu' or 'sigmoid'."
+        )
     return nonlinearity
 
 
@@ -48,7 +50,8 @@ class RNN(RecurrentLayer):
     k - 1, both directions concatenated.
 
     Args: as ``torch.nn.RNN`` (``nonlinearity`` may also be ``"sigmoid"``), plus ``backend``:
-    ``"bptt"`` (hand-written backward, :mod:`rnnlab.bptt.elman`) or ``"reference"`` (autograd).
+    ``"bptt"`` (hand-written backward, :mod:`rnnlab.bptt.elman`) or ``"reference"`` (autograd),
+    and ``init`` (``"default"`` or ``"torch"``; for this family both are torch.nn's draw).
 
     Shapes: input (T, B, I) ((B, T, I) with batch_first; (T, I) unbatched; or packed),
     h_0 (L*D, B, H) -> output (T, B, D*H), h_n (L*D, B, H), D = 2 if bidirectional else 1.
@@ -70,13 +73,17 @@ class RNN(RecurrentLayer):
         dtype: torch.dtype | None = None,
         *,
         backend: str = "bptt",
+        init: str = "default",
     ) -> None:
         super().__init__(
             input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            proj_size=0, device=device, dtype=dtype, backend=backend,
+            proj_size=0, device=device, dtype=dtype, backend=backend, init=init,
         )
         self.nonlinearity = _check_nonlinearity(nonlinearity)
         self._build()
+
+    def torch_mode(self) -> str | None:
+        return {"tanh": "RNN_TANH", "relu": "RNN_RELU"}.get(self.nonlinearity)
 
     def _direction_shapes(self, layer_input_size: int) -> dict[str, tuple[int, ...]]:
         return elman_shapes(layer_input_size, self.hidden_size, self.bias)
@@ -115,8 +122,10 @@ class RNNCell(RecurrentCell):
         nonlinearity: str = "tanh",
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
+        *,
+        init: str = "default",
     ) -> None:
-        super().__init__(input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, device, dtype, init)
         self.nonlinearity = _check_nonlinearity(nonlinearity)
         self._build()
 

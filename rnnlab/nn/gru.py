@@ -46,13 +46,15 @@ class GRU(RecurrentLayer):
 
     Args: as ``torch.nn.GRU``, plus ``reset_after`` (True: torch's form, the reset gate
     scales :math:`W_{hn} h + b_{hn}`; False: Cho et al.'s, it scales h before
-    :math:`W_{hn}`) and ``backend`` (``"bptt"`` hand-written backward | ``"reference"``).
+    :math:`W_{hn}`), ``backend`` (``"bptt"`` hand-written backward | ``"reference"``) and
+    ``init`` (``"default"`` or ``"torch"``; for this family both are torch.nn's draw).
 
     Shapes: input (T, B, I) ((B, T, I) with batch_first; (T, I) unbatched; or packed),
     h_0 (L*D, B, H) -> output (T, B, D*H), h_n (L*D, B, H), D = 2 if bidirectional else 1.
     """
 
     kind = "GRU"
+    cpu_autocast_lowers = False  # torch's CPU autocast runs gru in float32
 
     def __init__(
         self,
@@ -68,13 +70,17 @@ class GRU(RecurrentLayer):
         *,
         reset_after: bool = True,
         backend: str = "bptt",
+        init: str = "default",
     ) -> None:
         super().__init__(
             input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            proj_size=0, device=device, dtype=dtype, backend=backend,
+            proj_size=0, device=device, dtype=dtype, backend=backend, init=init,
         )
         self.reset_after = bool(reset_after)
         self._build()
+
+    def torch_mode(self) -> str | None:
+        return "GRU" if self.reset_after else None
 
     def _direction_shapes(self, layer_input_size: int) -> dict[str, tuple[int, ...]]:
         return gru_shapes(layer_input_size, self.hidden_size, self.bias)
@@ -113,8 +119,9 @@ class GRUCell(RecurrentCell):
         dtype: torch.dtype | None = None,
         *,
         reset_after: bool = True,
+        init: str = "default",
     ) -> None:
-        super().__init__(input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, device, dtype, init)
         self.reset_after = bool(reset_after)
         self._build()
 

@@ -22,12 +22,14 @@ Options and what they add:
 
 Shapes: ``weight_ih`` (G*H, I), ``weight_hh`` (G*H, P), ``bias_ih``/``bias_hh`` (G*H,).
 
-Initialisation: torch's U(-1/sqrt(H), 1/sqrt(H)) for every weight, bias and peephole; layer
-norm gains 1 and shifts 0; then the forget gate's bias block is set so that
-``bias_ih + bias_hh = forget_bias`` (``bias_ih`` block = forget_bias, ``bias_hh`` block = 0).
-The default forget_bias=1.0 follows Jozefowicz, Zaremba & Sutskever (2015), "An Empirical
+Initialisation: torch's U(-1/sqrt(H), 1/sqrt(H)) for every weight, bias and peephole, drawn in
+torch.nn's order; layer norm gains 1 and shifts 0; then the forget gate's bias block is set so
+that ``bias_ih + bias_hh = forget_bias`` (``bias_ih`` block = forget_bias, ``bias_hh`` block =
+0). The default forget_bias=1.0 follows Jozefowicz, Zaremba & Sutskever (2015), "An Empirical
 Exploration of Recurrent Network Architectures": the cell starts by remembering, which helps
-gradients flow over long lags. ``forget_bias=None`` keeps torch's init untouched.
+gradients flow over long lags. ``init="torch"`` (or ``forget_bias=None``) keeps torch's draw
+untouched: with the same seed, ``LSTM(..., init="torch")`` starts from exactly the weights of
+``torch.nn.LSTM(...)``; a forget_bias other than the default is then an error.
 """
 
 from __future__ import annotations
@@ -47,8 +49,15 @@ from rnnlab.nn.checks import States, check_proj_size
 from rnnlab.nn.recurrent import RecurrentLayer
 
 
-def check_lstm_options(forget_gate: bool, coupled: bool, forget_bias: float | None) -> None:
+def check_lstm_options(
+    forget_gate: bool, coupled: bool, forget_bias: float | None, init: str = "default"
+) -> None:
     """Raise UserError for an invalid combination of LSTM options."""
+    if init == "torch" and forget_bias not in (None, DEFAULT_FORGET_BIAS):
+        raise UserError(
+            f"init='torch' keeps torch's draw of the forget-gate bias, so it cannot be combined "
+            f"with forget_bias={forget_bias!r}; use one or the other"
+        )
     if coupled and not forget_gate:
         raise UserError(
             "coupled=True derives the input gate from the forget gate (i = 1 - f), so it "
@@ -60,6 +69,9 @@ def check_lstm_options(forget_gate: bool, coupled: bool, forget_bias: float | No
         or not math.isfinite(forget_bias)
     ):
         raise UserError(f"forget_bias must be a finite number or None, got {forget_bias!r}")
+
+
+DEFAULT_FORGET_BIAS = 1.0
 
 
 def lstm_shapes(
@@ -119,17 +131,20 @@ class _LSTMOptions:
         self, forget_gate: bool, peephole: bool, coupled: bool, layer_norm: bool,
         forget_bias: float | None,
     ) -> None:
-        check_lstm_options(forget_gate, coupled, forget_bias)
+        check_lstm_options(forget_gate, coupled, forget_bias, self.init)
         self.forget_gate = bool(forget_gate)
         self.peephole = bool(peephole)
         self.coupled = bool(coupled)
         self.layer_norm = bool(layer_norm)
-        self.forget_bias = None if forget_bias is None else float(forget_bias)
+        # init="torch": the forget bias stays as drawn, as forget_bias=None does
+        keep_draw = forget_bias is None or self.init == "torch"
+        self.forget_bias = None if keep_draw else float(forget_bias)
         self.gates = lstm_gate_names(self.forget_gate, self.coupled)
 
     def _family_repr(self) -> dict[str, Any]:
         defaults = {"forget_gate": True, "peephole": False, "coupled": False,
-                    "layer_norm": False, "forget_bias": 1.0}
+                    "layer_norm": False,
+                    "forget_bias": None if self.init == "torch" else DEFAULT_FORGET_BIAS}
         return {k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v}
 
 
@@ -138,7 +153,8 @@ class LSTM(_LSTMOptions, RecurrentLayer):
 
     Args: as ``torch.nn.LSTM`` (``proj_size`` included), plus the keyword options
     ``forget_gate``, ``peephole``, ``coupled``, ``layer_norm``, ``forget_bias`` (see the module
-    docstring) and ``backend`` (``"bptt"`` hand-written backward | ``"reference"`` autograd).
+    docstring), ``backend`` (``"bptt"`` hand-written backward | ``"reference"`` autograd) and
+    ``init`` (``"default"`` | ``"torch"``: exactly torch.nn's initial weights for the same seed).
     With the defaults the layer computes exactly what ``torch.nn.LSTM`` computes.
 
     Shapes: input (T, B, I) ((B, T, I) with batch_first; (T, I) unbatched; or packed),
@@ -166,15 +182,20 @@ class LSTM(_LSTMOptions, RecurrentLayer):
         peephole: bool = False,
         coupled: bool = False,
         layer_norm: bool = False,
-        forget_bias: float | None = 1.0,
+        forget_bias: float | None = DEFAULT_FORGET_BIAS,
         backend: str = "bptt",
+        init: str = "default",
     ) -> None:
         RecurrentLayer.__init__(
             self, input_size, hidden_size, num_layers, bias, batch_first, dropout,
-            bidirectional, proj_size, device=device, dtype=dtype, backend=backend,
+            bidirectional, proj_size, device=device, dtype=dtype, backend=backend, init=init,
         )
         self._set_options(forget_gate, peephole, coupled, layer_norm, forget_bias)
         self._build()
+
+    def torch_mode(self) -> str | None:
+        variant = self.peephole or self.coupled or self.layer_norm or not self.forget_gate
+        return None if variant else "LSTM"
 
     def _direction_shapes(self, layer_input_size: int) -> dict[str, tuple[int, ...]]:
         return lstm_shapes(
@@ -220,11 +241,12 @@ class LSTMCell(_LSTMOptions, RecurrentCell):
         peephole: bool = False,
         coupled: bool = False,
         layer_norm: bool = False,
-        forget_bias: float | None = 1.0,
+        forget_bias: float | None = DEFAULT_FORGET_BIAS,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
+        init: str = "default",
     ) -> None:
-        RecurrentCell.__init__(self, input_size, hidden_size, bias, device, dtype)
+        RecurrentCell.__init__(self, input_size, hidden_size, bias, device, dtype, init)
         check_proj_size(proj_size, hidden_size)
         self.proj_size = int(proj_size)
         self._set_options(forget_gate, peephole, coupled, layer_norm, forget_bias)

@@ -11,7 +11,10 @@ A family (RNN, LSTM, GRU) supplies only
   by short name (``weight_ih``, ``weight_hh``, ...), registered as ``{name}_l{k}[_reverse]``;
 * ``_state_sizes()``: the width of each state (RNN/GRU: ``(H,)``; LSTM: ``(P, H)``);
 * ``_run_direction(x, states, params, batch_sizes)``: one call of its ``*_sequence``;
-* optionally ``_init_direction(params)``: initialisation beyond torch's uniform one.
+* optionally ``_init_direction(params)``: initialisation beyond torch's uniform one;
+* ``torch_mode()``: torch's kernel name for its configuration ("LSTM", "GRU", "RNN_TANH",
+  "RNN_RELU") or None for a variant torch lacks; used when the layer is traced
+  (:mod:`rnnlab.nn.torch_kernel`).
 
 The one-step cells have their own base, :class:`~rnnlab.nn.cell.RecurrentCell`.
 """
@@ -27,18 +30,27 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
-from rnnlab.errors import UserError
 from rnnlab.nn.checks import (
     States,
     as_states,
+    autocast_dtype,
+    autocast_enabled,
     check_backend,
+    check_bool,
     check_dropout,
     check_dtype,
     check_features,
+    check_init,
+    check_input_dim,
+    check_packed_dim,
     check_positive_int,
     check_proj_size,
     check_state,
+    check_state_dims,
+    check_steps,
+    dropout_warning,
 )
+from rnnlab.nn.torch_kernel import check_traceable, is_tracing, run_torch_kernel
 
 
 class _Padding:
@@ -89,6 +101,9 @@ class RecurrentLayer(nn.Module):
 
     kind: ClassVar[str] = "RNN"  # name used in messages
     num_states: ClassVar[int] = 1  # 1 (h) or 2 (h, c)
+    # Whether torch's CPU autocast runs this family in the lower precision (it lists
+    # rnn_tanh, rnn_relu and lstm, not gru: measured with torch 2.13).
+    cpu_autocast_lowers: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -103,27 +118,23 @@ class RecurrentLayer(nn.Module):
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
         backend: str = "bptt",
+        init: str = "default",
     ) -> None:
         super().__init__()
-        check_positive_int("input_size", input_size)
-        check_positive_int("hidden_size", hidden_size)
-        check_positive_int("num_layers", num_layers)
+        # torch's checks, in torch's order (RNNBase.__init__), with its types and messages
         self.dropout = check_dropout(dropout)
         if self.dropout > 0 and num_layers == 1:
-            warnings.warn(
-                f"dropout acts between stacked layers, so dropout={dropout} has no effect with "
-                f"num_layers={num_layers}",
-                stacklevel=3,
-            )
-        check_proj_size(proj_size, hidden_size)
-        self.input_size = int(input_size)
-        self.hidden_size = int(hidden_size)
-        self.num_layers = int(num_layers)
-        self.bias = bool(bias)
-        self.batch_first = bool(batch_first)
-        self.bidirectional = bool(bidirectional)
-        self.proj_size = int(proj_size)
+            warnings.warn(dropout_warning(dropout, num_layers), stacklevel=3)
+        self.bias = check_bool("bias", bias)
+        self.batch_first = check_bool("batch_first", batch_first)
+        self.input_size = check_positive_int("input_size", input_size)
+        self.hidden_size = check_positive_int("hidden_size", hidden_size)
+        self.num_layers = check_positive_int("num_layers", num_layers)
+        self.proj_size = check_proj_size(proj_size, self.hidden_size)
+        # torch takes any truthy value; "False" would silently make a bidirectional layer
+        self.bidirectional = check_bool("bidirectional", bidirectional)
         self.backend = check_backend(backend)
+        self.init = check_init(init)
         self._factory = {"device": device, "dtype": dtype}
 
     # ------------------------------------------------------------------ family hooks
@@ -139,8 +150,13 @@ class RecurrentLayer(nn.Module):
     ) -> tuple[Tensor, States]:
         raise NotImplementedError
 
+    def torch_mode(self) -> str | None:
+        """torch's kernel for this configuration, or None if torch.nn has no such layer."""
+        raise NotImplementedError
+
     def _init_direction(self, params: dict[str, Tensor]) -> None:
-        """Initialisation beyond torch's uniform one (none by default)."""
+        """Initialisation beyond torch's uniform one (none by default; skipped, where it would
+        change torch's draw, with ``init="torch"``)."""
 
     # ------------------------------------------------------------------ parameters
 
@@ -166,8 +182,28 @@ class RecurrentLayer(nn.Module):
                 self._flat_weights_names.extend(names.values())
         self.reset_parameters()
 
-    def _params(self, index: int) -> dict[str, Tensor]:
-        return {short: getattr(self, full) for short, full in self._all_weights[index].items()}
+    def _params(self, index: int, dtype: torch.dtype | None = None) -> dict[str, Tensor]:
+        """The parameters of one (layer, direction) by short name, cast to ``dtype`` if given."""
+        params = {short: getattr(self, full) for short, full in self._all_weights[index].items()}
+        if dtype is not None:
+            params = {short: p.to(dtype) for short, p in params.items()}
+        return params
+
+    def _autocast_dtype(self, x: Tensor) -> torch.dtype | None:
+        """The dtype to compute in under autocast (None: autocast is off for x's device).
+
+        torch.nn's layers are single ops that autocast casts as a whole: all inputs, states
+        and weights to the autocast dtype (CPU: RNN, LSTM), or none of them (CPU: GRU). The
+        layers here are made of many ops, which autocast would cast one by one into a mix
+        of dtypes, so the layer makes torch's choice itself and runs with autocast off.
+        float64 models are left alone, as autocast leaves float64 ops.
+        """
+        device = x.device.type
+        if not autocast_enabled(device) or self.weight_ih_l0.dtype == torch.float64:
+            return None
+        if device == "cpu" and not self.cpu_autocast_lowers:
+            return self.weight_ih_l0.dtype
+        return autocast_dtype(device)
 
     @property
     def all_weights(self) -> list[list[nn.Parameter]]:
@@ -175,7 +211,12 @@ class RecurrentLayer(nn.Module):
         return [[getattr(self, n) for n in names.values()] for names in self._all_weights]
 
     def reset_parameters(self) -> None:
-        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's."""
+        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's.
+
+        The parameters are registered, and so drawn, in torch.nn's order (per layer and
+        direction: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr), so with
+        ``init="torch"`` and the same seed a layer starts from exactly torch.nn's weights.
+        """
         bound = 1.0 / math.sqrt(self.hidden_size)
         with torch.no_grad():
             for p in self.parameters():
@@ -210,6 +251,8 @@ class RecurrentLayer(nn.Module):
             s += f", {key}={value!r}"
         if self.backend != "bptt":
             s += f", backend={self.backend!r}"
+        if self.init != "default":
+            s += f", init={self.init!r}"
         return s
 
     def _family_repr(self) -> dict[str, Any]:
@@ -227,17 +270,15 @@ class RecurrentLayer(nn.Module):
         batched = True
         if isinstance(input, PackedSequence):
             data, batch_sizes, sorted_indices, unsorted_indices = input
-            if data.dim() != 2:
-                raise UserError(f"packed input data must have 2 dimensions, got {data.dim()}")
             check_dtype(self.kind, data, weight)
+            check_packed_dim(data)
             check_features(data, self.input_size)
+            if is_tracing():  # the padding bookkeeping reads sizes as ints: not traceable
+                return self._forward_traced_packed(input, hx)
             padding = _Padding(batch_sizes, data.device)
             x = padding.pad(data)  # (T, B, I)
         else:
-            if input.dim() not in (2, 3):
-                raise UserError(
-                    f"{self.kind}: Expected input to be 2D or 3D, got {input.dim()}D tensor instead"
-                )
+            check_input_dim(self.kind, input)
             check_dtype(self.kind, input, weight)
             check_features(input, self.input_size)
             batched = input.dim() == 3
@@ -245,8 +286,18 @@ class RecurrentLayer(nn.Module):
                 x = input.unsqueeze(1)  # (T, 1, I)
             else:
                 x = input.transpose(0, 1) if self.batch_first else input
-        states = self._initial_states(hx, x, batched, sorted_indices)
-        out, finals = self._run(x.contiguous(), states, batch_sizes, padding)
+            check_steps(x)
+        states = self._initial_states(hx, x, x.shape[1], batched, sorted_indices)
+        compute = self._autocast_dtype(x)
+        if is_tracing():  # one torch op per layer stack, which traces and exports for any T
+            out, finals = run_torch_kernel(self, check_traceable(self), x, states, None)
+        elif compute is None:
+            out, finals = self._run(x.contiguous(), states, batch_sizes, padding)
+        else:
+            with torch.autocast(x.device.type, enabled=False):
+                states = tuple(s.to(compute) for s in states)
+                out, finals = self._run(x.to(compute).contiguous(), states, batch_sizes,
+                                        padding, compute)
         if unsorted_indices is not None:
             finals = tuple(s.index_select(1, unsorted_indices) for s in finals)
         if padding is not None:
@@ -260,40 +311,52 @@ class RecurrentLayer(nn.Module):
             output = out.transpose(0, 1) if self.batch_first else out
         return output, finals[0] if self.num_states == 1 else finals
 
+    def _forward_traced_packed(
+        self, input: PackedSequence, hx: Tensor | tuple[Tensor, ...] | None
+    ) -> tuple[PackedSequence, Tensor | tuple[Tensor, ...]]:
+        """Packed input while traced: torch's kernel on the packed data, as torch.nn does
+        (the batch size stays the tensor ``batch_sizes[0]``, so the trace follows it)."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        states = self._initial_states(hx, data, batch_sizes[0], True, sorted_indices)
+        out, finals = run_torch_kernel(self, check_traceable(self), data, states, batch_sizes)
+        if unsorted_indices is not None:
+            finals = tuple(s.index_select(1, unsorted_indices) for s in finals)
+        output = PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices)
+        return output, finals[0] if self.num_states == 1 else finals
+
     def _initial_states(
         self,
         hx: Tensor | tuple[Tensor, ...] | None,
-        x: Tensor,
+        like: Tensor,
+        B: int | Tensor,
         batched: bool,
         sorted_indices: Tensor | None,
     ) -> States:
-        """Zero or checked, permuted user states, each (num_layers*D, B, size)."""
-        B = x.shape[1]
+        """Zero (dtype and device of ``like``) or checked, permuted user states, each
+        (num_layers*D, B, size)."""
         LD = self.num_layers * self.num_directions
         sizes = self._state_sizes()
         if hx is None:
-            return tuple(x.new_zeros(LD, B, size) for size in sizes)
+            return tuple(like.new_zeros(LD, B, size) for size in sizes)
         states = as_states(hx, self.num_states, self.kind)
-        names = ("hx", "cx")
         labels = ("hidden",) if self.num_states == 1 else ("hidden[0]", "hidden[1]")
+        check_state_dims(states, batched)
         if not batched:
-            for name, s in zip(names, states, strict=False):
-                if s.dim() != 2:
-                    raise UserError(
-                        f"For unbatched 2-D input, {name} should also be 2-D but got "
-                        f"{s.dim()}-D tensor"
-                    )
             states = tuple(s.unsqueeze(1) for s in states)
         for label, s, size in zip(labels, states, sizes, strict=True):
-            check_state(s, (LD, B, size), label, self.weight_ih_l0)
+            check_state(s, (LD, int(B), size), label, self.weight_ih_l0)
         if sorted_indices is not None:
             states = tuple(s.index_select(1, sorted_indices) for s in states)
         return states
 
     def _run(
-        self, x: Tensor, states: States, batch_sizes: Tensor | None, padding: _Padding | None
+        self, x: Tensor, states: States, batch_sizes: Tensor | None, padding: _Padding | None,
+        dtype: torch.dtype | None = None,
     ) -> tuple[Tensor, States]:
-        """Time-major core: x (T, B, I) -> (out (T, B, D*P), final states (L*D, B, ·))."""
+        """Time-major core: x (T, B, I) -> (out (T, B, D*P), final states (L*D, B, ·)).
+
+        ``dtype`` (autocast): the parameters are cast to it, as x and the states already are.
+        """
         finals: list[States] = []
         layer_input = x
         for layer in range(self.num_layers):
@@ -302,7 +365,8 @@ class RecurrentLayer(nn.Module):
                 index = layer * self.num_directions + direction
                 start = tuple(s[index] for s in states)
                 seq = reverse_time(layer_input, padding) if direction else layer_input
-                out, last = self._run_direction(seq, start, self._params(index), batch_sizes)
+                params = self._params(index, dtype)
+                out, last = self._run_direction(seq, start, params, batch_sizes)
                 outs.append(reverse_time(out, padding) if direction else out)
                 finals.append(last)
             layer_input = torch.cat(outs, -1) if len(outs) > 1 else outs[0]
