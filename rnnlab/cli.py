@@ -214,6 +214,7 @@ def cmd_draw(args: argparse.Namespace) -> int:
         equations=args.equations,
         input_size=input_size,
         output_size=output_size,
+        overwrite=args.overwrite,
     )
     print(path)
     return 0
@@ -221,11 +222,13 @@ def cmd_draw(args: argparse.Namespace) -> int:
 
 def cmd_heatmap(args: argparse.Namespace) -> int:
     from rnnlab.inspect.unit_activity import unit_activity
+    from rnnlab.utils.atomic import check_output
     from rnnlab.viz.report import write_report
     from rnnlab.viz.unit_page import UnitChoice, auto_units, unit_page
 
     if (args.text is None) == (args.file is None):
         raise UserError("give the passage with --text or with --file (one of them)")
+    check_output(args.output, overwrite=args.overwrite)  # refused before any work is done
     passage = args.text if args.text is not None else _read_passage(args.file, args.max_tokens)
     if not passage:
         raise UserError("the passage is empty")
@@ -247,7 +250,8 @@ def cmd_heatmap(args: argparse.Namespace) -> int:
         choices = [UnitChoice(u, kind, args.layer) for u in numbers]
     title = f"Units of {model.describe()}"
     path = write_report(args.output, unit_page(activity, choices, title=title,
-                                                 words=getattr(codec, "level", "word") != "char"))
+                                                 words=getattr(codec, "level", "word") != "char"),
+                        overwrite=args.overwrite)
     for c in choices:
         print(f"layer {c.layer} {c.kind} unit {c.unit}: {c.why}")
     print(f"wrote {Path(path).resolve()}")
@@ -280,6 +284,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         lr=args.lr,
         eval_size=args.eval_size,
         output=args.output,
+        overwrite=args.overwrite,
         threads=args.threads or defaults.threads,  # compare trains on one thread by default
     )
     result = compare(config, progress=Progress(enabled=not args.quiet))
@@ -295,6 +300,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def _add_task_params(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                         help=help_text)
+
+
+def _add_overwrite(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing output file that rnnlab did not write "
+                        "(files rnnlab wrote are replaced without it)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -399,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("checkpoint", nargs="?", help="draw this checkpoint's model (optional)")
     p.add_argument("-o", "--output", required=True, help="output file, .svg or .png")
+    _add_overwrite(p)
     p.add_argument("--view", default="auto", help="auto | cell | unrolled | stack | feedforward")
     p.add_argument("--steps", type=int, default=4, help="time steps in the unrolled view")
     p.add_argument("--equations", action="store_true", help="show the cell's equations beside it")
@@ -425,6 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cell state c (LSTM, the default there) or hidden state h")
     p.add_argument("--layer", type=int, default=0)
     p.add_argument("-o", "--output", default="units.html", help="the HTML file")
+    _add_overwrite(p)
     p.set_defaults(handler=cmd_heatmap)
 
     p = _command(
@@ -458,6 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=0.02, help="Adam's learning rate")
     p.add_argument("--eval-size", type=int, default=256, help="validation/test sequences")
     p.add_argument("-o", "--output", default="report.html", help="the report file")
+    _add_overwrite(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=cmd_compare)
     return parser

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -39,12 +40,15 @@ from rnnlab.models.build import build_model as default_build_model
 from rnnlab.models.config import ModelConfig
 from rnnlab.tasks.base import TaskSpec
 from rnnlab.train.config import TrainConfig
+from rnnlab.utils.atomic import fsync_dir
 
 FORMAT = "rnnlab-checkpoint"
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 STATE_FILE = "state.pt"
+# Every file a checkpoint folder may hold: removing a checkpoint removes these and nothing else.
+CHECKPOINT_FILES = (WEIGHTS_FILE, CONFIG_FILE, STATE_FILE)
 
 
 @dataclass
@@ -121,6 +125,7 @@ def save_checkpoint(
     marker, version and file checksums are added here. Returns the checkpoint directory.
     """
     directory = Path(directory)
+    _refuse_non_finite(model, meta, directory)
     parent = directory.parent
     parent.mkdir(parents=True, exist_ok=True)
     recover(directory)
@@ -146,20 +151,58 @@ def save_checkpoint(
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         if directory.exists():
             os.replace(directory, old)
             moved_old = True
         os.replace(tmp, directory)
-        _fsync_dir(parent)
+        fsync_dir(parent)
     except BaseException:  # KeyboardInterrupt too: never leave the new checkpoint half-made
         shutil.rmtree(tmp, ignore_errors=True)
         if moved_old and not directory.exists():
             os.replace(old, directory)
         raise
     if moved_old:
-        shutil.rmtree(old, ignore_errors=True)
+        remove_checkpoint(old, keep_into=directory)
     return directory
+
+
+def _refuse_non_finite(model: nn.Module, meta: dict[str, Any], directory: Path) -> None:
+    """A checkpoint of a diverged model is worse than none: it replaces a good one and can
+    never be resumed. Refuse to write one."""
+    bad = [k for k, t in model.state_dict().items()
+           if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+    if bad:
+        raise UserError(f"refusing to save {directory}: the weights are not finite "
+                        f"({', '.join(bad[:3])})")
+    for key in ("metrics", "best_metrics"):
+        values = meta.get(key) or {}
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values.values()):
+            raise UserError(f"refusing to save {directory}: its {key} are not finite ({values})")
+
+
+def remove_checkpoint(
+    directory: str | os.PathLike[str], *, keep_into: str | os.PathLike[str] | None = None
+) -> None:
+    """Delete a checkpoint folder's own files, then the folder if nothing else is left in it.
+
+    A file rnnlab did not put there (a user's notes in ``best/``) is kept: moved into
+    ``keep_into`` (the checkpoint that replaces this one) when given, else left in its folder.
+    """
+    directory = Path(directory)
+    if directory.is_symlink() or not directory.is_dir():
+        return
+    if keep_into is not None:
+        for entry in directory.iterdir():
+            dest = Path(keep_into) / entry.name
+            if entry.name not in CHECKPOINT_FILES and not dest.exists():
+                os.replace(entry, dest)
+    for name in CHECKPOINT_FILES:
+        file = directory / name
+        if file.is_file() or file.is_symlink():
+            file.unlink()
+    with contextlib.suppress(OSError):  # not empty: the rest is not ours to delete
+        directory.rmdir()
 
 
 def recover(directory: str | os.PathLike[str]) -> None:
@@ -171,7 +214,7 @@ def recover(directory: str | os.PathLike[str]) -> None:
     old = _aside(directory)
     if old.exists():
         if directory.exists():  # the swap finished; only the clean-up was missed
-            shutil.rmtree(old, ignore_errors=True)
+            remove_checkpoint(old, keep_into=directory)
         else:  # died between the two renames: the old checkpoint is the good one
             os.replace(old, directory)
     if directory.parent.is_dir():
@@ -381,17 +424,6 @@ def _fsync_file(path: Path) -> None:
     with open(path, "rb") as f:
         os.fsync(f.fileno())
 
-
-def _fsync_dir(path: Path) -> None:
-    """Make a rename durable (POSIX); Windows cannot open directories, and needs no such step."""
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        with contextlib.suppress(OSError):  # some filesystems refuse fsync on directories
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _storage(t: torch.Tensor) -> int:

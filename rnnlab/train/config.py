@@ -46,6 +46,7 @@ class TrainConfig:
     momentum: float = 0.0  # sgd and rmsprop momentum
     weight_decay: float = 0.0  # L2 penalty (decoupled from the gradient for adamw)
     clip_grad_norm: float = 0.0  # rescale gradients whose global L2 norm exceeds this; 0 = off
+    max_bad_steps: int = 5  # steps in a row with a non-finite loss or gradient before stopping
     # -- learning-rate schedule -----------------------------------------------------------------
     schedule: str = "none"  # none | cosine | step | plateau
     warmup_steps: int = 0  # linear warmup from lr/warmup_steps to lr, before any schedule
@@ -117,7 +118,8 @@ class TrainConfig:
             "eval_seed",
         ):
             _count(name, getattr(self, name))
-        for name in ("batch_size", "step_size", "plateau_patience"):
+        _positive("max_bad_steps", self.max_bad_steps)
+        for name in ("batch_size", "step_size", "plateau_patience", "max_bad_steps"):
             _count(name, getattr(self, name))
         if self.steps == 0 and self.epochs == 0 and self.minutes == 0 and not self.stop_when:
             raise UserError("training has no end: set steps, epochs, minutes or stop_when")
