@@ -17,13 +17,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from rnnlab.cli_options import add_dataclass_options, dataclass_from_args, field_help
+from rnnlab.cli_options import add_dataclass_options, dataclass_from_args, field_help, ranged
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
 from rnnlab.train.config import TrainConfig
+from rnnlab.train.ranges import MAX_SEED, MAX_WIDTH, MODEL_RANGES, TRAIN_RANGES, count, real
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+DEFAULT_TASK = "cue-word"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,13 +81,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         if not args.out_dir:
             raise UserError("--resume needs --out-dir, the run directory to continue")
-        meta = read_meta(Path(args.out_dir) / "last")
+        meta = read_meta(Path(args.out_dir) / "last")  # validated: see train/schema.py
+        _refuse_changes_on_resume(args, meta)
         task = make_task(meta["task"]["name"], **meta["task"]["params"])
         model_config = ModelConfig.from_dict(meta["model"])
         train_config = dataclass_from_args(TrainConfig, args, TrainConfig.from_dict(meta["train"]))
         model = build_model(model_config, task.spec)  # train() loads the weights and state
     else:
-        task = make_task(args.task, **_parse_task_params(args.param))
+        task = make_task(args.task or DEFAULT_TASK, **_parse_task_params(args.param))
         model_config = dataclass_from_args(ModelConfig, args)
         if args.steps is None and (args.minutes or args.epochs):
             args.steps = 0  # a time or epoch limit replaces the default step limit
@@ -110,6 +113,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     if result.best_checkpoint:
         print(f"best checkpoint: {result.best_checkpoint}")
     return EXIT_INTERRUPTED if result.interrupted else 0
+
+
+def _refuse_changes_on_resume(args: argparse.Namespace, meta: dict[str, Any]) -> None:
+    """A resumed run keeps its task and model: a flag that would change them is refused by
+    name, never silently ignored. (Training settings may change: train() says which.)"""
+    saved_task = meta.get("task", {})
+    if args.task is not None and args.task != saved_task.get("name"):
+        raise UserError(f"--resume cannot change --task (the run trains {saved_task.get('name')!r},"
+                        f" not {args.task!r}); start a new run in another --out-dir")
+    saved_params = {k: str(v) for k, v in saved_task.get("params", {}).items()}
+    for key, value in _parse_task_params(args.param).items():
+        if saved_params.get(key) != value:
+            raise UserError(f"--resume cannot change the task parameter {key} (the run has "
+                            f"{saved_params.get(key)!r}); start a new run in another --out-dir")
+    if args.budget:
+        raise UserError("--resume cannot change --budget: the model's size is the run's")
+    saved_model = meta.get("model") or {}
+    for f in dataclasses.fields(ModelConfig):
+        given = getattr(args, f.name, None)
+        if given is None:
+            continue
+        given = tuple(given) if isinstance(given, list) else given
+        saved = saved_model.get(f.name)
+        saved = tuple(saved) if isinstance(saved, list) else saved
+        if given != saved:
+            flag = "--" + f.name.replace("_", "-")
+            raise UserError(f"--resume cannot change {flag} (the run's model has {saved!r}, "
+                            f"not {given!r}); start a new run in another --out-dir")
 
 
 def _load(checkpoint: str, overrides: dict[str, str] | None = None) -> tuple[Any, Any]:
@@ -302,6 +333,27 @@ def _add_task_params(parser: argparse.ArgumentParser, help_text: str) -> None:
                         help=help_text)
 
 
+# A model of 10**8 parameters is 400 MB of weights before the optimizer's copies; compare
+# trains several: beyond this the search for a hidden size, and training, never end.
+MAX_BUDGET = 10**8
+
+
+def _int(lo: int, hi: int) -> Any:
+    return ranged(int, count(lo, hi))
+
+
+def _float(lo: float, hi: float, *, open_lo: bool = False) -> Any:
+    return ranged(float, real(lo, hi, open_lo=open_lo))
+
+
+def _temperature(text: str) -> float:
+    """0 (arg-max), or 1e-3 .. 1e3: below that logits / T overflows float32 (1e-45 gives inf)."""
+    value = float(text)
+    if value == 0 or real(1e-3, 1e3).contains(value):
+        return value
+    raise argparse.ArgumentTypeError(f"must be 0 or a number in [0.001, 1000], got {text!r}")
+
+
 def _add_overwrite(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an existing output file that rnnlab did not write "
@@ -315,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     parser.add_argument(
-        "--threads", type=int, default=0,
+        "--threads", type=_int(0, 1024), default=0,
         help="torch CPU threads (0 = torch's default); 1 is often fastest for small models",
     )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -337,11 +389,12 @@ def build_parser() -> argparse.ArgumentParser:
         rnnlab train --resume --out-dir runs/cue-lstm --steps 6000
         """,
     )
-    p.add_argument("--task", default="cue-word", help="task name (see `rnnlab tasks`)")
+    p.add_argument("--task", default=None,
+                   help=f"task name (see `rnnlab tasks`; default {DEFAULT_TASK})")
     _add_task_params(p, "a task parameter, e.g. -p gap=2:30 (repeatable)")
     p.add_argument(
         "--budget",
-        type=int,
+        type=_int(0, MAX_BUDGET),
         default=0,
         help="pick --hidden-size so the model has about this many parameters",
     )
@@ -350,8 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="continue the run in --out-dir exactly where it stopped",
     )
-    add_dataclass_options(p.add_argument_group("model"), ModelConfig)
-    add_dataclass_options(p.add_argument_group("training"), TrainConfig)
+    add_dataclass_options(p.add_argument_group("model"), ModelConfig, ranges=MODEL_RANGES)
+    add_dataclass_options(p.add_argument_group("training"), TrainConfig, ranges=TRAIN_RANGES)
     p.set_defaults(handler=cmd_train)
 
     p = _command(
@@ -364,10 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="a checkpoint directory, or a run directory (its last/)")
     p.add_argument("--split", default="valid", choices=("train", "valid", "test"))
     _add_task_params(p, "change a task parameter for this evaluation, e.g. -p gap=40 (repeatable)")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=_int(1, 65536), default=64)
     p.add_argument(
         "--max-batches",
-        type=int,
+        type=_int(0, 10**9),
         default=0,
         help="score at most this many batches (0 = the whole split; the endless train split "
         "of a generated task defaults to the size of its validation set)",
@@ -384,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("checkpoint")
     p.add_argument("--prompt", required=True)
-    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--top-k", type=_int(1, 10**6), default=5)
     p.set_defaults(handler=cmd_predict)
 
     p = _command(
@@ -395,10 +448,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("checkpoint")
     p.add_argument("--prompt", required=True)
-    p.add_argument("--length", type=int, default=200, help="tokens to generate")
-    p.add_argument("--temperature", type=float, default=1.0, help="0 = always the most likely")
-    p.add_argument("--top-k", type=int, default=0, help="sample among the k most likely; 0 = all")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--length", type=_int(0, 10**8), default=200, help="tokens to generate")
+    p.add_argument("--temperature", type=_temperature, default=1.0,
+                   help="0 = always the most likely; else from 0.001 to 1000")
+    p.add_argument("--top-k", type=_int(0, 10**6), default=0,
+                   help="sample among the k most likely; 0 = all")
+    p.add_argument("--seed", type=_int(0, MAX_SEED), default=0)
     p.set_defaults(handler=cmd_generate)
 
     p = _command(
@@ -412,11 +467,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output file, .svg or .png")
     _add_overwrite(p)
     p.add_argument("--view", default="auto", help="auto | cell | unrolled | stack | feedforward")
-    p.add_argument("--steps", type=int, default=4, help="time steps in the unrolled view")
+    p.add_argument("--steps", type=_int(1, 64), default=4, help="time steps in the unrolled view")
     p.add_argument("--equations", action="store_true", help="show the cell's equations beside it")
-    p.add_argument("--input-size", type=int, default=0)
-    p.add_argument("--output-size", type=int, default=0)
-    add_dataclass_options(p.add_argument_group("model"), ModelConfig)
+    p.add_argument("--input-size", type=_int(0, MAX_WIDTH), default=0)
+    p.add_argument("--output-size", type=_int(0, MAX_WIDTH), default=0)
+    add_dataclass_options(p.add_argument_group("model"), ModelConfig, ranges=MODEL_RANGES)
     p.set_defaults(handler=cmd_draw)
 
     p = _command(
@@ -429,13 +484,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="a checkpoint of a language model (text task)")
     p.add_argument("--text", help="the passage")
     p.add_argument("--file", help="a UTF-8 text file whose start is the passage")
-    p.add_argument("--max-tokens", type=int, default=2000, help="tokens of the passage shown")
+    p.add_argument("--max-tokens", type=_int(1, 10**6), default=2000,
+                   help="tokens of the passage shown")
     p.add_argument("--unit", default="auto",
                    help="'auto' (units that track something, found automatically) or numbers")
-    p.add_argument("--count", type=int, default=3, help="with --unit auto: how many units")
+    p.add_argument("--count", type=_int(1, 64), default=3,
+                   help="with --unit auto: how many units")
     p.add_argument("--kind", choices=("c", "h"), default=None,
                    help="cell state c (LSTM, the default there) or hidden state h")
-    p.add_argument("--layer", type=int, default=0)
+    p.add_argument("--layer", type=_int(0, 63), default=0)
     p.add_argument("-o", "--output", default="units.html", help="the HTML file")
     _add_overwrite(p)
     p.set_defaults(handler=cmd_heatmap)
@@ -456,20 +513,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated models: mlp, rnn, lstm, gru, with options such as "
         "lstm:peephole, lstm:coupled, gru:reset-before, rnn:relu, mlp:window=8",
     )
-    p.add_argument("--budget", type=int, default=20_000, help="parameters per model")
-    p.add_argument("--seeds", type=int, default=1, help="runs per model; results are mean ± sd")
+    p.add_argument("--budget", type=_int(1, MAX_BUDGET), default=20_000,
+                   help="parameters per model")
+    p.add_argument("--seeds", type=_int(1, 100), default=1,
+                   help="runs per model; results are mean ± sd")
     p.add_argument(
-        "--steps", type=int, default=None, help="optimizer steps per model and seed (default 700)"
-    )
+        "--steps", type=_int(0, 10**9), default=None,
+        help="optimizer steps per model and seed (default 700)",
+    )  # fmt: skip
     p.add_argument(
         "--minutes",
-        type=float,
+        type=_float(0.0, 1e7),
         default=None,
         help="time limit per model and seed (default 0.55, with the default steps)",
     )
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=0.02, help="Adam's learning rate")
-    p.add_argument("--eval-size", type=int, default=256, help="validation/test sequences")
+    p.add_argument("--batch-size", type=_int(1, 65536), default=32)
+    p.add_argument("--lr", type=_float(0.0, 1e6, open_lo=True), default=0.02,
+                   help="Adam's learning rate")
+    p.add_argument("--eval-size", type=_int(1, 10**7), default=256,
+                   help="validation/test sequences")
     p.add_argument("-o", "--output", default="report.html", help="the report file")
     _add_overwrite(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
@@ -478,6 +540,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C during start-up (imports, parsing) or a second one
+        print("rnnlab: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -500,6 +570,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:  # a file the user named could not be read or written
         where = f": {err.filename}" if err.filename else ""
         print(f"rnnlab {args.command}: error: {err.strerror or err}{where}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError:  # a size the ranges allow but this machine has not
+        print(f"rnnlab {args.command}: error: out of memory; use smaller sizes (hidden size, "
+              "batch size, budget)", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"rnnlab {args.command}: interrupted", file=sys.stderr)

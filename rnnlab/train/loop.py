@@ -51,7 +51,9 @@ from rnnlab.train.session import (
     GracefulInterrupt,
     RunState,
     TrainData,
+    endless_eval_batches,
     resolve_device,
+    restore_optimizer,
     warn_on_changed_config,
 )
 from rnnlab.utils.seed import get_rng_state, preserve_rng, seed_everything, set_rng_state
@@ -162,13 +164,17 @@ def _train(
         ckpt = load_checkpoint(out_dir / "last", map_location=device)
         if ckpt.state is None:
             raise UserError(f"{ckpt.path} has no training state to resume from")
-        warn_on_changed_config(ckpt.meta.get("train", {}), config)
+        saved_train = ckpt.meta.get("train", {})
+        warn_on_changed_config(saved_train, config)
         apply_weights(model, ckpt.weights)
-        optimizer.load_state_dict(ckpt.state["optimizer"])
+        restore_optimizer(optimizer, ckpt.state["optimizer"], saved_train.get("optimizer"),
+                          config.optimizer)
         schedule.load_state_dict(ckpt.state["schedule"])
         run = RunState.from_dict(ckpt.state["run"])
         carried = state_to(ckpt.state["carried_state"], device)
         saved_rng = ckpt.state["rng"]
+
+    eval_batches = endless_eval_batches(task, config)
 
     # -- data: the epoch and position the run is at (regenerated and skipped on resume) --------
     data = TrainData(task, config.batch_size, config.seed, run.epoch, run.batch_in_epoch)
@@ -236,7 +242,7 @@ def _train(
                 task,
                 config.eval_split,
                 batch_size=config.batch_size,
-                max_batches=config.eval_batches,
+                max_batches=eval_batches,
                 seed=config.eval_seed,
                 device=device,
             )

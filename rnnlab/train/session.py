@@ -187,3 +187,33 @@ class GracefulInterrupt:
             for signum, previous in self._previous.items():
                 signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
             self._installed = False
+
+
+def restore_optimizer(
+    optimizer: torch.optim.Optimizer, state: Any, saved_name: Any, name: str
+) -> None:
+    """Load the saved optimizer state, unless the run now uses another optimizer: then it
+    starts fresh (Adam's moments mean nothing to SGD), and the user is told."""
+    if saved_name != name:
+        logger.warning("resuming with optimizer %s instead of %s: its state starts fresh",
+                       name, saved_name)
+        return
+    try:
+        optimizer.load_state_dict(state)
+    except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as e:
+        raise UserError(f"cannot restore the optimizer state of the checkpoint "
+                        f"({type(e).__name__}: {e}); was it written by another rnnlab?") from None
+
+
+def endless_eval_batches(task: Task, config: TrainConfig) -> int:
+    """How many batches an evaluation reads: ``eval_batches``, except on the endless train
+    split of a generated task, where "the whole split" would never end: then as many
+    sequences as its validation set holds."""
+    from rnnlab.tasks.common import GeneratedTask
+
+    if config.eval_split == "train" and not config.eval_batches and isinstance(task, GeneratedTask):
+        batches = -(-task.eval_size() // config.batch_size)
+        logger.warning("the train split of %s is endless: each evaluation scores %d batches "
+                       "(eval_batches sets how many)", task.name, batches)
+        return batches
+    return config.eval_batches
