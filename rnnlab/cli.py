@@ -76,6 +76,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from rnnlab.models import build_model, hidden_size_for_budget
     from rnnlab.tasks import make_task
     from rnnlab.train import read_meta, train
+    from rnnlab.train.checkpoint import Checkpoint, find_checkpoint
+    from rnnlab.train.schema import check_weights_fit
     from rnnlab.utils import seed_everything
 
     if args.resume:
@@ -83,9 +85,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise UserError("--resume needs --out-dir, the run directory to continue")
         meta = read_meta(Path(args.out_dir) / "last")  # validated: see train/schema.py
         _refuse_changes_on_resume(args, meta)
-        task = make_task(meta["task"]["name"], **meta["task"]["params"])
-        model_config = ModelConfig.from_dict(meta["model"])
-        train_config = dataclass_from_args(TrainConfig, args, TrainConfig.from_dict(meta["train"]))
+        ckpt = Checkpoint(find_checkpoint(Path(args.out_dir) / "last"), meta, {}, None)
+        task = make_task(ckpt.task_name, **ckpt.task_params)
+        model_config = ckpt.model_config
+        if model_config is None:
+            raise UserError(f"{ckpt.path} stores no model config, so it cannot be resumed")
+        train_config = dataclass_from_args(TrainConfig, args, ckpt.train_config)
+        check_weights_fit(build_model, model_config, task.spec, ckpt.path / "model.safetensors")
         model = build_model(model_config, task.spec)  # train() loads the weights and state
     else:
         task = make_task(args.task or DEFAULT_TASK, **_parse_task_params(args.param))

@@ -56,6 +56,7 @@ from rnnlab.train.session import (
     restore_optimizer,
     warn_on_changed_config,
 )
+from rnnlab.train.state_io import check_state
 from rnnlab.utils.seed import get_rng_state, preserve_rng, seed_everything, set_rng_state
 
 logger = logging.getLogger("rnnlab.train")
@@ -164,6 +165,7 @@ def _train(
         ckpt = load_checkpoint(out_dir / "last", map_location=device)
         if ckpt.state is None:
             raise UserError(f"{ckpt.path} has no training state to resume from")
+        check_state(ckpt.state, ckpt.path)  # field by field, before any of it is applied
         saved_train = ckpt.meta.get("train", {})
         warn_on_changed_config(saved_train, config)
         apply_weights(model, ckpt.weights)
@@ -179,7 +181,10 @@ def _train(
     # -- data: the epoch and position the run is at (regenerated and skipped on resume) --------
     data = TrainData(task, config.batch_size, config.seed, run.epoch, run.batch_in_epoch)
     if saved_rng is not None:
-        set_rng_state(saved_rng)  # after skipping batches, so that skipping cannot disturb it
+        try:  # after skipping batches, so that skipping cannot disturb it
+            set_rng_state(saved_rng)
+        except (TypeError, ValueError, RuntimeError, KeyError) as e:
+            raise UserError(f"corrupt checkpoint: cannot restore its RNG state ({e})") from None
 
     # -- bookkeeping of this session -------------------------------------------------------------
     log = MetricsLog(
