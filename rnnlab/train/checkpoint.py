@@ -390,6 +390,9 @@ def rebuild_model(
     if config is None:
         raise UserError(f"checkpoint {ckpt.path} stores no model config, so it cannot be rebuilt")
     if build_model is None:
+        if ckpt.task_spec is None:  # rnnlab's models are shaped by the task's spec
+            raise UserError(f"checkpoint {ckpt.path} stores no task spec, so its model cannot "
+                            "be rebuilt")
         build_model = default_build_model
     check_weights_fit(build_model, config, ckpt.task_spec, ckpt.path / WEIGHTS_FILE)
     model = build_model(config, ckpt.task_spec)
