@@ -13,9 +13,9 @@ import json
 import logging
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from rnnlab.cli_options import add_dataclass_options, dataclass_from_args, field_help, ranged
 from rnnlab.errors import UserError
@@ -217,15 +217,68 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from rnnlab.models.sampling import generate
-
     model, codec = _load_for_prompts(args.checkpoint)
     ids = codec.encode(args.prompt)
-    new = generate(
-        model, ids, args.length, temperature=args.temperature, top_k=args.top_k, seed=args.seed
-    )
-    print(codec.decode([*ids.tolist(), *new]))
+    # Printed as it is sampled: a long --length shows text at once, and Ctrl-C keeps it.
+    tokens = sample_stream(model, ids, args.length, temperature=args.temperature,
+                           top_k=args.top_k, seed=args.seed)
+    write_stream(codec, ids.tolist(), tokens, sys.stdout)
+    sys.stdout.write("\n")
     return 0
+
+
+def sample_stream(
+    model: Any, prompt: Any, length: int, *, temperature: float, top_k: int, seed: int
+) -> Iterator[int]:
+    """The tokens :func:`rnnlab.models.sampling.generate` returns, one at a time as drawn
+    (the same calls in the same order, so the same tokens for the same seed)."""
+    import torch
+
+    from rnnlab.models.sampling import next_token_logits, sample_next
+
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        logits, state = next_token_logits(model, prompt)
+        for _ in range(length):
+            token = sample_next(logits, temperature, top_k, generator)
+            yield token
+            logits, state = next_token_logits(model, torch.tensor([token]), state)
+
+
+def write_stream(codec: Any, prompt: list[int], tokens: Iterable[int], out: TextIO,
+                 chunk: int = 16) -> None:
+    """Write ``codec.decode(prompt + tokens)`` piece by piece, flushing each piece.
+
+    A piece is decoded with the two tokens before it as context (word-level text drops the
+    spaces around newlines, so a token's text depends on its neighbours); should a codec's
+    text not grow by appending, the rest is written at the end, decoded whole.
+    """
+    shown = list(prompt)
+    out.write(codec.decode(shown))
+    out.flush()
+    pending: list[int] = []
+    held = False  # the codec did not decode by appending: keep everything for the end
+    for token in tokens:
+        pending.append(token)
+        if len(pending) >= chunk and not held:
+            held = not _write_piece(codec, shown, pending, out)
+            if not held:
+                shown += pending
+                pending = []
+    if held or (pending and not _write_piece(codec, shown, pending, out)):
+        out.write(codec.decode(shown + pending)[len(codec.decode(shown)):])
+    out.flush()
+
+
+def _write_piece(codec: Any, shown: list[int], piece: list[int], out: TextIO) -> bool:
+    context = shown[-2:]
+    before = codec.decode(context) if context else ""
+    after = codec.decode(context + piece)
+    if not after.startswith(before):
+        return False
+    out.write(after[len(before):])
+    out.flush()
+    return True
 
 
 def cmd_draw(args: argparse.Namespace) -> int:
