@@ -349,10 +349,29 @@ def cmd_heatmap(args: argparse.Namespace) -> int:
 
 
 def _read_passage(path: str, max_tokens: int) -> str:
-    """The start of a UTF-8 text file: enough characters for ``max_tokens`` words."""
-    from rnnlab.tasks.text import read_text
+    """The start of a UTF-8 text file: enough characters for ``max_tokens`` words.
 
-    return read_text(path)[: max(max_tokens, 1) * 40]
+    Only that start is read (at most 4 bytes a character), however large the file: a passage
+    from a 1 GB corpus costs kilobytes, not gigabytes.
+    """
+    import codecs
+    import os
+
+    chars = max(max_tokens, 1) * 40
+    if not os.path.isfile(path):
+        raise UserError(f"text file not found: {path}" if not os.path.exists(path)
+                        else f"not a file: {path}")
+    with open(path, "rb") as f:
+        data = f.read(chars * 4)
+    if not data:
+        raise UserError(f"text file is empty: {path}")
+    if b"\x00" in data:
+        raise UserError(f"{path} looks binary (it contains NUL bytes), not text")
+    try:  # final=False: a character cut at the end of the read is dropped, not an error
+        text = codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+    except UnicodeDecodeError as e:
+        raise UserError(f"{path} is not UTF-8 text (bad byte at offset {e.start})") from None
+    return text[:chars]
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

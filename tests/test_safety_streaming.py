@@ -67,3 +67,29 @@ def test_generate_prints_the_same_text_as_before(
     ids = codec.encode("to be")
     new = generate(rebuild_model(ckpt), ids, 60, seed=3)
     assert streamed == codec.decode([*ids.tolist(), *new]) + "\n"
+
+
+def test_heatmap_reads_only_the_passage_of_a_huge_file(tmp_path: Path) -> None:
+    import time
+
+    from rnnlab.cli import _read_passage
+
+    big = tmp_path / "corpus.txt"
+    with open(big, "wb") as f:
+        f.write(("ROMEO: but soft, what light through yonder window breaks? é\n" * 2000).encode())
+        f.truncate(2**30)  # 1 GB (sparse): reading it all would take seconds and a gigabyte
+    start = time.perf_counter()
+    passage = _read_passage(str(big), max_tokens=10)
+    assert time.perf_counter() - start < 0.5
+    assert passage.startswith("ROMEO: but soft") and len(passage) == 400
+
+
+def test_a_passage_cut_inside_a_character_is_still_text(tmp_path: Path) -> None:
+    from rnnlab.cli import _read_passage
+
+    path = tmp_path / "p.txt"
+    path.write_text("é" * 1000, encoding="utf-8")  # 2 bytes each: 160 bytes cut at a boundary
+    assert _read_passage(str(path), 1) == "é" * 40
+    path.write_bytes(b"\xff\xfe bad")
+    with pytest.raises(Exception, match="not UTF-8"):
+        _read_passage(str(path), 1)
