@@ -16,6 +16,7 @@ import typing
 from typing import Any
 
 from rnnlab.errors import UserError
+from rnnlab.train.ranges import Range
 
 _FIELD_COMMENT = re.compile(r"^\s+(\w+)\s*:[^#]*#\s*(.+?)\s*$")
 
@@ -54,14 +55,33 @@ def _parse_bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
 
 
+def ranged(base: type, rng: Range) -> Any:
+    """An argparse ``type`` that parses with ``base`` and checks the value is in ``rng``."""
+
+    def parse(text: str) -> Any:
+        value = base(text)  # a ValueError becomes argparse's "invalid int value"
+        if not rng.contains(value):
+            raise argparse.ArgumentTypeError(f"must be {rng.describe()}, got {text!r}")
+        return value
+
+    parse.__name__ = base.__name__  # argparse names the type in its messages
+    return parse
+
+
 def add_dataclass_options(
     parser: argparse.ArgumentParser | argparse._ArgumentGroup,
     cls: type,
     *,
     skip: tuple[str, ...] = (),
     prefix: str = "",
+    ranges: dict[str, Range] | None = None,
 ) -> None:
-    """Add ``--<prefix><field>`` for every field of the dataclass ``cls`` (None = keep default)."""
+    """Add ``--<prefix><field>`` for every field of the dataclass ``cls`` (None = keep default).
+
+    A field with an entry in ``ranges`` is checked as it is parsed: a value outside is a usage
+    error (one line, exit 2) before anything runs.
+    """
+    ranges = ranges or {}
     hints = typing.get_type_hints(cls)
     helps = field_help(cls)
     for f in dataclasses.fields(cls):
@@ -73,12 +93,13 @@ def add_dataclass_options(
         flag = "--" + prefix + f.name.replace("_", "-")
         text = f"{helps.get(f.name, '')} (default: {default!r})"
         kwargs: dict[str, Any] = {"dest": prefix.replace("-", "_") + f.name, "default": None}
+        parse = ranged(base, ranges[f.name]) if f.name in ranges else base
         if base is bool:
             kwargs.update(type=_parse_bool, metavar="BOOL")
         elif typing.get_origin(_strip_none(annotation)) is tuple:
-            kwargs.update(type=base, nargs="*", metavar=base.__name__.upper())
+            kwargs.update(type=parse, nargs="*", metavar=base.__name__.upper())
         else:
-            kwargs.update(type=base if base in (int, float, str) else str)
+            kwargs.update(type=parse if base in (int, float, str) else str)
         parser.add_argument(flag, help=text, **kwargs)
 
 

@@ -43,6 +43,7 @@ from rnnlab.models.config import FAMILY_NAMES, ModelConfig
 from rnnlab.tasks import TASKS, Task, make_task
 from rnnlab.train import TrainConfig, TrainResult, evaluate, train
 from rnnlab.utils import seed_everything
+from rnnlab.utils.atomic import check_output
 from rnnlab.viz import reading as reading_mod
 from rnnlab.viz.charts import Series, model_colors
 from rnnlab.viz.report import (
@@ -92,6 +93,7 @@ class CompareConfig:
     eval_every: int = 50  # steps between validation runs (the learning curves)
     eval_size: int = 256  # validation/test sequences (batches of a text stream: / batch_size)
     output: str = "report.html"  # the report file
+    overwrite: bool = False  # replace an existing output file that rnnlab did not write
     threads: int = 1  # torch threads (small models train fastest on one)
 
     def validate(self) -> None:
@@ -106,9 +108,8 @@ class CompareConfig:
             raise UserError("training has no end: set steps or minutes")
         if not self.models:
             raise UserError("no models to compare")
-        out = Path(self.output)
-        if out.is_dir():
-            raise UserError(f"output {self.output!r} is a directory; name an .html file")
+        # Before minutes of training: an output that may not be replaced is refused now.
+        out = check_output(self.output, overwrite=self.overwrite)
         parent = out.parent if str(out.parent) else Path(".")
         if parent.exists() and not os.access(parent, os.W_OK):
             raise UserError(f"cannot write the report into {parent}")
@@ -392,7 +393,7 @@ def compare(config: CompareConfig | None = None, *, command: str = "",
                       "(after Python start-up)"),
     ]
     data.run_info.append(("command", command or command_line(config)))
-    path = write_report(config.output, render_report(data, figures))
+    path = write_report(config.output, render_report(data, figures), overwrite=config.overwrite)
     progress.line(f"wrote {path} ({wall:.0f} s)")
     return CompareResult(path, wall, data.reading, data, runs, outcomes)
 

@@ -160,11 +160,11 @@ def test_a_failed_save_leaves_the_old_checkpoint_intact(
     _save(tmp_path / "last", good, step=1)
     before = {p.name: p.read_bytes() for p in (tmp_path / "last").iterdir()}
 
-    def broken_save(obj: object, f: object) -> None:
-        f.write(b"half a checkpoint")  # type: ignore[attr-defined]
+    def broken_save(directory: Path, state: object) -> list[str]:
+        (directory / "state.json").write_text('{"half a checkpoint')
         raise failure
 
-    monkeypatch.setattr(ckpt_module.torch, "save", broken_save)
+    monkeypatch.setattr(ckpt_module, "save_state", broken_save)
     with pytest.raises(type(failure)):
         _save(tmp_path / "last", make_model(task, seed=2), step=2)
 
@@ -236,17 +236,19 @@ def test_not_a_checkpoint_is_a_user_error(tmp_path: Path) -> None:
         (lambda d: (d / "config.json").write_text('{"format": "rnnl'), "cannot read .*config"),
         (lambda d: _edit_meta(d, format_version=99), "format version 99"),
         (lambda d: _truncate(d / "model.safetensors"), "model.safetensors does not match"),
-        (lambda d: _truncate(d / "state.pt"), "state.pt does not match"),
+        (lambda d: _truncate(d / "state.json"), "state.json does not match"),
+        (lambda d: _truncate(d / "state.safetensors"), "state.safetensors does not match"),
         (lambda d: (d / "model.safetensors").unlink(), "model.safetensors is missing"),
         (
             lambda d: _edit_meta(
                 d,
                 files={
                     "model.safetensors": _sha(d / "model.safetensors"),
-                    "state.pt": _sha(_truncate(d / "state.pt")),
+                    "state.json": _sha(_truncate(d / "state.json")),
+                    "state.safetensors": _sha(d / "state.safetensors"),
                 },
             ),
-            "cannot read .*state.pt",
+            "cannot read .*state.json",
         ),
     ],
 )

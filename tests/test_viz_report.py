@@ -215,9 +215,9 @@ def test_atomic_write_keeps_the_old_report_on_failure(tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(os, "fsync", broken_fsync)
     with pytest.raises(OSError, match="disk full"):
-        write_report(path, "<p>half")
+        write_report(path, "<p>half", overwrite=True)  # overwrite: "<p>good</p>" has no mark
     assert path.read_text() == "<p>good</p>"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left
     monkeypatch.undo()
-    write_report(path, "<p>new</p>")
+    write_report(path, "<p>new</p>", overwrite=True)
     assert path.read_text() == "<p>new</p>"

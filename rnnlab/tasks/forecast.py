@@ -98,6 +98,8 @@ def load_csv(path: str, column: str) -> np.ndarray:
             rows = list(csv.reader(f))
     except UnicodeDecodeError:
         raise UserError(f"{path} is not UTF-8 text") from None
+    except csv.Error as e:  # e.g. a field over csv's 131,072-character limit
+        raise UserError(f"{path} is not a CSV file rnnlab can read ({e})") from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise UserError(f"CSV file {path} is empty (it needs a header row and values)")
     header = [h.strip() for h in rows[0]]

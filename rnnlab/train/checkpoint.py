@@ -6,8 +6,9 @@ Layout of a checkpoint directory (a run keeps two, ``last/`` and ``best/``)::
     config.json         format marker and version, rnnlab/torch versions, model config,
                         task name, params and spec, training config, counters, metrics,
                         and a sha256 of each other file
-    state.pt            (last/ only) optimizer, schedule, RNG states, data position,
-                        carried stream state, early-stopping bookkeeping, history
+    state.json          (last/ only) optimizer, schedule, RNG states, data position,
+    state.safetensors   carried stream state, early-stopping bookkeeping, history: the
+                        numbers in JSON, the tensors in safetensors (no pickle; state_io.py)
 
 Writes are atomic: everything goes to a fresh temporary directory beside the target, is
 fsynced, and only then renamed into place. A directory cannot be renamed over a non-empty
@@ -22,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -39,12 +41,19 @@ from rnnlab.models.build import build_model as default_build_model
 from rnnlab.models.config import ModelConfig
 from rnnlab.tasks.base import TaskSpec
 from rnnlab.train.config import TrainConfig
+from rnnlab.train.schema import check_meta, check_weights_fit, read_json
+from rnnlab.train.state_io import STATE_JSON, STATE_TENSORS, save_state
+from rnnlab.train.state_io import load_state as load_state_files
+from rnnlab.utils.atomic import fsync_dir
 
 FORMAT = "rnnlab-checkpoint"
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
-STATE_FILE = "state.pt"
+STATE_FILE = "state.pt"  # the pickled state of rnnlab before issue 10: no longer read
+# Every file a checkpoint folder may hold: removing a checkpoint removes these and nothing else,
+# and config.json may list no other (so no path in it can point outside the folder).
+CHECKPOINT_FILES = (WEIGHTS_FILE, CONFIG_FILE, STATE_JSON, STATE_TENSORS, STATE_FILE)
 
 
 @dataclass
@@ -121,6 +130,7 @@ def save_checkpoint(
     marker, version and file checksums are added here. Returns the checkpoint directory.
     """
     directory = Path(directory)
+    _refuse_non_finite(model, meta, directory)
     parent = directory.parent
     parent.mkdir(parents=True, exist_ok=True)
     recover(directory)
@@ -133,12 +143,10 @@ def save_checkpoint(
         save_model(model, str(tmp / WEIGHTS_FILE), metadata={"format": FORMAT})
         _fsync_file(tmp / WEIGHTS_FILE)
         files = {WEIGHTS_FILE: _sha256(tmp / WEIGHTS_FILE)}
-        if state is not None:
-            with open(tmp / STATE_FILE, "wb") as f:
-                torch.save(state, f)
-                f.flush()
-                os.fsync(f.fileno())
-            files[STATE_FILE] = _sha256(tmp / STATE_FILE)
+        if state is not None:  # safetensors + JSON: reading a checkpoint never unpickles
+            for name in save_state(tmp, state):
+                _fsync_file(tmp / name)
+                files[name] = _sha256(tmp / name)
         full_meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta, "files": files}
         # config.json last: a directory with a config.json has every file it lists.
         with open(tmp / CONFIG_FILE, "w", encoding="utf-8") as f:
@@ -146,20 +154,58 @@ def save_checkpoint(
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         if directory.exists():
             os.replace(directory, old)
             moved_old = True
         os.replace(tmp, directory)
-        _fsync_dir(parent)
+        fsync_dir(parent)
     except BaseException:  # KeyboardInterrupt too: never leave the new checkpoint half-made
         shutil.rmtree(tmp, ignore_errors=True)
         if moved_old and not directory.exists():
             os.replace(old, directory)
         raise
     if moved_old:
-        shutil.rmtree(old, ignore_errors=True)
+        remove_checkpoint(old, keep_into=directory)
     return directory
+
+
+def _refuse_non_finite(model: nn.Module, meta: dict[str, Any], directory: Path) -> None:
+    """A checkpoint of a diverged model is worse than none: it replaces a good one and can
+    never be resumed. Refuse to write one."""
+    bad = [k for k, t in model.state_dict().items()
+           if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+    if bad:
+        raise UserError(f"refusing to save {directory}: the weights are not finite "
+                        f"({', '.join(bad[:3])})")
+    for key in ("metrics", "best_metrics"):
+        values = meta.get(key) or {}
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values.values()):
+            raise UserError(f"refusing to save {directory}: its {key} are not finite ({values})")
+
+
+def remove_checkpoint(
+    directory: str | os.PathLike[str], *, keep_into: str | os.PathLike[str] | None = None
+) -> None:
+    """Delete a checkpoint folder's own files, then the folder if nothing else is left in it.
+
+    A file rnnlab did not put there (a user's notes in ``best/``) is kept: moved into
+    ``keep_into`` (the checkpoint that replaces this one) when given, else left in its folder.
+    """
+    directory = Path(directory)
+    if directory.is_symlink() or not directory.is_dir():
+        return
+    if keep_into is not None:
+        for entry in directory.iterdir():
+            dest = Path(keep_into) / entry.name
+            if entry.name not in CHECKPOINT_FILES and not dest.exists():
+                os.replace(entry, dest)
+    for name in CHECKPOINT_FILES:
+        file = directory / name
+        if file.is_file() or file.is_symlink():
+            file.unlink()
+    with contextlib.suppress(OSError):  # not empty: the rest is not ours to delete
+        directory.rmdir()
 
 
 def recover(directory: str | os.PathLike[str]) -> None:
@@ -171,7 +217,7 @@ def recover(directory: str | os.PathLike[str]) -> None:
     old = _aside(directory)
     if old.exists():
         if directory.exists():  # the swap finished; only the clean-up was missed
-            shutil.rmtree(old, ignore_errors=True)
+            remove_checkpoint(old, keep_into=directory)
         else:  # died between the two renames: the old checkpoint is the good one
             os.replace(old, directory)
     if directory.parent.is_dir():
@@ -254,10 +300,7 @@ def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The checked config.json of the checkpoint at ``path`` (no weights are read)."""
     directory = find_checkpoint(path)
     config_path = directory / CONFIG_FILE
-    try:
-        meta = json.loads(config_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UserError(f"corrupt checkpoint: cannot read {config_path} ({_one_line(e)})") from None
+    meta = read_json(config_path, "checkpoint config")  # size and nesting limits
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise UserError(f"not an rnnlab checkpoint: {config_path} has no rnnlab format marker")
     version = meta.get("format_version")
@@ -266,6 +309,7 @@ def read_meta(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"incompatible checkpoint {directory}: format version {version!r}, "
             f"this rnnlab reads version {FORMAT_VERSION} (use a matching rnnlab version)"
         )
+    check_meta(meta, config_path, CHECKPOINT_FILES)  # every field, before anything is built
     return meta
 
 
@@ -298,14 +342,13 @@ def load_checkpoint(
             f"corrupt checkpoint: cannot read {directory / WEIGHTS_FILE} ({_one_line(e)})"
         ) from None
     state = None
-    if load_state and STATE_FILE in files:
-        try:
-            # weights_only: a checkpoint someone sent you cannot run code when loaded.
-            state = torch.load(directory / STATE_FILE, map_location=map_location, weights_only=True)
-        except Exception as e:
-            raise UserError(
-                f"corrupt checkpoint: cannot read {directory / STATE_FILE} ({_one_line(e)})"
-            ) from None
+    if load_state and STATE_JSON in files:
+        state = load_state_files(directory, map_location)  # the loop checks its fields
+    elif load_state and STATE_FILE in files:
+        raise UserError(
+            f"{directory} holds its training state as a pickle (state.pt, from an older rnnlab), "
+            "which rnnlab no longer reads: evaluate or draw it, or train afresh"
+        )
     return Checkpoint(directory, meta, weights, state)
 
 
@@ -347,7 +390,11 @@ def rebuild_model(
     if config is None:
         raise UserError(f"checkpoint {ckpt.path} stores no model config, so it cannot be rebuilt")
     if build_model is None:
+        if ckpt.task_spec is None:  # rnnlab's models are shaped by the task's spec
+            raise UserError(f"checkpoint {ckpt.path} stores no task spec, so its model cannot "
+                            "be rebuilt")
         build_model = default_build_model
+    check_weights_fit(build_model, config, ckpt.task_spec, ckpt.path / WEIGHTS_FILE)
     model = build_model(config, ckpt.task_spec)
     apply_weights(model, ckpt.weights)
     return model.to(device).eval()
@@ -381,17 +428,6 @@ def _fsync_file(path: Path) -> None:
     with open(path, "rb") as f:
         os.fsync(f.fileno())
 
-
-def _fsync_dir(path: Path) -> None:
-    """Make a rename durable (POSIX); Windows cannot open directories, and needs no such step."""
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        with contextlib.suppress(OSError):  # some filesystems refuse fsync on directories
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _storage(t: torch.Tensor) -> int:

@@ -13,10 +13,12 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from rnnlab.errors import UserError
+from rnnlab.train.ranges import TRAIN_RANGES, check_fields
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 SCHEDULES = ("none", "cosine", "step", "plateau")
 METRIC_MODES = ("auto", "min", "max")
+SPLITS = ("train", "valid", "test")
 
 # Metrics where smaller is better; anything else (accuracy, f1, ...) is taken as larger-is-better
 # when metric_mode is "auto".
@@ -46,6 +48,7 @@ class TrainConfig:
     momentum: float = 0.0  # sgd and rmsprop momentum
     weight_decay: float = 0.0  # L2 penalty (decoupled from the gradient for adamw)
     clip_grad_norm: float = 0.0  # rescale gradients whose global L2 norm exceeds this; 0 = off
+    max_bad_steps: int = 5  # steps in a row with a non-finite loss or gradient before stopping
     # -- learning-rate schedule -----------------------------------------------------------------
     schedule: str = "none"  # none | cosine | step | plateau
     warmup_steps: int = 0  # linear warmup from lr/warmup_steps to lr, before any schedule
@@ -89,6 +92,14 @@ class TrainConfig:
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("schedule", self.schedule, SCHEDULES)
         _choice("metric_mode", self.metric_mode, METRIC_MODES)
+        _choice("eval_split", self.eval_split, SPLITS)
+        for name in ("optimizer", "schedule", "metric_mode", "eval_split", "metric", "stop_when",
+                     "device", "out_dir"):
+            if not isinstance(getattr(self, name), str):
+                raise UserError(f"{name} must be text, got {getattr(self, name)!r}")
+        for name in ("restore_best", "overwrite", "tensorboard", "progress"):
+            if not isinstance(getattr(self, name), bool):
+                raise UserError(f"{name} must be true or false, got {getattr(self, name)!r}")
         _positive("lr", self.lr)
         _positive("batch_size", self.batch_size)
         _positive("gamma", self.gamma)
@@ -117,8 +128,10 @@ class TrainConfig:
             "eval_seed",
         ):
             _count(name, getattr(self, name))
-        for name in ("batch_size", "step_size", "plateau_patience"):
+        _positive("max_bad_steps", self.max_bad_steps)
+        for name in ("batch_size", "step_size", "plateau_patience", "max_bad_steps"):
             _count(name, getattr(self, name))
+        check_fields(asdict(self), TRAIN_RANGES)  # upper bounds: no hang, no float32 overflow
         if self.steps == 0 and self.epochs == 0 and self.minutes == 0 and not self.stop_when:
             raise UserError("training has no end: set steps, epochs, minutes or stop_when")
         if self.schedule == "cosine" and not (self.decay_steps or self.steps or self.minutes):

@@ -19,6 +19,8 @@ rest, gives the same weights, bit for bit, on the CPU.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -41,17 +43,23 @@ from rnnlab.train.checkpoint import (
 from rnnlab.train.config import TrainConfig, parse_stop_when, target_met
 from rnnlab.train.evaluate import count_tokens, evaluate, state_to
 from rnnlab.train.metrics_log import MetricsLog
+from rnnlab.train.numerics import FaultWatch, metrics_finite, tensors_finite
 from rnnlab.train.optim import LRSchedule, build_optimizer
 from rnnlab.train.progress import TrainProgress
+from rnnlab.train.run_dir import RunLock, prepare_out_dir
 from rnnlab.train.session import (
     GracefulInterrupt,
     RunState,
     TrainData,
-    prepare_out_dir,
+    endless_eval_batches,
     resolve_device,
+    restore_optimizer,
     warn_on_changed_config,
 )
+from rnnlab.train.state_io import check_state
 from rnnlab.utils.seed import get_rng_state, preserve_rng, seed_everything, set_rng_state
+
+logger = logging.getLogger("rnnlab.train")
 
 
 @dataclass
@@ -118,6 +126,21 @@ def train(
     are the caller's: seed before building it (:func:`rnnlab.utils.seed_everything`) for a
     fully repeatable run.
     """
+    out_dir = Path(config.out_dir) if config.out_dir else None
+    # One training per run folder at a time: a second one is refused, not interleaved.
+    with RunLock(out_dir) if out_dir is not None else contextlib.nullcontext():
+        return _train(model, task, config, resume=resume, callbacks=callbacks)
+
+
+def _train(
+    model: nn.Module,
+    task: Task,
+    config: TrainConfig,
+    *,
+    resume: bool,
+    callbacks: Sequence[Callback] | None,
+) -> TrainResult:
+    """:func:`train`, while holding the run folder's lock."""
     callbacks = list(callbacks or [])
     out_dir = Path(config.out_dir) if config.out_dir else None
     device = resolve_device(config.device)
@@ -142,18 +165,26 @@ def train(
         ckpt = load_checkpoint(out_dir / "last", map_location=device)
         if ckpt.state is None:
             raise UserError(f"{ckpt.path} has no training state to resume from")
-        warn_on_changed_config(ckpt.meta.get("train", {}), config)
+        check_state(ckpt.state, ckpt.path)  # field by field, before any of it is applied
+        saved_train = ckpt.meta.get("train", {})
+        warn_on_changed_config(saved_train, config)
         apply_weights(model, ckpt.weights)
-        optimizer.load_state_dict(ckpt.state["optimizer"])
+        restore_optimizer(optimizer, ckpt.state["optimizer"], saved_train.get("optimizer"),
+                          config.optimizer)
         schedule.load_state_dict(ckpt.state["schedule"])
         run = RunState.from_dict(ckpt.state["run"])
         carried = state_to(ckpt.state["carried_state"], device)
         saved_rng = ckpt.state["rng"]
 
+    eval_batches = endless_eval_batches(task, config)
+
     # -- data: the epoch and position the run is at (regenerated and skipped on resume) --------
     data = TrainData(task, config.batch_size, config.seed, run.epoch, run.batch_in_epoch)
     if saved_rng is not None:
-        set_rng_state(saved_rng)  # after skipping batches, so that skipping cannot disturb it
+        try:  # after skipping batches, so that skipping cannot disturb it
+            set_rng_state(saved_rng)
+        except (TypeError, ValueError, RuntimeError, KeyError) as e:
+            raise UserError(f"corrupt checkpoint: cannot restore its RNG state ({e})") from None
 
     # -- bookkeeping of this session -------------------------------------------------------------
     log = MetricsLog(
@@ -172,6 +203,11 @@ def train(
 
     def save_last() -> None:
         if out_dir is None:
+            return
+        if not (tensors_finite(model.state_dict().values()) and metrics_finite(run.last_metrics)):
+            # A diverged model must not replace the last good checkpoint (it could never resume).
+            logger.warning("not saving last/ at step %d: the weights or validation metrics are "
+                           "not finite; last/ keeps the previous checkpoint", run.step)
             return
         run.elapsed = elapsed()
         state = {
@@ -211,7 +247,7 @@ def train(
                 task,
                 config.eval_split,
                 batch_size=config.batch_size,
-                max_batches=config.eval_batches,
+                max_batches=eval_batches,
                 seed=config.eval_seed,
                 device=device,
             )
@@ -243,6 +279,8 @@ def train(
                 else value < run.best_value - config.min_delta
             )
         )
+        improved = improved and metrics_finite(metrics) and tensors_finite(
+            model.state_dict().values())
         if improved:
             run.best_value, run.best_step, run.best_metrics = value, run.step, dict(metrics)
             best_weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -268,6 +306,7 @@ def train(
             reason = reason or "early_stopping"
         return metrics, reason
 
+    watch = FaultWatch(run, config.max_bad_steps)
     interrupt = GracefulInterrupt()
     with log, bar, interrupt:
         while True:
@@ -286,19 +325,25 @@ def train(
             loss = task.loss(output, batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            grad_norm = None
-            if config.clip_grad_norm > 0:
-                grad_norm = float(
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm)
-                )
-            optimizer.step()
-            carried = detach_state(state_out)
             loss_value = float(loss.item())
-            if not math.isfinite(loss_value):
-                raise UserError(
-                    f"the training loss became {loss_value} at step {run.step + 1}; "
-                    "try a lower lr or clip_grad_norm"
-                )
+            grad_norm = None
+            # Checked before the optimizer step: a non-finite loss or gradient never reaches
+            # the weights; the step is skipped, and too many in a row stop the run.
+            fault = watch.fault(loss_value, model.parameters())
+            if fault is None:
+                if config.clip_grad_norm > 0:
+                    grad_norm = float(
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm)
+                    )
+                optimizer.step()
+                carried = detach_state(state_out)
+                warning = watch.good_step(run.step + 1, loss_value)
+            else:
+                optimizer.zero_grad(set_to_none=True)
+                carried = None  # a non-finite state must not seed the next batch
+                warning = watch.bad_step(run.step + 1, fault, lr)
+            if warning:
+                logger.warning("%s", warning)
 
             # -- counters --------------------------------------------------------------------
             run.step += 1
@@ -310,11 +355,13 @@ def train(
             run.epoch, run.batch_in_epoch = data.position()
             if data.epoch_done:
                 carried = None  # a new pass starts new streams
-            run.loss_sum += loss_value
-            run.loss_count += 1
+            if fault is None:  # a skipped step's loss would make the logged mean inf
+                run.loss_sum += loss_value
+                run.loss_count += 1
             speed = session_tokens / max(time.perf_counter() - session_start, 1e-9)
             bar.update(run.step, loss=loss_value, tokens_per_second=speed)
-            if config.log_every and run.step % config.log_every == 0:
+            # (no record when every step since the last one was skipped: nothing to average)
+            if config.log_every and run.step % config.log_every == 0 and run.loss_count:
                 record = {
                     "step": run.step,
                     "split": "train",

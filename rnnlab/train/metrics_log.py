@@ -15,6 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from rnnlab.utils.atomic import atomic_write
+
 logger = logging.getLogger(__name__)
 
 METRICS_FILE = "metrics.jsonl"
@@ -43,9 +45,7 @@ class MetricsLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if resume_step is not None and self.path.exists():
             kept = [r for r in read_metrics(self.path) if r.get("step", 0) <= resume_step]
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            tmp.write_text("".join(_dumps(r) + "\n" for r in kept), encoding="utf-8")
-            os.replace(tmp, self.path)
+            atomic_write(self.path, "".join(_dumps(r) + "\n" for r in kept))
             self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
         else:
             self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115

@@ -1,17 +1,16 @@
 """The parts of a training session that the loop leans on but that would crowd it.
 
-Where the data is (:class:`TrainData`), the state a checkpoint carries (:class:`RunState`), the
-run directory (:func:`prepare_out_dir`), Ctrl-C (:class:`GracefulInterrupt`), the device.
+Where the data is (:class:`TrainData`), the state a checkpoint carries (:class:`RunState`),
+Ctrl-C and SIGTERM (:class:`GracefulInterrupt`), the device. The run folder is
+:mod:`rnnlab.train.run_dir`.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 import signal
 import threading
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -19,9 +18,7 @@ import torch
 
 from rnnlab.errors import UserError
 from rnnlab.tasks.base import Batch, Task
-from rnnlab.train.checkpoint import CONFIG_FILE, recover
 from rnnlab.train.config import TrainConfig
-from rnnlab.train.metrics_log import METRICS_FILE
 
 logger = logging.getLogger("rnnlab.train")
 
@@ -46,6 +43,10 @@ class RunState:
     last_eval_step: int | None = None
     target_reached: dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    bad_steps: int = 0  # non-finite steps in a row, skipped (see rnnlab.train.numerics)
+    first_bad: str = ""  # what went wrong at the first of them, for the error message
+    initial_loss: float | None = None  # the run's first finite training loss
+    divergence_warned: bool = False  # the loss grew a millionfold and the user was told
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunState:
@@ -143,28 +144,14 @@ def warn_on_changed_config(saved: dict[str, Any], config: TrainConfig) -> None:
         )
 
 
-def prepare_out_dir(out_dir: Path, *, resume: bool, overwrite: bool) -> None:
-    """Check the run directory is usable for a fresh or a resumed run, and make it."""
-    for name in ("last", "best"):
-        recover(out_dir / name)  # finish or undo a save a crash cut short
-    if resume:
-        if not (out_dir / "last" / CONFIG_FILE).is_file():
-            raise UserError(f"nothing to resume in {out_dir}: it has no last/ checkpoint")
-        return
-    taken = [n for n in ("last", "best", METRICS_FILE) if (out_dir / n).exists()]
-    if taken and not overwrite:
-        raise UserError(
-            f"{out_dir} already holds a run ({', '.join(taken)}); "
-            "resume it, or allow overwriting it, or pick another out_dir"
-        )
-    for name in ("last", "best", "tensorboard"):
-        shutil.rmtree(out_dir / name, ignore_errors=True)
-    (out_dir / METRICS_FILE).unlink(missing_ok=True)
-    out_dir.mkdir(parents=True, exist_ok=True)
+
+# SIGTERM is what `kill`, systemd, Slurm and Docker send before they kill: treat it as Ctrl-C,
+# so a run stopped by a scheduler saves last/ too.
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class GracefulInterrupt:
-    """Ctrl-C once: finish the current step, save last/, return. Twice: stop at once.
+    """Ctrl-C (or SIGTERM) once: finish the current step, save last/, return. Twice: stop at once.
 
     Signal handlers can only be installed from the main thread; elsewhere Ctrl-C behaves as
     usual (a KeyboardInterrupt).
@@ -172,18 +159,21 @@ class GracefulInterrupt:
 
     def __init__(self) -> None:
         self.requested = False
-        self._previous: Any = None
+        self._previous: dict[int, Any] = {}
         self._installed = False
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
-        logger.warning("interrupt: finishing this step and saving last/ (Ctrl-C again to abort)")
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        logger.warning("interrupt (%s): finishing this step and saving last/ "
+                       "(Ctrl-C again to abort)", name)
 
     def __enter__(self) -> GracefulInterrupt:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            for signum in SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
             self._installed = True
         return self
 
@@ -194,8 +184,36 @@ class GracefulInterrupt:
         tb: TracebackType | None,
     ) -> None:
         if self._installed:
-            signal.signal(
-                signal.SIGINT,
-                self._previous if self._previous is not None else signal.default_int_handler,
-            )
+            for signum, previous in self._previous.items():
+                signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
             self._installed = False
+
+
+def restore_optimizer(
+    optimizer: torch.optim.Optimizer, state: Any, saved_name: Any, name: str
+) -> None:
+    """Load the saved optimizer state, unless the run now uses another optimizer: then it
+    starts fresh (Adam's moments mean nothing to SGD), and the user is told."""
+    if saved_name != name:
+        logger.warning("resuming with optimizer %s instead of %s: its state starts fresh",
+                       name, saved_name)
+        return
+    try:
+        optimizer.load_state_dict(state)
+    except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as e:
+        raise UserError(f"cannot restore the optimizer state of the checkpoint "
+                        f"({type(e).__name__}: {e}); was it written by another rnnlab?") from None
+
+
+def endless_eval_batches(task: Task, config: TrainConfig) -> int:
+    """How many batches an evaluation reads: ``eval_batches``, except on the endless train
+    split of a generated task, where "the whole split" would never end: then as many
+    sequences as its validation set holds."""
+    from rnnlab.tasks.common import GeneratedTask
+
+    if config.eval_split == "train" and not config.eval_batches and isinstance(task, GeneratedTask):
+        batches = -(-task.eval_size() // config.batch_size)
+        logger.warning("the train split of %s is endless: each evaluation scores %d batches "
+                       "(eval_batches sets how many)", task.name, batches)
+        return batches
+    return config.eval_batches

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import base64
 import html
-import os
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from rnnlab.utils.atomic import HTML_MARK, atomic_write, check_output
 from rnnlab.viz import charts, heatmap
 from rnnlab.viz.charts import Series
 from rnnlab.viz.heatmap import HeatRow
@@ -382,6 +381,7 @@ def render_report(data: ReportData, figures: dict[str, str] | None = None) -> st
     main = "".join(sections[sid] for sid in order)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"{HTML_MARK}"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(data.title)}</title><style>{CSS}{heatmap.CSS}</style></head><body>"
         f'<header><h1>{esc(data.title)}</h1><p class="intro">{esc(data.intro)}</p>'
@@ -391,20 +391,8 @@ def render_report(data: ReportData, figures: dict[str, str] | None = None) -> st
     )
 
 
-def write_report(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically: a temporary file beside it, flushed and synced,
-    then ``os.replace``. On any failure the temporary file is removed and whatever was at
-    ``path`` before is left untouched."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+def write_report(path: str | Path, text: str, *, overwrite: bool = False) -> Path:
+    """Write ``text`` to ``path`` atomically (:func:`rnnlab.utils.atomic.atomic_write`): on any
+    failure whatever was at ``path`` before is left untouched. An existing file is replaced
+    only if rnnlab wrote it, or with ``overwrite``; never a folder, FIFO or device."""
+    return atomic_write(check_output(path, overwrite=overwrite), text)

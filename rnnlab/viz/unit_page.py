@@ -20,6 +20,7 @@ import numpy as np
 
 from rnnlab.errors import UserError
 from rnnlab.inspect.unit_activity import UnitActivity, find_interesting_units
+from rnnlab.utils.atomic import HTML_MARK
 from rnnlab.viz import heatmap
 
 GATE_ROWS = 120  # tokens shown in the aligned gate rows (the coloured passage has them all)
@@ -120,6 +121,7 @@ def unit_page(activity: UnitActivity, choices: Sequence[UnitChoice], *, title: s
     keys = heatmap.scale_key("signed", "values:") + heatmap.scale_key("gate", "gates:")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"{HTML_MARK}"
         f"<title>{html.escape(title)}</title>"
         f"<style>{PAGE_CSS}{heatmap.CSS}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from rnnlab.models.config import ModelConfig
+from rnnlab.utils.atomic import atomic_write
 from rnnlab.viz.diagrams.render import draw
 
 
@@ -104,8 +105,10 @@ def make_gallery(directory: str | Path, formats: tuple[str, ...] = ("svg",)) -> 
     for entry in ENTRIES:
         for fmt in formats:
             path = directory / f"{entry.name}.{fmt}"
-            written.append(draw(ModelConfig(**entry.config), path, **entry.options))
+            # The gallery is regenerated in place: its own files, drawn before the mark existed too.
+            written.append(draw(ModelConfig(**entry.config), path, overwrite=True,
+                                **entry.options))
     index = directory / "README.md"
-    index.write_text(readme(formats), encoding="utf-8")
+    atomic_write(index, readme(formats))
     written.append(index)
     return written

@@ -14,7 +14,6 @@ PNG by the path's extension, ``svg_text`` returns the SVG markup. Views:
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from matplotlib.figure import Figure
 
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
+from rnnlab.utils.atomic import atomic_write, check_output
 from rnnlab.viz.diagrams import elman_cell, gru_cell, lstm_cell
 from rnnlab.viz.diagrams.canvas import Canvas, LegendItem, Region, union
 from rnnlab.viz.diagrams.equations import draw_equations
@@ -169,23 +169,20 @@ def draw(
     input_size: int | None = None,
     output_size: int | None = None,
     dpi: int = 150,
+    overwrite: bool = False,
 ) -> Path:
-    """Write the diagram of ``config`` to ``path``: SVG, PNG or PDF by its extension."""
-    path = Path(path)
+    """Write the diagram of ``config`` to ``path``: SVG, PNG or PDF by its extension.
+
+    An existing file at ``path`` is replaced only if rnnlab drew it, or with ``overwrite``
+    (see :func:`rnnlab.utils.atomic.check_output`).
+    """
+    path = check_output(path, overwrite=overwrite)
     if path.suffix.lower() not in FORMATS:
         raise UserError(f"diagram file must end in one of {', '.join(FORMATS)}, got {path.name!r}")
     fig = figure(config, view=view, steps=steps, equations=equations,
                  input_size=input_size, output_size=output_size)
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Into a temporary file first: a failed save never leaves half a picture in place.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            _save(fig, handle, path.suffix.lower()[1:], dpi)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return atomic_write(path, lambda handle: _save(fig, handle, path.suffix.lower()[1:], dpi))
 
 
 def svg_text(config: ModelConfig | Mapping[str, Any], **options: Any) -> str:
@@ -197,7 +194,9 @@ def svg_text(config: ModelConfig | Mapping[str, Any], **options: Any) -> str:
 
 def _save(fig: Figure, handle: Any, fmt: str, dpi: int) -> None:
     """Save reproducibly: no date in the metadata, fixed ids for clip paths."""
-    metadata = {"Date": None} if fmt in ("svg", "pdf") else {"Software": "rnnlab"}
+    # The creator "rnnlab" is also the mark that lets a later draw replace this file.
+    metadata = {"Date": None, "Creator": "rnnlab"} if fmt in ("svg", "pdf") else {
+        "Software": "rnnlab"}
     if fmt == "pdf":
         metadata["CreationDate"] = metadata.pop("Date")
     with matplotlib.rc_context({"svg.hashsalt": "rnnlab"}):

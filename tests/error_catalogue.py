@@ -1,0 +1,119 @@
+"""The catalogue of rnnlab's errors, docs/errors.md, made from the code itself.
+
+Every ``UserError`` (and every range message of the command line) is found in the source by
+its message text, placeholders shown as ``{}``; each module's section says what causes its
+errors and how to fix them. ``python tests/error_catalogue.py`` rewrites docs/errors.md;
+tests/test_errors_doc.py fails when the file and the code disagree.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "errors.md"
+RAISERS = ("UserError", "ArgumentTypeError")
+
+# module -> what makes its errors happen, and what to do about them
+NOTES: dict[str, str] = {
+    "rnnlab/cli.py": "A flag or combination of flags the command cannot use (a resumed run "
+    "that would change its task or model, an out-of-range value, a missing passage). Fix the "
+    "flag as the message says; `rnnlab COMMAND --help` lists every flag with an example.",
+    "rnnlab/cli_options.py": "A value given to a flag has the wrong type or lies outside the "
+    "flag's range (see rnnlab/train/ranges.py for the ranges and why). Give a value inside it.",
+    "rnnlab/compare.py": "A comparison that cannot run: an unknown task or model, a budget, "
+    "seed count or size below 1, no limit. Change the named option.",
+    "rnnlab/train/checkpoint.py": "A checkpoint that is missing, damaged (a file does not match "
+    "its checksum: copied half-way or edited), from an incompatible rnnlab, or a model whose "
+    "weights are not finite. Copy the checkpoint again, use the rnnlab version that wrote it, "
+    "or train again with a lower learning rate.",
+    "rnnlab/train/schema.py": "A checkpoint's config.json that is not what rnnlab writes: too "
+    "large, nested too deep, a field of the wrong type or out of range, a file outside the "
+    "checkpoint, weights that do not fit the model the config describes. Such a checkpoint "
+    "was edited or crafted: do not use it; train again or ask its author for an intact copy.",
+    "rnnlab/train/state_io.py": "The training state of last/ (state.json, state.safetensors) "
+    "is damaged or crafted. Resume from an intact copy, or start the run afresh.",
+    "rnnlab/train/config.py": "A training setting out of its range or of the wrong type, or "
+    "a run with no end. Change the named setting.",
+    "rnnlab/train/ranges.py": "A number outside the range rnnlab accepts for it (the range is "
+    "in the message). Give a value inside it.",
+    "rnnlab/train/loop.py": "Training cannot start or go on: no out_dir to resume from, a "
+    "validation metric that does not exist, a saved state that does not restore.",
+    "rnnlab/train/numerics.py": "The loss or the gradient was inf or NaN for several steps in "
+    "a row (each was skipped). Lower --lr, or set --clip-grad-norm (e.g. 1.0).",
+    "rnnlab/train/optim.py": "An unknown optimizer, or a model with nothing to train.",
+    "rnnlab/train/run_dir.py": "The run folder cannot be used: another training holds it, it "
+    "already holds a run (resume it, or pass --overwrite), or it holds last/, best/ or "
+    "metrics.jsonl that rnnlab did not write (pick another --out-dir), or there is nothing "
+    "to resume.",
+    "rnnlab/train/session.py": "Resuming cannot continue: the task's data changed, the "
+    "optimizer state does not fit, CUDA is not there. Resume with the same task and rnnlab.",
+    "rnnlab/utils/atomic.py": "An output file that rnnlab will not replace: it exists and "
+    "rnnlab did not write it (pass --overwrite), or it is a folder, link, FIFO or device "
+    "(name a regular file), or the name is empty.",
+}
+GENERIC = ("The input named in the message (a task parameter, a model option, a file, a "
+           "checkpoint) is not what this part of rnnlab accepts; change it as the message says.")
+
+
+def _skeleton(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return None
+
+
+def messages_in_code() -> dict[str, list[str]]:
+    """Module path -> the message templates of the user errors it raises (sorted, unique)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for path in sorted((ROOT / "rnnlab").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            text = _skeleton(node.args[0]) if name in RAISERS else None
+            if text:
+                found[path.relative_to(ROOT).as_posix()].add(" ".join(text.split()))
+    return {k: sorted(v) for k, v in sorted(found.items())}
+
+
+def render(messages: dict[str, list[str]]) -> str:
+    lines = [
+        "# Errors rnnlab reports",
+        "",
+        "Bad input never gives a traceback: the command line prints one line, "
+        "`rnnlab COMMAND: error: MESSAGE`, and exits with code 2 (130 after Ctrl-C or SIGTERM, "
+        "with last/ saved). Library callers get `rnnlab.errors.UserError`, a `ValueError`.",
+        "",
+        "Below, every message by the module that raises it; `{}` stands for the part that "
+        "names your value. Each section says what causes its errors and how to fix them. "
+        "This file is generated from the code (`python tests/error_catalogue.py`), and "
+        "tests/test_errors_doc.py fails when the two disagree.",
+        "",
+    ]
+    for module, texts in messages.items():
+        lines += [f"## {module}", "", f"Cause and fix: {NOTES.get(module, GENERIC)}", ""]
+        lines += [f"- `{t.replace('`', chr(39))}`" for t in texts]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def messages_in_doc(text: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    module = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            module = line[3:].strip()
+            found[module] = []
+        elif line.startswith("- `") and line.endswith("`") and module is not None:
+            found[module].append(line[3:-1])
+    return found
+
+
+if __name__ == "__main__":
+    DOC.write_text(render(messages_in_code()), encoding="utf-8")
+    sys.stdout.write(f"wrote {DOC}\n")
