@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "errors.md"
-RAISERS = ("UserError", "ArgumentTypeError")
+RAISERS = ("UserError", "UserRuntimeError", "UserTypeError", "ArgumentTypeError")  # nn/errors.py
 
 # module -> what makes its errors happen, and what to do about them
 NOTES: dict[str, str] = {
