@@ -19,6 +19,7 @@ from rnnlab.tasks.forecast import ForecastTask
 from rnnlab.tasks.lag import LagTask
 from rnnlab.tasks.packaged import DigitsPixels, DigitsRows, JapaneseVowels
 from rnnlab.tasks.reber import ReberTask
+from rnnlab.tasks.spoken_digits import SpokenDigits
 from rnnlab.tasks.temporal_order import TemporalOrderTask
 from rnnlab.tasks.text import TextCodec, TextTask
 
@@ -35,6 +36,7 @@ TASKS: dict[str, type[Task]] = {
         DigitsRows,
         DigitsPixels,
         JapaneseVowels,
+        SpokenDigits,
         ForecastTask,
     )
 }
