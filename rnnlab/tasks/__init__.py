@@ -17,6 +17,7 @@ from rnnlab.tasks.copy_memory import CopyTask
 from rnnlab.tasks.cue_word import CueWordTask
 from rnnlab.tasks.forecast import ForecastTask
 from rnnlab.tasks.lag import LagTask
+from rnnlab.tasks.moving_digits import MovingDigitsTask
 from rnnlab.tasks.packaged import DigitsPixels, DigitsRows, JapaneseVowels
 from rnnlab.tasks.reber import ReberTask
 from rnnlab.tasks.spoken_digits import SpokenDigits
@@ -37,6 +38,7 @@ TASKS: dict[str, type[Task]] = {
         DigitsPixels,
         JapaneseVowels,
         SpokenDigits,
+        MovingDigitsTask,
         ForecastTask,
     )
 }
