@@ -28,12 +28,13 @@ def test_shapes_and_values():
     assert batch.x.shape == (16, 10, 1024) and batch.x.dtype == torch.float32
     assert batch.y.shape == (16,) and batch.y.dtype == torch.int64 and batch.lengths is None
     assert batch.x.min() >= 0 and batch.x.max() <= 1 and batch.x.max() > 0.9
+    assert task.chance == 0.25
 
     frames = make_task("moving-digits", question="next-frame", canvas=40, frames=10, future=7)
     batch = next(frames.batches("train", 4))
     assert batch.x.shape == (4, 10, 1600) and batch.y.shape == (4, 7, 1600)
     assert frames.spec.many_to_many and frames.spec.output_kind == "multilabel"
-    assert frames.spec.output_size == 1600
+    assert frames.spec.output_size == 1600 and frames.chance is None  # no accuracy here
 
 
 def test_batches_are_deterministic_and_eval_sets_fixed():

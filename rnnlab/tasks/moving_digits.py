@@ -143,17 +143,15 @@ class MovingDigitsTask(GeneratedTask):
         self.room = p.canvas - DIGIT * p.scale  # L: the top-left corner lies in [0, L]
         pixels = p.canvas * p.canvas
         if p.question == "speed":
+            self.chance: float | None = 1.0 / len(p.speeds)  # the accuracy of guessing
             self.labels = tuple(f"speed {s}" for s in p.speeds)
             self.spec = TaskSpec("features", pixels, "classes", len(p.speeds), False,
                                  bidirectional_ok=True)
         else:
+            self.chance = None  # no accuracy to guess: the baseline is copying the last frame
             self.labels = None
             self.spec = TaskSpec("features", pixels, "multilabel", pixels, True,
                                  bidirectional_ok=True)
-
-    @property
-    def chance(self) -> float:
-        return 1.0 / len(self.params.speeds)
 
     # -- generation ------------------------------------------------------------------------
 
