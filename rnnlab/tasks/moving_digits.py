@@ -4,7 +4,7 @@
 ``digits`` (1 or 2) handwritten digits — a scikit-learn 8x8 image, pixels / 16, upscaled by
 ``scale`` (nearest neighbour: 2 gives 16x16) — moves with constant velocity and bounces off
 the walls (the velocity component normal to a wall changes sign). Two digits are combined by
-the pixelwise maximum. The digit images of train, valid and test come from disjoint thirds
+the pixelwise maximum. The digit images of train, valid and test come from disjoint parts
 (80/10/10 %) of the 1,797 images, so test digits are unseen handwriting.
 
 Each step feeds one frame as a feature vector of F = canvas^2 pixels (row-major), so the

