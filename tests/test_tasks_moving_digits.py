@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -195,3 +196,12 @@ def test_an_lstm_on_flattened_frames_reads_the_speed(seed: int) -> None:
                          seed=seed)
     train(model, task, config)
     assert evaluate(model, task, "valid", batch_size=256)["accuracy"] > 0.75
+
+
+def test_params_round_trip_through_json():
+    task = make_task("moving-digits", question="next-frame", speeds="2,3", digits=2)
+    stored = json.loads(json.dumps(task.params.to_dict()))
+    again = make_task("moving-digits", **stored)
+    assert again.params == task.params and again.spec == task.spec
+    a, b = next(task.batches("train", 3, seed=1)), next(again.batches("train", 3, seed=1))
+    assert torch.equal(a.x, b.x) and torch.equal(a.y, b.y)
