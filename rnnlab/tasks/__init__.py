@@ -17,8 +17,10 @@ from rnnlab.tasks.copy_memory import CopyTask
 from rnnlab.tasks.cue_word import CueWordTask
 from rnnlab.tasks.forecast import ForecastTask
 from rnnlab.tasks.lag import LagTask
+from rnnlab.tasks.moving_digits import MovingDigitsTask
 from rnnlab.tasks.packaged import DigitsPixels, DigitsRows, JapaneseVowels
 from rnnlab.tasks.reber import ReberTask
+from rnnlab.tasks.spoken_digits import SpokenDigits
 from rnnlab.tasks.temporal_order import TemporalOrderTask
 from rnnlab.tasks.text import TextCodec, TextTask
 
@@ -35,6 +37,8 @@ TASKS: dict[str, type[Task]] = {
         DigitsRows,
         DigitsPixels,
         JapaneseVowels,
+        SpokenDigits,
+        MovingDigitsTask,
         ForecastTask,
     )
 }
