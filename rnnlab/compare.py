@@ -60,6 +60,13 @@ DEFAULT_MODELS = ("mlp", "rnn", "lstm", "gru")
 DEFAULT_TASK_PARAMS: dict[str, dict[str, Any]] = {"cue-word": {"gap": (2, 30)}}
 TARGET = 0.99  # the validation accuracy whose first crossing is reported
 HIDDEN_METRICS = ("chance", "baseline", "count")  # constants, not results
+
+
+def is_result(metric: str) -> bool:
+    """Whether a metric is a model's result, not a constant of the task (``chance``,
+    ``baseline`` or one of several baselines, ``baseline_mse``)."""
+    return metric not in HIDDEN_METRICS and not metric.startswith("baseline_")
+
 # Options of a model spec ("lstm:peephole") and the config fields they set.
 FLAGS: dict[str, dict[str, dict[str, Any]]] = {
     "mlp": {a: {"nonlinearity": a} for a in ("tanh", "relu", "sigmoid")},
@@ -284,8 +291,7 @@ def train_one(spec: ModelSpec, seed: int, task: Task, config: CompareConfig,
 
     def show(info: Any) -> None:
         if info.metrics:
-            shown = ", ".join(f"{k} {v:.3g}" for k, v in info.metrics.items()
-                              if k not in HIDDEN_METRICS)
+            shown = ", ".join(f"{k} {v:.3g}" for k, v in info.metrics.items() if is_result(k))
             progress.status(f"{spec.label}: step {info.step}, {shown}")
 
     result = train(model, task, train_config, callbacks=[show])
@@ -315,7 +321,7 @@ def choose_metrics(task: Task, metrics: dict[str, float]) -> tuple[str, list[str
         curves = ["accuracy", "answer_loss"]
     else:
         curves = [main] + (["loss"] if main != "loss" else [])
-    table = [main] + [m for m in metrics if m != main and m not in HIDDEN_METRICS]
+    table = [main] + [m for m in metrics if m != main and is_result(m)]
     return main, curves, table[:4]
 
 
@@ -375,8 +381,7 @@ def compare(config: CompareConfig | None = None, *, command: str = "",
                 progress.line(f"[{i}/{len(specs)}] training {spec.label}{seed_text} ...")
                 run = train_one(spec, seed, task, config, gaps, progress)
                 runs.setdefault(spec.label, []).append(run)
-                shown = ", ".join(f"{k} {v:.3g}" for k, v in run.test.items()
-                                  if k not in HIDDEN_METRICS)
+                shown = ", ".join(f"{k} {v:.3g}" for k, v in run.test.items() if is_result(k))
                 progress.line(f"      {run.result.steps} steps in {run.result.wall_time:.1f} s; "
                               f"test {shown}")
         progress.line("probing gradient flow and gates, drawing the report ...")

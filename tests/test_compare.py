@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rnnlab.cli import main
-from rnnlab.compare import CompareConfig, build_task, compare, label_for, parse_models
+from rnnlab.compare import CompareConfig, build_task, compare, is_result, label_for, parse_models
 from rnnlab.errors import UserError
 from rnnlab.viz.reading import Outcome, read_outcomes, small
 
@@ -200,3 +200,9 @@ def test_command_line_defaults_are_the_config_defaults() -> None:
     assert tuple(args.models.split(",")) == config.models
     help_text = build_parser()._subparsers._group_actions[0].choices["compare"].format_help()
     assert f"default {config.steps}" in help_text and f"default {config.minutes:g}" in help_text
+
+
+def test_task_constants_are_not_shown_as_results() -> None:
+    # moving-digits next-frame reports two baselines beside the model's bce and mse
+    metrics = ["loss", "bce", "mse", "baseline_bce", "baseline_mse", "baseline", "chance"]
+    assert [m for m in metrics if is_result(m)] == ["loss", "bce", "mse"]
