@@ -97,7 +97,7 @@ def choose_kernel(layer: RecurrentLayer, data: Tensor, autocast_on: bool) -> str
 
 def record_kernel(layer: RecurrentLayer, kernel: str) -> None:
     """Set ``layer.last_kernel``; log a debug line when it changes."""
-    if kernel != layer.last_kernel:
+    if kernel != getattr(layer, "last_kernel", None):  # a layer pickled before it existed
         log.debug("%s: %s ran %s", type(layer).__name__, layer.extra_repr(),
                   _DESCRIPTION[kernel])
     layer.last_kernel = kernel
