@@ -96,8 +96,10 @@ def choose_kernel(layer: RecurrentLayer, data: Tensor, autocast_on: bool) -> str
 
 
 def record_kernel(layer: RecurrentLayer, kernel: str) -> None:
-    """Set ``layer.last_kernel``; log a debug line when it changes."""
-    if kernel != getattr(layer, "last_kernel", None):  # a layer pickled before it existed
+    """Set ``layer.last_kernel``; log a debug line when it changes (not while compiling: a
+    log call inside a compiled region would break the graph)."""
+    changed = kernel != getattr(layer, "last_kernel", None)  # a layer pickled before it existed
+    if changed and not torch.compiler.is_compiling():
         log.debug("%s: %s ran %s", type(layer).__name__, layer.extra_repr(),
                   _DESCRIPTION[kernel])
     layer.last_kernel = kernel
