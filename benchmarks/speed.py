@@ -14,6 +14,10 @@ step (forward + backward of ``out.sum()``) and for inference (forward under ``no
 - tokens/s (B * T per step) and the achieved GFLOP/s of the matrix products, as a fraction of
   the machine's matmul peak, which is measured first, in the same run, with the same threads;
 - the ratio of medians to the torch.nn layer of the same family and size (< 1: rnnlab faster);
+- the kernel that ran: ``torch`` (torch.nn), ``loop`` (the LSTMCell loop), or rnnlab's
+  ``last_kernel`` (``fused``: torch's kernel, which ``backend="auto"`` picks where the
+  configuration is torch's and it is the faster one; ``bptt``: the hand-written path). The
+  rows "... bptt" and "... fused" force the other kernel of a layer torch has, so both show;
 - the extra memory of a training step: bytes in use (glibc's ``mallinfo2``: heap and mmapped
   blocks) after the forward pass or after backward, whichever is more, minus before the step.
   torch's CPU allocator hands every tensor to ``malloc``, so this counts what the step holds.
@@ -79,18 +83,23 @@ class Variant:
     options: dict[str, Any] = field(default_factory=dict)  # rnnlab options
     twin: bool = False  # torch.nn has exactly this layer: copy its weights (from_torch)
     proj: bool = False  # projection to H / 2 (torch's proj_size)
+    backend: str = "auto"  # rnnlab's backend (rnnlab.nn.backend); "auto" is the default
 
 
 VARIANTS = (
     Variant("LSTM", "lstm", twin=True),
+    Variant("LSTM bptt", "lstm", twin=True, backend="bptt"),
     Variant("LSTM peephole", "lstm", {"peephole": True}),
     Variant("LSTM coupled (CIFG)", "lstm", {"coupled": True}),
     Variant("LSTM no forget gate", "lstm", {"forget_gate": False}),
     Variant("LSTM layer norm", "lstm", {"layer_norm": True}),
     Variant("LSTM projection", "lstm", twin=True, proj=True),
+    Variant("LSTM projection bptt", "lstm", twin=True, proj=True, backend="bptt"),
     Variant("GRU", "gru", twin=True),
+    Variant("GRU fused", "gru", twin=True, backend="fused"),
     Variant("GRU reset before", "gru", {"reset_after": False}),
     Variant("Elman tanh", "rnn", twin=True),
+    Variant("Elman tanh fused", "rnn", twin=True, backend="fused"),
 )
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 TORCH = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -156,9 +165,9 @@ def family_contenders(family: str, size: Size) -> list[Contender]:
         if v.twin:
             twin = TORCH[family](size.H, size.H, proj_size=size.H // 2, **common) if v.proj \
                 else reference
-            module = from_torch(twin)
+            module = from_torch(twin, backend=v.backend)
         else:
-            module = OURS[family](size.H, size.H, **common, **v.options)
+            module = OURS[family](size.H, size.H, **common, **v.options, backend=v.backend)
         out.append(Contender(f"rnnlab {v.label}", module, matmul_flops(family, size, v.proj)))
     return out
 
@@ -243,6 +252,14 @@ class Row:
     peak_fraction: float
     ratio: float
     extra_mb: float | None
+    kernel: str = ""  # what ran: torch.nn, the loop, or rnnlab's last_kernel (fused | bptt | ...)
+
+
+def kernel_of(module: nn.Module) -> str:
+    """The kernel a contender ran in its last call: rnnlab's ``last_kernel``, else its kind."""
+    if hasattr(module, "last_kernel"):
+        return str(module.last_kernel)
+    return "loop" if isinstance(module, LSTMCellLoop) else "torch"
 
 
 def measure(size: Size, family: str, repeats: int, peak: float) -> list[Row]:
@@ -252,8 +269,10 @@ def measure(size: Size, family: str, repeats: int, peak: float) -> list[Row]:
     rows = []
     for mode, step, work in (("train", train_step, 3), ("infer", infer_step, 1)):
         times: dict[str, list[float]] = {c.label: [] for c in contenders}
+        kernels = {}
         for c in contenders:  # warm-up
             step(c.module, x)
+            kernels[c.label] = kernel_of(c.module)
         for _ in range(repeats):
             for c in contenders:
                 times[c.label].append(seconds(step, c.module, x))
@@ -263,20 +282,21 @@ def measure(size: Size, family: str, repeats: int, peak: float) -> list[Row]:
             gflops = work * c.flops / med / 1e9
             memory = training_memory(c.module, x) if mode == "train" else None
             rows.append(Row(size.name, mode, c.label, 1e3 * med, size.B * size.T / med, gflops,
-                            gflops / peak, med / base, None if memory is None else memory / 2**20))
+                            gflops / peak, med / base, None if memory is None else memory / 2**20,
+                            kernels[c.label]))
     return rows
 
 
 # -- the table --------------------------------------------------------------------------------
 
-HEADER = ("size", "mode", "layer", "median ms", "tokens/s", "GFLOP/s", "% of peak",
+HEADER = ("size", "mode", "layer", "kernel", "median ms", "tokens/s", "GFLOP/s", "% of peak",
           "ratio to torch.nn", "extra MB")
 
 
 def markdown_row(r: Row) -> str:
     memory = "n/a" if r.extra_mb is None else f"{r.extra_mb:.1f}"
-    cells = (r.size, r.mode, r.label, f"{r.ms:.2f}", f"{r.tokens_per_s:,.0f}", f"{r.gflops:.1f}",
-             f"{100 * r.peak_fraction:.0f}%", f"{r.ratio:.2f}x", memory)
+    cells = (r.size, r.mode, r.label, r.kernel, f"{r.ms:.2f}", f"{r.tokens_per_s:,.0f}",
+             f"{r.gflops:.1f}", f"{100 * r.peak_fraction:.0f}%", f"{r.ratio:.2f}x", memory)
     return "| " + " | ".join(cells) + " |"
 
 

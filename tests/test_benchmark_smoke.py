@@ -23,7 +23,12 @@ def test_every_contender_of_the_smoke_grid_runs(capsys: pytest.CaptureFixture[st
     reference = [r for r in rows if r.label.startswith("torch.nn.")]
     assert all(r.ratio == 1.0 for r in reference)
     table = capsys.readouterr().out
-    assert "| B 2, T 3, H 4 x2 layers bidirectional | train | rnnlab LSTM layer norm |" in table
+    assert "| B 2, T 3, H 4 x2 layers bidirectional | train | rnnlab LSTM layer norm | bptt |" \
+        in table
+    kernels = {r.label: r.kernel for r in rows}
+    assert kernels["rnnlab LSTM"] == "fused" and kernels["rnnlab LSTM bptt"] == "bptt"
+    assert kernels["rnnlab GRU"] == "bptt" and kernels["rnnlab GRU fused"] == "fused"
+    assert kernels["torch.nn.LSTM"] == "torch" and kernels["LSTMCell loop"] == "loop"
 
 
 def test_flops_count_the_matrix_products() -> None:

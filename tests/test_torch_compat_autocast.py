@@ -23,7 +23,7 @@ def run_under_autocast(m: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, lis
 
 
 @pytest.mark.parametrize("family", ["RNN", "LSTM", "GRU"])
-@pytest.mark.parametrize("backend", ["bptt", "reference"])
+@pytest.mark.parametrize("backend", ["bptt", "reference", "fused"])
 def test_layers_under_bf16_autocast_as_torch(family: str, backend: str) -> None:
     torch.manual_seed(0)
     theirs = getattr(nn, family)(3, 4, num_layers=2, bidirectional=True)

@@ -1,8 +1,9 @@
 """Autograd behaviour that torch.nn users rely on: double backward (gradient penalties,
 gradgradcheck), in-place changes of the outputs, empty batches and one-step sequences.
 
-Each case runs the default ``backend="bptt"``, whose hand-written Functions must behave as
-torch.nn's layers do, and compares with torch.nn wherever torch has the configuration.
+Each case runs ``backend="bptt"``, whose hand-written Functions must behave as torch.nn's layers
+do (and, where marked, ``"fused"``, torch's own kernel that ``"auto"`` may pick), and compares
+with torch.nn wherever torch has the configuration.
 """
 
 from __future__ import annotations
@@ -101,11 +102,12 @@ def gradient_penalty_grads(m: nn.Module, w: torch.Tensor) -> list[torch.Tensor]:
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_gradient_penalty_matches_torch(family: str) -> None:
+@pytest.mark.parametrize("backend", ["bptt", "fused"])
+def test_gradient_penalty_matches_torch(family: str, backend: str) -> None:
     """The issue's example: weight gradients of a gradient penalty equal torch.nn's."""
     torch.manual_seed(0)
     theirs = getattr(nn, family)(3, 4).double()
-    ours = rn.from_torch(theirs)
+    ours = rn.from_torch(theirs, backend=backend)
     w = torch.randn(5, 2, 4, dtype=F64)
     for a, b in zip(gradient_penalty_grads(theirs, w), gradient_penalty_grads(ours, w),
                     strict=True):
@@ -116,7 +118,7 @@ def test_second_derivative_with_respect_to_a_weight_is_not_none() -> None:
     """autograd.grad of a gradient w.r.t. a weight: a tensor equal to torch's, not None."""
     torch.manual_seed(0)
     theirs = nn.LSTM(3, 4).double()
-    ours = rn.from_torch(theirs)
+    ours = rn.from_torch(theirs, backend="bptt")
     results = []
     for m in (theirs, ours):
         x = torch.randn(4, 2, 3, dtype=F64, generator=torch.Generator().manual_seed(1),
@@ -142,7 +144,7 @@ def test_first_order_backward_still_runs_the_hand_written_backward(
 
     for module in (rnnlab.bptt.elman, rnnlab.bptt.gru, rnnlab.bptt.lstm):
         monkeypatch.setattr(module, "differentiable_grads", no_rerun)
-    m = getattr(rn, family)(2, 3).double()
+    m = getattr(rn, family)(2, 3, backend="bptt").double()
     x = torch.randn(3, 2, 2, dtype=F64, requires_grad=True)
     out = m(x)[0]
     assert type(out.grad_fn).__name__.endswith("FunctionBackward")
@@ -154,7 +156,7 @@ def test_first_order_backward_still_runs_the_hand_written_backward(
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-@pytest.mark.parametrize("backend", ["bptt", "reference"])
+@pytest.mark.parametrize("backend", ["bptt", "reference", "fused"])
 def test_in_place_change_of_the_output_keeps_backward_right(family: str, backend: str) -> None:
     """``out += x`` (a residual connection) works, with torch.nn's gradients."""
     torch.manual_seed(0)
@@ -184,7 +186,7 @@ def test_in_place_change_of_the_output_keeps_backward_right(family: str, backend
 def test_empty_batch_and_one_step_as_torch(family: str, shape: tuple, bidirectional: bool) -> None:
     torch.manual_seed(0)
     theirs = getattr(nn, family)(3, 4, num_layers=2, bidirectional=bidirectional).double()
-    ours = rn.from_torch(theirs)
+    ours = rn.from_torch(theirs, backend="bptt")
     results = []
     for m in (theirs, ours):
         x = torch.randn(*shape, dtype=F64, generator=torch.Generator().manual_seed(3),

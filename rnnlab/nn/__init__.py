@@ -3,13 +3,15 @@
 * :class:`MLP` — feed-forward network, any hidden widths;
 * :class:`RNN`, :class:`LSTM`, :class:`GRU` — sequence layers, drop-ins for ``torch.nn``
   (same arguments, shapes, parameter names, packed input) with rnnlab's variants and a
-  ``backend`` switch between the hand-written BPTT and the autograd reference;
+  ``backend`` switch (:mod:`rnnlab.nn.backend`): torch's fused kernel where the configuration
+  is torch's, the hand-written BPTT, the autograd reference, or ``"auto"``;
 * :class:`RNNCell`, :class:`LSTMCell`, :class:`GRUCell` — one-step cells;
 * :func:`from_torch`, :func:`to_torch` — conversion with weights; :func:`convert_to_torch`
   — the same for every layer inside a model (for tools that look for torch.nn types).
 """
 
 from rnnlab.bptt import BACKENDS
+from rnnlab.nn.backend import LAYER_BACKENDS, FusedKernelError
 from rnnlab.nn.cell import RecurrentCell
 from rnnlab.nn.convert import convert_to_torch, from_torch, to_torch
 from rnnlab.nn.elman import RNN, RNNCell
@@ -21,9 +23,11 @@ from rnnlab.nn.recurrent import RecurrentLayer
 __all__ = [
     "BACKENDS",
     "GRU",
+    "LAYER_BACKENDS",
     "LSTM",
     "MLP",
     "RNN",
+    "FusedKernelError",
     "GRUCell",
     "LSTMCell",
     "RNNCell",

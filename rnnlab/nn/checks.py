@@ -19,7 +19,6 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from rnnlab.bptt import BACKENDS
 from rnnlab.errors import UserError
 from rnnlab.nn.errors import UserRuntimeError, UserTypeError
 
@@ -104,12 +103,6 @@ def check_init(init: str) -> str:
     if init not in INITS:
         raise UserError(f"unknown init {init!r}; choose one of {INITS}")
     return init
-
-
-def check_backend(backend: str) -> str:
-    if backend not in BACKENDS:
-        raise UserError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
-    return backend
 
 
 # ----------------------------------------------------------------------------- sequence layers

@@ -36,7 +36,7 @@ def _layer_args(module: nn.Module) -> tuple:
     )
 
 
-def from_torch(module: nn.Module, *, backend: str = "bptt") -> Converted:
+def from_torch(module: nn.Module, *, backend: str = "auto") -> Converted:
     """The rnnlab equivalent of a ``torch.nn`` RNN/LSTM/GRU/RNNCell/LSTMCell/GRUCell.
 
     Every option torch has is carried over (layers, bias, batch_first, dropout,

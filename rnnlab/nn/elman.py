@@ -50,8 +50,9 @@ class RNN(RecurrentLayer):
     k - 1, both directions concatenated.
 
     Args: as ``torch.nn.RNN`` (``nonlinearity`` may also be ``"sigmoid"``), plus ``backend``:
-    ``"bptt"`` (hand-written backward, :mod:`rnnlab.bptt.elman`) or ``"reference"`` (autograd),
-    and ``init`` (``"default"`` or ``"torch"``; for this family both are torch.nn's draw).
+    ``"auto"`` | ``"fused"`` (torch's kernel) | ``"bptt"`` (hand-written backward,
+    :mod:`rnnlab.bptt.elman`) | ``"reference"`` (autograd), see :mod:`rnnlab.nn.backend`; and
+    ``init`` (``"default"`` or ``"torch"``; for this family both are torch.nn's draw).
 
     Shapes: input (T, B, I) ((B, T, I) with batch_first; (T, I) unbatched; or packed),
     h_0 (L*D, B, H) -> output (T, B, D*H), h_n (L*D, B, H), D = 2 if bidirectional else 1.
@@ -72,7 +73,7 @@ class RNN(RecurrentLayer):
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
         *,
-        backend: str = "bptt",
+        backend: str = "auto",
         init: str = "default",
     ) -> None:
         super().__init__(
@@ -84,6 +85,9 @@ class RNN(RecurrentLayer):
 
     def torch_mode(self) -> str | None:
         return {"tanh": "RNN_TANH", "relu": "RNN_RELU"}.get(self.nonlinearity)
+
+    def variant_name(self) -> str:
+        return f"nonlinearity={self.nonlinearity!r}"
 
     def _direction_shapes(self, layer_input_size: int) -> dict[str, tuple[int, ...]]:
         return elman_shapes(layer_input_size, self.hidden_size, self.bias)
@@ -97,7 +101,8 @@ class RNN(RecurrentLayer):
         out, h = elman_bptt.elman_sequence(
             x, states[0], params["weight_ih"], params["weight_hh"],
             params.get("bias_ih"), params.get("bias_hh"),
-            nonlinearity=self.nonlinearity, batch_sizes=batch_sizes, backend=self.backend,
+            nonlinearity=self.nonlinearity, batch_sizes=batch_sizes,
+            backend=self._sequence_backend(),
         )
         return out, (h,)
 

@@ -46,7 +46,8 @@ class GRU(RecurrentLayer):
 
     Args: as ``torch.nn.GRU``, plus ``reset_after`` (True: torch's form, the reset gate
     scales :math:`W_{hn} h + b_{hn}`; False: Cho et al.'s, it scales h before
-    :math:`W_{hn}`), ``backend`` (``"bptt"`` hand-written backward | ``"reference"``) and
+    :math:`W_{hn}`), ``backend`` (``"auto"`` | ``"fused"`` | ``"bptt"`` | ``"reference"``, see
+    :mod:`rnnlab.nn.backend`) and
     ``init`` (``"default"`` or ``"torch"``; for this family both are torch.nn's draw).
 
     Shapes: input (T, B, I) ((B, T, I) with batch_first; (T, I) unbatched; or packed),
@@ -69,7 +70,7 @@ class GRU(RecurrentLayer):
         dtype: torch.dtype | None = None,
         *,
         reset_after: bool = True,
-        backend: str = "bptt",
+        backend: str = "auto",
         init: str = "default",
     ) -> None:
         super().__init__(
@@ -81,6 +82,9 @@ class GRU(RecurrentLayer):
 
     def torch_mode(self) -> str | None:
         return "GRU" if self.reset_after else None
+
+    def variant_name(self) -> str:
+        return "reset_after=False"
 
     def _direction_shapes(self, layer_input_size: int) -> dict[str, tuple[int, ...]]:
         return gru_shapes(layer_input_size, self.hidden_size, self.bias)
@@ -94,7 +98,7 @@ class GRU(RecurrentLayer):
         out, h = gru_bptt.gru_sequence(
             x, states[0], params["weight_ih"], params["weight_hh"],
             params.get("bias_ih"), params.get("bias_hh"),
-            reset_after=self.reset_after, batch_sizes=batch_sizes, backend=self.backend,
+            reset_after=self.reset_after, batch_sizes=batch_sizes, backend=self._sequence_backend(),
         )
         return out, (h,)
 

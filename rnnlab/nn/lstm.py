@@ -153,7 +153,8 @@ class LSTM(_LSTMOptions, RecurrentLayer):
 
     Args: as ``torch.nn.LSTM`` (``proj_size`` included), plus the keyword options
     ``forget_gate``, ``peephole``, ``coupled``, ``layer_norm``, ``forget_bias`` (see the module
-    docstring), ``backend`` (``"bptt"`` hand-written backward | ``"reference"`` autograd) and
+    docstring), ``backend`` (``"auto"`` | ``"fused"`` torch's kernel | ``"bptt"`` hand-written
+    backward | ``"reference"`` autograd; see :mod:`rnnlab.nn.backend`) and
     ``init`` (``"default"`` | ``"torch"``: exactly torch.nn's initial weights for the same seed).
     With the defaults the layer computes exactly what ``torch.nn.LSTM`` computes.
 
@@ -183,7 +184,7 @@ class LSTM(_LSTMOptions, RecurrentLayer):
         coupled: bool = False,
         layer_norm: bool = False,
         forget_bias: float | None = DEFAULT_FORGET_BIAS,
-        backend: str = "bptt",
+        backend: str = "auto",
         init: str = "default",
     ) -> None:
         RecurrentLayer.__init__(
@@ -196,6 +197,16 @@ class LSTM(_LSTMOptions, RecurrentLayer):
     def torch_mode(self) -> str | None:
         variant = self.peephole or self.coupled or self.layer_norm or not self.forget_gate
         return None if variant else "LSTM"
+
+    def fused_on_cpu(self) -> bool:
+        # oneDNN runs the whole layer as one kernel, faster than rnnlab's loop; but it has no
+        # projection, and torch's fallback for one is an unfused loop, slower than rnnlab's
+        return self.proj_size == 0
+
+    def variant_name(self) -> str:
+        options = {"peephole=True": self.peephole, "coupled=True": self.coupled,
+                   "layer_norm=True": self.layer_norm, "forget_gate=False": not self.forget_gate}
+        return " or ".join(name for name, on in options.items() if on)
 
     def _direction_shapes(self, layer_input_size: int) -> dict[str, tuple[int, ...]]:
         return lstm_shapes(
@@ -214,7 +225,7 @@ class LSTM(_LSTMOptions, RecurrentLayer):
     ) -> tuple[Tensor, States]:
         out, h, c = lstm_bptt.lstm_sequence(
             x, states[0], states[1], lstm_weights(params), forget_gate=self.forget_gate,
-            coupled=self.coupled, batch_sizes=batch_sizes, backend=self.backend,
+            coupled=self.coupled, batch_sizes=batch_sizes, backend=self._sequence_backend(),
         )
         return out, (h, c)
 

@@ -13,8 +13,11 @@ A family (RNN, LSTM, GRU) supplies only
 * ``_run_direction(x, states, params, batch_sizes)``: one call of its ``*_sequence``;
 * optionally ``_init_direction(params)``: initialisation beyond torch's uniform one;
 * ``torch_mode()``: torch's kernel name for its configuration ("LSTM", "GRU", "RNN_TANH",
-  "RNN_RELU") or None for a variant torch lacks; used when the layer is traced
-  (:mod:`rnnlab.nn.torch_kernel`).
+  "RNN_RELU") or None for a variant torch lacks, and ``variant_name()``, the option that makes
+  it one; used by ``backend="fused"``/``"auto"`` (:mod:`rnnlab.nn.backend`) and when the
+  layer is traced (:mod:`rnnlab.nn.torch_kernel`);
+* ``fused_on_cpu()``: whether ``backend="auto"`` picks torch's kernel on the CPU (where it is
+  the faster one).
 
 The one-step cells have their own base, :class:`~rnnlab.nn.cell.RecurrentCell`.
 """
@@ -30,12 +33,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
+from rnnlab.nn.backend import check_layer_backend, choose_kernel, fused_mode, record_kernel
 from rnnlab.nn.checks import (
     States,
     as_states,
     autocast_dtype,
     autocast_enabled,
-    check_backend,
     check_bool,
     check_dropout,
     check_dtype,
@@ -117,7 +120,7 @@ class RecurrentLayer(nn.Module):
         proj_size: int = 0,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
-        backend: str = "bptt",
+        backend: str = "auto",
         init: str = "default",
     ) -> None:
         super().__init__()
@@ -133,7 +136,8 @@ class RecurrentLayer(nn.Module):
         self.proj_size = check_proj_size(proj_size, self.hidden_size)
         # torch takes any truthy value; "False" would silently make a bidirectional layer
         self.bidirectional = check_bool("bidirectional", bidirectional)
-        self.backend = check_backend(backend)
+        self.backend = check_layer_backend(backend)
+        self.last_kernel: str | None = None  # "fused" | "bptt" | "reference" after a call
         self.init = check_init(init)
         self._factory = {"device": device, "dtype": dtype}
 
@@ -153,6 +157,20 @@ class RecurrentLayer(nn.Module):
     def torch_mode(self) -> str | None:
         """torch's kernel for this configuration, or None if torch.nn has no such layer."""
         raise NotImplementedError
+
+    def variant_name(self) -> str:
+        """The option(s) that make this configuration one torch.nn lacks (for messages)."""
+        raise NotImplementedError
+
+    def fused_on_cpu(self) -> bool:
+        """Whether backend="auto" runs torch's kernel on the CPU: only where it is faster than
+        the hand-written path (measured: docs/benchmarks.md, "Speed of the layers"). torch's
+        CPU GRU and RNN are loops of unfused cell ops, so by default not."""
+        return False
+
+    def _sequence_backend(self) -> str:
+        """The backend handed to the family's ``*_sequence`` function."""
+        return "reference" if self.backend == "reference" else "bptt"
 
     def _init_direction(self, params: dict[str, Tensor]) -> None:
         """Initialisation beyond torch's uniform one (none by default; skipped, where it would
@@ -249,7 +267,7 @@ class RecurrentLayer(nn.Module):
             s += ", bidirectional=True"
         for key, value in self._family_repr().items():
             s += f", {key}={value!r}"
-        if self.backend != "bptt":
+        if self.backend != "auto":
             s += f", backend={self.backend!r}"
         if self.init != "default":
             s += f", init={self.init!r}"
@@ -274,7 +292,11 @@ class RecurrentLayer(nn.Module):
             check_packed_dim(data)
             check_features(data, self.input_size)
             if is_tracing():  # the padding bookkeeping reads sizes as ints: not traceable
-                return self._forward_traced_packed(input, hx)
+                record_kernel(self, "fused")
+                return self._forward_fused_packed(input, hx, check_traceable(self), None)
+            compute = self._autocast_dtype(data)
+            if self._choose(data, compute) == "fused":  # torch's kernel reads packed data as is
+                return self._forward_fused_packed(input, hx, fused_mode(self), compute)
             padding = _Padding(batch_sizes, data.device)
             x = padding.pad(data)  # (T, B, I)
         else:
@@ -290,7 +312,10 @@ class RecurrentLayer(nn.Module):
         states = self._initial_states(hx, x, x.shape[1], batched, sorted_indices)
         compute = self._autocast_dtype(x)
         if is_tracing():  # one torch op per layer stack, which traces and exports for any T
+            record_kernel(self, "fused")
             out, finals = run_torch_kernel(self, check_traceable(self), x, states, None)
+        elif padding is None and self._choose(x, compute) == "fused":
+            out, finals = self._run_fused(fused_mode(self), x, states, None, compute)
         elif compute is None:
             out, finals = self._run(x.contiguous(), states, batch_sizes, padding)
         else:
@@ -311,14 +336,15 @@ class RecurrentLayer(nn.Module):
             output = out.transpose(0, 1) if self.batch_first else out
         return output, finals[0] if self.num_states == 1 else finals
 
-    def _forward_traced_packed(
-        self, input: PackedSequence, hx: Tensor | tuple[Tensor, ...] | None
+    def _forward_fused_packed(
+        self, input: PackedSequence, hx: Tensor | tuple[Tensor, ...] | None, mode: str,
+        compute: torch.dtype | None,
     ) -> tuple[PackedSequence, Tensor | tuple[Tensor, ...]]:
-        """Packed input while traced: torch's kernel on the packed data, as torch.nn does
-        (the batch size stays the tensor ``batch_sizes[0]``, so the trace follows it)."""
+        """Packed input through torch's kernel ``mode`` on the packed data, as torch.nn does
+        (the batch size stays the tensor ``batch_sizes[0]``, so a trace follows it)."""
         data, batch_sizes, sorted_indices, unsorted_indices = input
         states = self._initial_states(hx, data, batch_sizes[0], True, sorted_indices)
-        out, finals = run_torch_kernel(self, check_traceable(self), data, states, batch_sizes)
+        out, finals = self._run_fused(mode, data, states, batch_sizes, compute)
         if unsorted_indices is not None:
             finals = tuple(s.index_select(1, unsorted_indices) for s in finals)
         output = PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices)
@@ -348,6 +374,26 @@ class RecurrentLayer(nn.Module):
         if sorted_indices is not None:
             states = tuple(s.index_select(1, sorted_indices) for s in states)
         return states
+
+    def _choose(self, data: Tensor, compute: torch.dtype | None) -> str:
+        """Choose the kernel for ``data`` and record it (:mod:`rnnlab.nn.backend`)."""
+        kernel = choose_kernel(self, data, compute is not None)
+        record_kernel(self, kernel)
+        return kernel
+
+    def _run_fused(
+        self, mode: str, x: Tensor, states: States, batch_sizes: Tensor | None,
+        compute: torch.dtype | None,
+    ) -> tuple[Tensor, States]:
+        """torch's kernel over every layer and direction (x time-major or packed data);
+        under autocast (``compute``) on inputs, states and weights cast to that dtype, the
+        choice torch.nn's layer would make, with autocast off."""
+        if compute is None:
+            return run_torch_kernel(self, mode, x, states, batch_sizes)
+        with torch.autocast(x.device.type, enabled=False):
+            weights = [getattr(self, n).to(compute) for n in self._flat_weights_names]
+            states = tuple(s.to(compute) for s in states)
+            return run_torch_kernel(self, mode, x.to(compute), states, batch_sizes, weights)
 
     def _run(
         self, x: Tensor, states: States, batch_sizes: Tensor | None, padding: _Padding | None,

@@ -1,5 +1,6 @@
 """Run a layer through torch's own RNN kernel while it is being traced (torch.jit.trace, and
-so the TorchScript ONNX exporter).
+so the TorchScript ONNX exporter), and whenever ``backend="fused"`` (or ``"auto"``) picks
+torch's kernel (:mod:`rnnlab.nn.backend`).
 
 Why: a trace records the ops that ran. rnnlab's layers loop over time in Python, so a trace
 would hold T copies of one step, fixed at the length it was traced with: exported to ONNX it
@@ -65,12 +66,16 @@ def run_torch_kernel(
     x: Tensor,
     states: States,
     batch_sizes: Tensor | None,
+    weights: list[Tensor] | None = None,
 ) -> tuple[Tensor, States]:
     """torch.nn's forward core, as ``torch.nn.LSTM.forward`` calls it: time-major x (T, B, I)
     -> (output (T, B, D*P), final states); or, with ``batch_sizes``, x the packed data (N, I)
-    -> (packed output data (N, D*P), final states)."""
+    -> (packed output data (N, D*P), final states). ``weights``: the layer's parameters in
+    torch's flat order (default), or stand-ins for them (e.g. cast under autocast)."""
     kernel = _KERNELS[mode]
-    flat = [getattr(layer, name) for name in layer._flat_weights_names]
+    flat = weights if weights is not None else [
+        getattr(layer, name) for name in layer._flat_weights_names
+    ]
     hx: Tensor | States = states if mode == "LSTM" else states[0]
     args = (layer.bias, layer.num_layers, layer.dropout, layer.training, layer.bidirectional)
     if batch_sizes is not None:

@@ -1,0 +1,105 @@
+"""Which kernel a recurrent layer runs: ``backend="auto" | "fused" | "bptt" | "reference"``.
+
+* ``"fused"``: torch's own kernel (``torch._VF.lstm`` / ``gru`` / ``rnn_tanh`` / ``rnn_relu``,
+  through :func:`rnnlab.nn.torch_kernel.run_torch_kernel`): oneDNN on the CPU, cuDNN on CUDA.
+  Only for a configuration torch computes exactly (:meth:`RecurrentLayer.torch_mode` is not
+  None); any other is a :class:`FusedKernelError` naming the option that rules it out.
+* ``"bptt"``: rnnlab's hand-written forward and backward through time (:mod:`rnnlab.bptt`);
+  it hands over to the autograd reference loop by itself where it must (an empty batch,
+  torch.func transforms, compiling; see ``rnnlab.bptt._common.needs_autograd_path``).
+* ``"reference"``: the plain autograd loop over the reference cells.
+* ``"auto"`` (the default): ``"fused"`` where it is allowed and is the faster of the two,
+  else ``"bptt"``. Allowed: the configuration is torch's, no torch.func transform, compile
+  or export is active (they keep the behaviour documented in docs/torch-compat.md:
+  vmap works, export guards the length) and autocast is off (torch's CPU kernel refuses
+  some autocast mixes; the hand-written path makes torch's dtype choice itself). Faster:
+  on CUDA always (cuDNN); on the CPU for the LSTM without projection only (oneDNN fuses
+  the whole layer), while torch's CPU GRU, RNN and projected LSTM run unfused cell ops that
+  the hand-written path matches or beats (docs/benchmarks.md, ``## Speed of the layers``).
+
+Traces of gates (:mod:`rnnlab.inspect`) do not depend on the choice: they re-run the layer on
+the reference cells from a forward hook, whatever kernel the forward itself ran.
+The kernel that ran is ``layer.last_kernel`` after each call, and a ``logging.debug`` line of
+logger ``rnnlab.nn.backend`` says so whenever it changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import torch
+from torch import Tensor
+
+from rnnlab.errors import UserError
+
+if TYPE_CHECKING:
+    from rnnlab.nn.recurrent import RecurrentLayer
+
+LAYER_BACKENDS = ("auto", "fused", "bptt", "reference")
+KERNELS = ("fused", "bptt", "reference")  # what ``last_kernel`` may say
+
+log = logging.getLogger(__name__)
+
+_DESCRIPTION = {
+    "fused": "torch's fused kernel (torch._VF)",
+    "bptt": "rnnlab's hand-written BPTT (rnnlab.bptt)",
+    "reference": "the autograd reference loop (rnnlab.bptt.reference)",
+}
+
+
+class FusedKernelError(UserError):
+    """``backend="fused"`` on a configuration torch's kernel does not compute."""
+
+
+def check_layer_backend(backend: str) -> str:
+    if backend not in LAYER_BACKENDS:
+        raise UserError(f"unknown backend {backend!r}; choose one of {LAYER_BACKENDS}")
+    return backend
+
+
+def fused_mode(layer: RecurrentLayer) -> str:
+    """torch's kernel name for ``layer``, or a FusedKernelError naming what rules it out."""
+    mode = layer.torch_mode()
+    if mode is None:
+        raise FusedKernelError(
+            f"backend='fused' runs torch's own kernel, which has no {layer.variant_name()}; "
+            f"{layer!r} needs backend='bptt' (or 'auto', which picks it)"
+        )
+    return mode
+
+
+def _special_mode_active() -> bool:
+    """A torch.func transform, compile or export, under which "auto" keeps the hand-written
+    path's documented behaviour."""
+    return torch._C._are_functorch_transforms_active() or torch.compiler.is_compiling()
+
+
+def choose_kernel(layer: RecurrentLayer, data: Tensor, autocast_on: bool) -> str:
+    """The kernel ``layer`` runs on input ``data`` (padded or packed): one of :data:`KERNELS`."""
+    backend = layer.backend
+    if backend == "fused":
+        fused_mode(layer)
+        return "fused"
+    if backend == "auto":
+        fast = data.device.type != "cpu" or layer.fused_on_cpu()
+        usable = not autocast_on and not _special_mode_active() and data.numel() > 0
+        if fast and usable and layer.torch_mode() is not None:
+            return "fused"
+    if backend == "reference":
+        return "reference"
+    # "bptt", or "auto" without the fused kernel: the Functions fall back by themselves
+    # where they must; say so rather than claim a kernel that did not run.
+    if data.numel() == 0 or _special_mode_active() or torch.jit.is_tracing():
+        return "reference"
+    return "bptt"
+
+
+def record_kernel(layer: RecurrentLayer, kernel: str) -> None:
+    """Set ``layer.last_kernel``; log a debug line when it changes (not while compiling: a
+    log call inside a compiled region would break the graph)."""
+    changed = kernel != getattr(layer, "last_kernel", None)  # a layer pickled before it existed
+    if changed and not torch.compiler.is_compiling():
+        log.debug("%s: %s ran %s", type(layer).__name__, layer.extra_repr(),
+                  _DESCRIPTION[kernel])
+    layer.last_kernel = kernel
