@@ -159,3 +159,22 @@ def test_hidden_size_for_budget_large_budgets_build_nothing_real() -> None:
     with torch.device("meta"):
         model = build_model(dataclasses.replace(config, hidden_size=h), LM_SPEC)
     assert abs(count_parameters(model) - budget) <= 0.01 * budget
+
+
+def test_a_model_runs_the_kernel_its_backend_names() -> None:
+    spec = TaskSpec("features", 3, "classes", 2, many_to_many=False)
+    x = torch.randn(2, 5, 3)
+    kernels = {}
+    for backend in ("bptt", "auto", "fused", "reference"):
+        torch.manual_seed(0)
+        model = build_model(ModelConfig(hidden_size=4, backend=backend), spec)
+        out, _ = model(x)
+        out.sum().backward()
+        kernels[backend] = (model.stack.rnn.last_kernel, out.detach())
+    # a plain LSTM on the CPU: auto picks torch's fused kernel; every kernel computes the same
+    assert {b: k for b, (k, _) in kernels.items()} == {
+        "bptt": "bptt", "auto": "fused", "fused": "fused", "reference": "reference"}
+    for _, out in kernels.values():
+        torch.testing.assert_close(out, kernels["bptt"][1])
+    with pytest.raises(ValueError, match="peephole"):  # refused when built, not mid-run
+        build_model(ModelConfig(hidden_size=4, backend="fused", peephole=True), spec)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from rnnlab.bptt import BACKENDS
 from rnnlab.errors import UserError
+from rnnlab.nn.backend import LAYER_BACKENDS
 
 FAMILIES = ("mlp", "rnn", "lstm", "gru")
 NONLINEARITIES = ("tanh", "relu", "sigmoid")
@@ -44,7 +44,7 @@ class ModelConfig:
     dense_after: tuple[int, ...] = ()  # widths of dense layers between the stack and the head
     window: int = 5  # MLP: how many most recent steps it sees
     tie_weights: bool = False  # language model: output layer shares the embedding matrix
-    backend: str = "bptt"  # bptt (hand-written backward) | reference (autograd)
+    backend: str = "bptt"  # bptt (hand-written backward) | auto | fused (torch's kernel) | reference
 
     def __post_init__(self) -> None:
         # JSON (checkpoints) and argparse (nargs="*") hand us lists; keeping tuples makes a
@@ -61,8 +61,10 @@ class ModelConfig:
             raise UserError(
                 f"unknown nonlinearity {self.nonlinearity!r}; choose one of {NONLINEARITIES}"
             )
-        if self.backend not in BACKENDS:
-            raise UserError(f"unknown backend {self.backend!r}; choose one of {BACKENDS}")
+        if self.backend not in LAYER_BACKENDS:
+            raise UserError(
+                f"unknown backend {self.backend!r}; choose one of {LAYER_BACKENDS}"
+            )
         if self.hidden_size < 1:
             raise UserError(f"hidden_size must be at least 1, got {self.hidden_size}")
         # The window MLP may have no hidden layer at all (a linear model of the window); a

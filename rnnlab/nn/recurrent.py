@@ -184,6 +184,8 @@ class RecurrentLayer(nn.Module):
 
     def _build(self) -> None:
         """Register the parameters of every layer and direction, then initialise them."""
+        if self.backend == "fused":
+            fused_mode(self)  # a configuration torch's kernel lacks fails here, not mid-run
         out_size = self.proj_size or self.hidden_size
         self._flat_weights_names: list[str] = []
         self._all_weights: list[dict[str, str]] = []  # per (layer, direction): short -> full
