@@ -44,7 +44,7 @@ class ModelConfig:
     dense_after: tuple[int, ...] = ()  # widths of dense layers between the stack and the head
     window: int = 5  # MLP: how many most recent steps it sees
     tie_weights: bool = False  # language model: output layer shares the embedding matrix
-    backend: str = "bptt"  # bptt (hand-written backward) | auto | fused (torch's kernel) | reference
+    backend: str = "bptt"  # bptt (hand-written) | auto | fused (torch's kernel) | reference
 
     def __post_init__(self) -> None:
         # JSON (checkpoints) and argparse (nargs="*") hand us lists; keeping tuples makes a
