@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import torch
+from helpers_cli import one_line_error
 
 from rnnlab.cli import main
 from rnnlab.train.state_io import flatten, unflatten
@@ -48,15 +49,6 @@ def edit_state(ckpt: Path, change: Callable[[Any], Any]) -> None:
     path.write_text(json.dumps(state))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     edit_meta(ckpt, lambda m: m["files"].__setitem__("state.json", digest))
-
-
-def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str], *words: str) -> None:
-    code = main(argv)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
-    for word in words:
-        assert word in err, err
 
 
 def _set(*keys: str, value: Any) -> Callable[[dict[str, Any]], None]:

@@ -13,22 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers_cli import one_line_error
 
 from rnnlab.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--task", "adding", "-p", "T=22", "-p", "eval_size=16", "--hidden-size", "4",
         "--batch-size", "4", "--progress", "false"]
-
-
-def bad_input(capsys: pytest.CaptureFixture[str], argv: list[str], *words: str) -> str:
-    code = main(argv)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
-    for word in words:
-        assert word in err, err
-    return err
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -104,8 +95,8 @@ def test_resume_refuses_to_change_the_model_or_task(
     adam_run: Path, capsys: pytest.CaptureFixture[str], flags: list[str], named: str
 ) -> None:
     before = (adam_run / "last" / "config.json").read_bytes()
-    bad_input(capsys, ["train", "--resume", "--out-dir", str(adam_run), "--steps", "5", *flags],
-              "--resume cannot change", named)
+    argv = ["train", "--resume", "--out-dir", str(adam_run), "--steps", "5", *flags]
+    one_line_error(capsys, argv, "--resume cannot change", named)
     assert (adam_run / "last" / "config.json").read_bytes() == before
 
 
@@ -137,7 +128,7 @@ def test_a_csv_field_over_the_csv_limit_is_a_user_error(
 ) -> None:
     series = tmp_path / "series.csv"
     series.write_text("value\n" + "1" * 200_000 + "\n2\n")
-    bad_input(capsys, ["train", "--task", "forecast", "-p", f"series={series}", "--steps", "1",
+    one_line_error(capsys, ["train", "--task", "forecast", "-p", f"series={series}", "--steps", "1",
                        "--progress", "false"], "CSV")
 
 

@@ -11,6 +11,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from helpers_cli import assert_one_line_error
 from test_train_helpers import SignTask, make_model
 
 from rnnlab.cli import main
@@ -26,15 +27,6 @@ def quiet(**kwargs: object) -> TrainConfig:
                                    log_every=1, tensorboard=False, steps=2)
     base.update(kwargs)
     return TrainConfig(**base)  # type: ignore[arg-type]
-
-
-def one_line_error(capsys: pytest.CaptureFixture[str], code: int, *words: str) -> str:
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
-    for word in words:
-        assert word in err, err
-    return err
 
 
 # -- run folders ------------------------------------------------------------------------------
@@ -118,7 +110,7 @@ def test_draw_refuses_to_overwrite_a_file_it_did_not_write(
     target = tmp_path / name
     target.write_text("precious")
     code = main(["draw", "--family", "rnn", "-o", str(target)])
-    one_line_error(capsys, code)
+    assert_one_line_error(code, capsys.readouterr().err)
     assert target.read_text() == "precious"
     if name.endswith(".svg"):
         assert main(["draw", "--family", "rnn", "-o", str(target), "--overwrite"]) == 0
@@ -174,7 +166,7 @@ def test_heatmap_refuses_a_device_and_an_empty_name(
     for output, words in (("/dev/null", ("only replaces regular files",)),
                           ("", ("empty",))):
         code = main(["heatmap", str(tmp_path / "no-run"), "--text", "hi", "-o", output])
-        one_line_error(capsys, code, *words)
+        assert_one_line_error(code, capsys.readouterr().err, *words)
     assert not Path("/dev/null").is_file()
 
 
@@ -184,7 +176,7 @@ def test_compare_refuses_before_training(
     target = tmp_path / "results.tex"
     target.write_text("mine")
     code = main(["compare", "--steps", "1", "--models", "rnn", "-q", "-o", str(target)])
-    one_line_error(capsys, code, "not written by rnnlab")
+    assert_one_line_error(code, capsys.readouterr().err, "not written by rnnlab")
     assert target.read_text() == "mine"
 
 
