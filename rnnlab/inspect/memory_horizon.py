@@ -168,11 +168,6 @@ def memory_horizon(
             chance = chance_level(at_gap, m)
     if threshold is None:
         threshold = 0.5 if chance is None else chance + (1.0 - chance) / 2
-    horizon = None
-    for gap in gaps:
-        if values[gap] < threshold:
-            break
-        horizon = gap
     return {
         "gaps": gaps,
         "metric": metric,
@@ -182,5 +177,16 @@ def memory_horizon(
         "stderr": stderr,
         "chance": chance,
         "threshold": threshold,
-        "horizon": horizon,
+        "horizon": _horizon(gaps, values, threshold),
     }
+
+
+def _horizon(gaps: list[int], values: dict[int, float], threshold: float) -> int | None:
+    """The largest gap up to which every tested gap reaches ``threshold`` (None if the
+    smallest does not)."""
+    horizon = None
+    for gap in gaps:
+        if values[gap] < threshold:
+            break
+        horizon = gap
+    return horizon
