@@ -24,8 +24,12 @@ NOTES: dict[str, str] = {
     "flag as the message says; `rnnlab COMMAND --help` lists every flag with an example.",
     "rnnlab/cli_options.py": "A value given to a flag has the wrong type or lies outside the "
     "flag's range (see rnnlab/train/ranges.py for the ranges and why). Give a value inside it.",
-    "rnnlab/compare.py": "A comparison that cannot run: an unknown task or model, a budget, "
-    "seed count or size below 1, no limit. Change the named option.",
+    "rnnlab/compare/config.py": "A comparison that cannot run: an unknown task, no models, a "
+    "budget, seed count or size below 1, no limit, a report that cannot be written. Change "
+    "the named option.",
+    "rnnlab/compare/specs.py": "A model list that is not in the mini-language: an unknown "
+    "family or variant, a field=value of the wrong type, a model listed twice. Write models "
+    "as family[:option...], e.g. lstm:peephole or mlp:window=8.",
     "rnnlab/train/checkpoint.py": "A checkpoint that is missing, damaged (a file does not match "
     "its checksum: copied half-way or edited), from an incompatible rnnlab, or a model whose "
     "weights are not finite. Copy the checkpoint again, use the rnnlab version that wrote it, "

@@ -1,8 +1,9 @@
 """Memory horizon: accuracy against the lag a model has to bridge.
 
-For each gap, the probe builds the task's test set at that gap (the cue-word task's ``gap``,
-the words between cue and answer; the ``q`` of Experiment 2c of Hochreiter & Schmidhuber 1997,
-the minimal number of distractors between the first symbol and the trigger), evaluates the
+For each gap, the probe builds the task's test set at that gap (any task with an adjustable
+lag, :class:`~rnnlab.tasks.lagged.AdjustableLag`: the cue-word task's ``gap``, the words
+between cue and answer; the ``q`` of Experiment 2c of Hochreiter & Schmidhuber 1997, the
+minimal number of distractors between the first symbol and the trigger), evaluates the
 model with the task's own ``score``/``summarize`` and returns accuracy per gap with the chance
 level. A model that cannot carry the cue across the gap is at chance there: a window MLP of
 window k beyond gap k - 1 by construction, an Elman net where its gradients stopped reaching
@@ -22,6 +23,7 @@ from torch import nn
 
 from rnnlab.errors import UserError
 from rnnlab.tasks.base import Split, Task
+from rnnlab.tasks.lagged import has_adjustable_lag
 from rnnlab.utils.device import model_device
 
 TaskAtGap = Callable[[int], Task]
@@ -30,25 +32,22 @@ TaskAtGap = Callable[[int], Task]
 def task_at_gap(task: Task, gap: int, eval_size: int | None = None) -> Task:
     """The same task with its lag set to ``gap`` (and ``eval_size`` test items, if given).
 
-    cue-word: ``gap`` (words strictly between cue and answer); lag, variant 2c: ``q`` (the
-    answer depends on a symbol q + 1 or more steps back). Other tasks have no lag that leaves
-    the model's input and output sizes unchanged: pass a factory ``gap -> Task`` instead.
+    Any task with an adjustable lag (:class:`~rnnlab.tasks.lagged.AdjustableLag`): cue-word's
+    ``gap`` (words strictly between cue and answer), lag 2c's ``q`` (the answer depends on a
+    symbol q + 1 or more steps back). Other tasks have no lag that leaves the model's input
+    and output sizes unchanged: pass a factory ``gap -> Task`` instead.
     """
-    params = task.params.to_dict()
-    if "gap" in params and task.name == "cue-word":
-        params["gap"] = int(gap)
-    elif task.name == "lag" and params.get("variant") == "2c":
-        params["q"] = int(gap)
-    else:
+    if not has_adjustable_lag(task):
         raise UserError(
             f"task {task.name!r} has no lag to vary here (cue-word's gap, lag 2c's q); "
             "pass a function gap -> task instead"
         )
+    overrides = {}
     if eval_size is not None:
-        if "eval_size" not in params:
+        if "eval_size" not in task.params.to_dict():
             raise UserError(f"task {task.name!r} has no eval_size to set")
-        params["eval_size"] = int(eval_size)
-    return type(task)(**params)
+        overrides["eval_size"] = int(eval_size)
+    return task.at_lag(gap, **overrides)
 
 
 def chance_level(task: Task, metrics: dict[str, float] | None = None) -> float | None:
@@ -169,11 +168,6 @@ def memory_horizon(
             chance = chance_level(at_gap, m)
     if threshold is None:
         threshold = 0.5 if chance is None else chance + (1.0 - chance) / 2
-    horizon = None
-    for gap in gaps:
-        if values[gap] < threshold:
-            break
-        horizon = gap
     return {
         "gaps": gaps,
         "metric": metric,
@@ -183,5 +177,16 @@ def memory_horizon(
         "stderr": stderr,
         "chance": chance,
         "threshold": threshold,
-        "horizon": horizon,
+        "horizon": _horizon(gaps, values, threshold),
     }
+
+
+def _horizon(gaps: list[int], values: dict[int, float], threshold: float) -> int | None:
+    """The largest gap up to which every tested gap reaches ``threshold`` (None if the
+    smallest does not)."""
+    horizon = None
+    for gap in gaps:
+        if values[gap] < threshold:
+            break
+        horizon = gap
+    return horizon

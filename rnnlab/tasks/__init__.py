@@ -3,7 +3,8 @@
 ``TASKS`` maps each name to its class (``TASKS[name].description`` is one line, and
 ``TASKS[name].Params`` the dataclass of its parameters); ``make_task(name, **params)`` builds
 one. ``task.params.to_dict()`` goes into checkpoints; ``make_task(name, **that_dict)`` rebuilds
-the same task.
+the same task. Tasks whose lag can be varied (cue-word, lag 2c) implement
+:class:`~rnnlab.tasks.lagged.AdjustableLag`; ``has_adjustable_lag(task)`` asks.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rnnlab.tasks.copy_memory import CopyTask
 from rnnlab.tasks.cue_word import CueWordTask
 from rnnlab.tasks.forecast import ForecastTask
 from rnnlab.tasks.lag import LagTask
+from rnnlab.tasks.lagged import AdjustableLag, has_adjustable_lag
 from rnnlab.tasks.moving_digits import MovingDigitsTask
 from rnnlab.tasks.packaged import DigitsPixels, DigitsRows, JapaneseVowels
 from rnnlab.tasks.reber import ReberTask
@@ -69,11 +71,13 @@ def prompt_codec(name: str, params: dict[str, Any], spec: TaskSpec | None) -> An
 
 __all__ = [
     "TASKS",
+    "AdjustableLag",
     "Batch",
     "Split",
     "Task",
     "TaskParams",
     "TaskSpec",
+    "has_adjustable_lag",
     "make_task",
     "prompt_codec",
 ]

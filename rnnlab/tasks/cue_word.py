@@ -18,12 +18,14 @@ is 1 / n_answers.
 Memory horizon: the cue is gap + 1 words before the answer, so a model that sees only the last
 k input words cannot beat chance once gap + 1 > k, while a model that remembers the cue can
 answer at any gap. ``task.at_gap(g)`` gives the same task (same vocabulary) with the gap fixed,
-for accuracy-vs-gap charts; ``batch.extra["gap"]`` holds each sentence's gap.
+for accuracy-vs-gap charts; ``batch.extra["gap"]`` holds each sentence's gap. The gap is the
+task's adjustable lag (:class:`~rnnlab.tasks.lagged.AdjustableLag`), counted in words.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +44,7 @@ from rnnlab.tasks.common import (
     ratio,
     token_ce,
 )
+from rnnlab.tasks.lagged import AdjustableLag
 
 CUES = ("starving", "thirsty", "sleepy", "cold", "sick", "dirty", "bored", "injured")
 ANSWERS = ("food", "water", "coffee", "blankets", "medicine", "soap", "games", "bandages")
@@ -60,6 +63,7 @@ PLACES = ("store", "market", "shop", "mall", "kiosk", "station")
 PAD = "<pad>"
 MIN_GAP = 2  # the name and the verb
 MAX_CHUNK = 6
+PASSAGE_GAP = 12  # the gap of the sentences a gate trace shows (if trained on it)
 
 
 def _pick(rng: np.random.Generator, words: tuple[str, ...]) -> str:
@@ -127,13 +131,16 @@ class CueWordParams(TaskParams):
         check_range("cue-word", "eval_size", self.eval_size, 1)
 
 
-class CueWordTask(GeneratedTask):
+class CueWordTask(GeneratedTask, AdjustableLag):
     """Predict the next word; the last word is set by a cue gap + 1 words earlier."""
 
     name = "cue-word"
     description = "Cue-word prediction: an early cue word decides the last word, after a filler gap"
     Params = CueWordParams
     params: CueWordParams
+    lag_name = "gap"
+    lag_unit = "words"
+    lag_axis = "gap: words between the cue and the answer"
 
     def setup(self) -> None:
         self.spec = TaskSpec("tokens", len(VOCAB), "classes", len(VOCAB), True, vocab=VOCAB)
@@ -153,6 +160,29 @@ class CueWordTask(GeneratedTask):
     def at_gap(self, gap: int | tuple[int, int]) -> CueWordTask:
         """The same task (same vocabulary and answers) with another gap, e.g. for test sets."""
         return CueWordTask(**{**self.params.to_dict(), "gap": gap})
+
+    # -- the adjustable lag: the gap -------------------------------------------------------------
+
+    @property
+    def lag_range(self) -> tuple[int, int]:
+        return self.gap_range
+
+    def lags_to_probe(self, windows: Sequence[int] = ()) -> list[int]:
+        """Every gap up to 6, the gaps around each window MLP's window edge, and six more
+        spread evenly up to the longest trained gap."""
+        lo, hi = self.gap_range
+        gaps = set(range(lo, min(hi, 6) + 1))
+        gaps |= {g for w in windows for g in (w - 1, w, w + 1) if lo <= g <= hi}
+        gaps |= {round(g) for g in np.linspace(min(hi, 8), hi, 6)}
+        return sorted(gaps)
+
+    def probe_passage(self, size: int) -> Batch:
+        """``size`` test sentences at gap 12 (or the trained gap nearest to it); the cue is
+        each sentence's first word."""
+        lo, hi = self.gap_range
+        batch = next(iter(self.at_gap(min(hi, max(lo, PASSAGE_GAP))).batches("test", size)))
+        batch.extra["cue"] = batch.x[:, 0]
+        return batch
 
     def sentence(self, rng: np.random.Generator) -> list[str]:
         lo, hi = self.gap_range

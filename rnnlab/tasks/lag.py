@@ -21,10 +21,15 @@ All symbols are locally represented (token ids; a model may one-hot or embed the
     is below 0.2 for 10,000 successive random sequences. The paper's hardest case: p = q = 1000.
 
 Outputs are logits; the paper's absolute-error criteria are applied to their softmax.
+
+Variant 2c's q is an adjustable lag (:class:`~rnnlab.tasks.lagged.AdjustableLag`), counted in
+steps: changing it changes neither the vocabulary nor the outputs. In 2a and 2b the lag p also
+sets the vocabulary, so it cannot vary under one model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +49,7 @@ from rnnlab.tasks.common import (
     ratio,
     token_ce,
 )
+from rnnlab.tasks.lagged import AdjustableLag
 
 VARIANTS = ("2a", "2b", "2c")
 THRESHOLD = {"2a": 0.25, "2b": 0.25, "2c": 0.2}  # the paper's "maximal absolute error" bounds
@@ -63,13 +69,16 @@ class LagParams(TaskParams):
         check_range("lag", "eval_size", self.eval_size, 1)
 
 
-class LagTask(GeneratedTask):
+class LagTask(GeneratedTask, AdjustableLag):
     """Experiment 2 of the LSTM paper; ``variant`` picks 2a, 2b or 2c."""
 
     name = "lag"
     description = "Noise-free long time lags, variants 2a/2b/2c (H&S 1997, Exp. 2)"
     Params = LagParams
     params: LagParams
+    lag_name = "q"
+    lag_unit = "steps"
+    lag_axis = "lag to bridge (steps)"
 
     def setup(self) -> None:
         p, variant = self.params.p, self.params.variant
@@ -105,6 +114,22 @@ class LagTask(GeneratedTask):
         """Accuracy on the final element of a model that knows it is x or y but not which:
         every variant ends with one of the two, each with probability 1/2."""
         return 0.5
+
+    # -- the adjustable lag: q, variant 2c only ------------------------------------------------
+
+    @property
+    def has_lag(self) -> bool:
+        return self.params.variant == "2c"
+
+    @property
+    def lag_range(self) -> tuple[int, int]:
+        """(q, q): q is the minimal lag; the geometric tail beyond it is not a setting."""
+        return (self.params.q, self.params.q)
+
+    def lags_to_probe(self, windows: Sequence[int] = ()) -> list[int]:
+        """A quarter, half and all of q (``windows`` play no part)."""
+        q = self.params.q
+        return sorted({max(1, q // 4), max(1, q // 2), q})
 
     # -- loss and scores -----------------------------------------------------------------------
 

@@ -2,23 +2,29 @@
 before and after training, and gate heatmaps over a test passage.
 
 All measuring is done by :mod:`rnnlab.inspect` (traces re-run the cells' reference math); this
-module only picks the batches, the gaps, the rows and the words that explain them.
+module only picks the batches, the gaps, the rows and the words that explain them. What a task
+offers for the probes (its lags, a passage whose cue is known) it says through
+:class:`~rnnlab.tasks.lagged.AdjustableLag`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnnlab.inspect import gradient_flow, trace
+from rnnlab.compare.families import has_cell_state, has_gates, is_recurrent
+from rnnlab.compare.results import Run
+from rnnlab.compare.specs import ModelSpec
+from rnnlab.inspect import Trace, gradient_flow, trace
 from rnnlab.inspect.gradient_flow import batch_of
 from rnnlab.tasks.base import Batch, Task
+from rnnlab.tasks.lagged import has_adjustable_lag
+from rnnlab.viz import reading as reading_mod
 from rnnlab.viz.charts import Series
 from rnnlab.viz.heatmap import HeatRow
-from rnnlab.viz.report import GatePanel
+from rnnlab.viz.report import GatePanel, ReportData
 
 # How the heatmap rows name each gate, and the colour scale of each.
 GATE_LABELS = {
@@ -31,35 +37,20 @@ GATE_LABELS = {
     "n": "candidate n",
 }
 SIGNED = ("g", "n")  # tanh-valued, in [-1, 1]
-EXAMPLE_GAP = 12  # the cue-word sentence shown in the heatmaps has this gap (if trained on it)
+CUE_PASSAGE = 128  # sequences of a task's own probe passage (the cue unit is chosen over them)
 PASSAGE = {"words": 40, "chars": 160}  # tokens shown for other tasks
 
 
 def horizon_gaps(task: Task, windows: Sequence[int] = ()) -> list[int]:
-    """The gaps the memory horizon is measured at; [] where the task has no lag to vary.
-
-    cue-word: every gap up to 6, the gaps around each window MLP's window edge, and six more
-    spread evenly up to the longest trained gap. lag (variant 2c): a quarter, half and all of q.
-    """
-    params = task.params.to_dict()
-    if task.name == "cue-word":
-        lo, hi = task.gap_range  # type: ignore[attr-defined]
-        gaps = set(range(lo, min(hi, 6) + 1))
-        gaps |= {g for w in windows for g in (w - 1, w, w + 1) if lo <= g <= hi}
-        gaps |= {round(g) for g in np.linspace(min(hi, 8), hi, 6)}
-        return sorted(gaps)
-    if task.name == "lag" and params.get("variant") == "2c":
-        q = int(params["q"])
-        return sorted({max(1, q // 4), max(1, q // 2), q})
-    return []
+    """The gaps the memory horizon is measured at (the task's own choice, given the window
+    MLPs' ``windows``); [] where the task has no lag to vary."""
+    return task.lags_to_probe(windows) if has_adjustable_lag(task) else []
 
 
 def _probe_task(task: Task) -> Task:
-    """The task whose test batch the gradient probe uses: cue-word at its longest gap, so
-    every row has the same length and the distance axis reaches the furthest cue."""
-    if task.name == "cue-word":
-        return task.at_gap(task.gap_range[1])  # type: ignore[attr-defined]
-    return task
+    """The task whose test batch the gradient probe uses: a task with a lag at its longest
+    lag, so every row has the same length and the distance axis reaches the furthest cue."""
+    return task.at_lag(task.lag_range[1]) if has_adjustable_lag(task) else task
 
 
 def gradient_series(task: Task, initial: nn.Module | None, trained: nn.Module
@@ -96,16 +87,8 @@ def gate_panel(task: Task, model: nn.Module, label: str) -> GatePanel | None:
     if task.spec.input_kind != "tokens" or vocab is None:
         return None
     words = not (task.name == "text" and task.params.to_dict().get("level") == "char")
-    if task.name == "cue-word":
-        lo, hi = task.gap_range  # type: ignore[attr-defined]
-        batch = batch_of(task.at_gap(min(hi, max(lo, EXAMPLE_GAP))), "test", 128)  # type: ignore[attr-defined]
-    else:
-        first = batch_of(task, "test", 8)
-        n = PASSAGE["words" if words else "chars"]
-        if first.lengths is not None:
-            n = min(n, int(first.lengths[0]))
-        y = first.y[:1, :n] if task.spec.many_to_many else first.y[:1]
-        batch = Batch(first.x[:1, :n], y)
+    own = task.probe_passage(CUE_PASSAGE) if has_adjustable_lag(task) else None
+    batch = own if own is not None else _test_passage(task, words)
     tr = trace(model, batch, grads=False)
     row = 0
     length = int(batch.lengths[row]) if batch.lengths is not None else tr.steps
@@ -113,18 +96,38 @@ def gate_panel(task: Task, model: nn.Module, label: str) -> GatePanel | None:
     gates = tr.gates(0, 0)
     rows = [HeatRow(GATE_LABELS.get(name, name), gates[name][:length, row].mean(-1).tolist(),
                     "signed" if name in SIGNED else "gate") for name in tr.gate_names]
-    if tr.family == "lstm":
+    unit_row, note = _unit_row(tr, batch, length, vocab, label)
+    rows.append(unit_row)
+    return GatePanel(label, tokens, rows, words=words, note=note)
+
+
+def _test_passage(task: Task, words: bool) -> Batch:
+    """The start of the first test sequence: up to 40 words or 160 characters."""
+    first = batch_of(task, "test", 8)
+    n = PASSAGE["words" if words else "chars"]
+    if first.lengths is not None:
+        n = min(n, int(first.lengths[0]))
+    y = first.y[:1, :n] if task.spec.many_to_many else first.y[:1]
+    return Batch(first.x[:1, :n], y)
+
+
+def _unit_row(tr: Trace, batch: Batch, length: int, vocab: Sequence[str], label: str
+              ) -> tuple[HeatRow, str]:
+    """The heatmap row of one telling unit of the first row, and the note that says why it
+    is shown: the unit that best tells the cues apart where the passage knows its cues, else
+    the one that varies most."""
+    row = 0
+    if has_cell_state(tr.family):
         values, kind = torch.tanh(tr.c(0, 0)), "cell unit {} (tanh c)"
     else:
         values, kind = tr.h(0, 0), "hidden unit {} (h)"
-    if task.name == "cue-word":
-        unit, share = _cue_unit(values, batch.x[:, 0])
+    if "cue" in batch.extra:
+        unit, share = _cue_unit(values, batch.extra["cue"])
         note = _cue_note(tr.output, batch, vocab, label, kind.format(unit), share)
     else:
         unit = int(values[:length, row].var(0).argmax())
         note = f"The {kind.format(unit)} is the one whose value varies most over this passage."
-    rows.append(HeatRow(kind.format(unit), values[:length, row, unit].tolist(), "signed"))
-    return GatePanel(label, tokens, rows, words=words, note=note)
+    return HeatRow(kind.format(unit), values[:length, row, unit].tolist(), "signed"), note
 
 
 def _cue_note(output: Tensor, batch: Batch, vocab: Sequence[str], label: str, unit: str,
@@ -140,3 +143,30 @@ def _cue_note(output: Tensor, batch: Batch, vocab: Sequence[str], label: str, un
         f"last word best tells the cues apart: the cue explains {share:.0%} of its variance "
         f"over {batch.size} test sentences."
     )
+
+
+def add_probes(task: Task, specs: Sequence[ModelSpec], runs: dict[str, list[Run]],
+               data: ReportData, outcomes: Sequence[reading_mod.Outcome]) -> None:
+    """Gradient flow (recurrent models, before and after training) and gate heatmaps (gated
+    models), from the first seed's models, into ``data``; the gradient numbers the reading
+    quotes into ``outcomes``."""
+    recurrent = [(s, runs[s.label][0]) for s in specs if is_recurrent(s.config)]
+    if recurrent:
+        moments: dict[str, dict[str, Series]] = {"at initialisation": {}, "after training": {}}
+        by_label = {o.label: o for o in outcomes}
+        for spec, run in recurrent:
+            before, after = gradient_series(task, run.initial, run.model)
+            moments["at initialisation"][spec.label] = before
+            moments["after training"][spec.label] = after
+            o = by_label[spec.label]
+            o.gradient_distance = int(after.x[-1])
+            o.gradient_init, o.gradient_trained = float(before.y[-1]), float(after.y[-1])
+        data.gradients = moments
+    for spec, run in recurrent:
+        if has_gates(spec.config):
+            panel = gate_panel(task, run.model, spec.label)
+            if panel is not None:
+                data.gates.append(panel)
+
+
+__all__ = ["add_probes", "gate_panel", "gradient_series", "horizon_gaps"]
