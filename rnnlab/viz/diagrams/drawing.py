@@ -11,14 +11,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
 from rnnlab.nn.families import family
-
-if TYPE_CHECKING:
-    from rnnlab.viz.diagrams.canvas import Canvas, LegendItem
+from rnnlab.viz.diagrams.canvas import Canvas, LegendItem
 
 Line = tuple[str, str]  # one equation: (mathtext, colour)
 
@@ -34,6 +31,7 @@ class Drawing:
     title: Callable[[ModelConfig], str]  # the figure title: family, variant and their papers
     equations: Callable[[ModelConfig], list[Line]]  # the equations panel, in evaluation order
     main_view: str  # what view="auto" draws: "cell", "unrolled" or "feedforward"
+    box: str = "op"  # the colours (a style.KINDS name) of its cell boxes in the other views
     cell: Callable[[Canvas, ModelConfig], None] | None = None  # the cell view; None: no cell
     legend: Callable[[ModelConfig], list[LegendItem]] = _no_legend  # the key under the cell
 

@@ -13,9 +13,9 @@ from rnnlab.viz.diagrams.equations import (
 from rnnlab.viz.diagrams.titles import elman_title, gru_title, lstm_title, mlp_title
 
 MLP = Drawing(title=mlp_title, equations=mlp_equations, main_view="feedforward")
-ELMAN = Drawing(title=elman_title, equations=elman_equations, main_view="unrolled",
+ELMAN = Drawing(title=elman_title, equations=elman_equations, main_view="unrolled", box="rnn",
                 cell=elman_cell.draw_elman_cell, legend=elman_cell.legend_items)
-LSTM = Drawing(title=lstm_title, equations=lstm_equations, main_view="cell",
+LSTM = Drawing(title=lstm_title, equations=lstm_equations, main_view="cell", box="lstm",
                cell=lstm_cell.draw_lstm_cell, legend=lstm_cell.legend_items)
-GRU = Drawing(title=gru_title, equations=gru_equations, main_view="cell",
+GRU = Drawing(title=gru_title, equations=gru_equations, main_view="cell", box="gru",
               cell=gru_cell.draw_gru_cell, legend=lambda config: gru_cell.legend_items())

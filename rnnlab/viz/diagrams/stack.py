@@ -15,6 +15,7 @@ from rnnlab.models.config import ModelConfig
 from rnnlab.nn.families import family
 from rnnlab.viz.diagrams.blocks import Block, count_stack_blocks, size_text
 from rnnlab.viz.diagrams.canvas import Canvas, Node
+from rnnlab.viz.diagrams.drawing import drawing_of
 from rnnlab.viz.diagrams.parameters import directions, output_width
 from rnnlab.viz.diagrams.style import FONT, FONT_SMALL, INK, MUTED
 
@@ -64,7 +65,7 @@ def _layer_row(canvas: Canvas, config: ModelConfig, y: float, number: int) -> _R
         title = f"{name} layer {number}"
         width = max(canvas.measure(title, FONT, "bold")[0], canvas.measure(order, FONT_SMALL)[0])
         box = canvas.box(x, y + BOX_H / 2, max(width + 0.6, 2.9), BOX_H, gid=gid,
-                         kind=config.family)
+                         kind=drawing_of(config).box)
         canvas.text(x, y + BOX_H * 0.66, title, gid=f"{gid}-label", weight="bold")
         canvas.text(x, y + BOX_H * 0.28, f"{lane}  {order}" if len(lanes) > 1 else order,
                     gid=f"{gid}-sublabel", fontsize=FONT_SMALL, color=INK)

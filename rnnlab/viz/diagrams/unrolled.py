@@ -11,6 +11,7 @@ from __future__ import annotations
 from rnnlab.models.config import ModelConfig
 from rnnlab.nn.families import family
 from rnnlab.viz.diagrams.canvas import Canvas, Region
+from rnnlab.viz.diagrams.drawing import drawing_of
 from rnnlab.viz.diagrams.style import BELT, FONT, FONT_SMALL, FONT_TITLE, INK, MUTED
 
 CELL_W, CELL_H = 1.7, 1.1
@@ -34,7 +35,7 @@ def _has_cell(config: ModelConfig) -> bool:
 def draw_rolled(canvas: Canvas, config: ModelConfig) -> None:
     """One cell, x_t in, h_t out, and the recurrent self-loop carrying the state to t + 1."""
     cell = canvas.box(0.0, 0.0, CELL_W, CELL_H, cell_name(config), gid="rolled-cell",
-                      kind=config.family, fontsize=FONT)
+                      kind=drawing_of(config).box, fontsize=FONT)
     canvas.arrow([(0.0, -CELL_H / 2 - IO), cell.bottom()], gid="rolled-x")
     canvas.text(0.0, -CELL_H / 2 - IO - 0.1, "$x_t$", gid="label-rolled-x", va="top")
     top = CELL_H / 2 + IO
@@ -57,7 +58,7 @@ def draw_unrolled(canvas: Canvas, config: ModelConfig, steps: int) -> None:
     for k in range(steps):
         x = k * PITCH
         cell = canvas.box(x, 0.0, CELL_W, CELL_H, cell_name(config), gid=f"cell-copy-{k}",
-                          kind=config.family, fontsize=FONT)
+                          kind=drawing_of(config).box, fontsize=FONT)
         canvas.arrow([(x, -CELL_H / 2 - IO), cell.bottom()], gid=f"unrolled-x-{k}")
         canvas.text(x, -CELL_H / 2 - IO - 0.1, f"$x_{{{k + 1}}}$", gid=f"label-x-{k}", va="top")
         canvas.arrow([cell.top(), (x, CELL_H / 2 + IO)], gid=f"unrolled-h-{k}")
