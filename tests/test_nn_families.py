@@ -121,6 +121,9 @@ def test_the_lstm_rules_run_at_config_time() -> None:
     with pytest.raises(ValueError, match="forget_bias must be a finite number"):
         small("lstm", forget_bias=float("nan"))
     small("gru", proj_size=6)  # not a GRU option
+    # the budget search starts where the rule allows
+    assert small("lstm", proj_size=3).min_hidden_size == 4
+    assert small("gru", proj_size=3).min_hidden_size == 1
 
 
 # ----------------------------------------------------------------------------- the consumers

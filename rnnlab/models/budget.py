@@ -16,7 +16,6 @@ from torch import nn
 
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
-from rnnlab.nn.families import family
 from rnnlab.tasks.base import TaskSpec
 
 log = logging.getLogger(__name__)
@@ -64,8 +63,7 @@ def hidden_size_for_budget(
     """
     if budget < 1:
         raise UserError(f"the parameter budget must be positive, got {budget}")
-    # A projection (LSTMP) must stay smaller than the cell.
-    low = config.proj_size + 1 if family(config.family).reads("proj_size") else 1
+    low = config.min_hidden_size
     counts: dict[int, int] = {}
     # The exponential search overshoots the budget by at most ~4x (counts grow at most
     # quadratically in the hidden size), which bounds the largest real build.

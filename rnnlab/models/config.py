@@ -100,6 +100,11 @@ class ModelConfig:
         """
         return family(self.family).variant(self)
 
+    @property
+    def min_hidden_size(self) -> int:
+        """The smallest valid hidden_size: a projection (LSTMP) must stay smaller than the cell."""
+        return self.proj_size + 1 if family(self.family).reads("proj_size") else 1
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
