@@ -336,7 +336,7 @@ def cmd_heatmap(args: argparse.Namespace) -> int:
         except ValueError:
             raise UserError(f"--unit must be 'auto' or unit numbers like 37,80; got "
                             f"{args.unit!r}") from None
-        kind = args.kind or ("c" if activity.family == "lstm" else "h")
+        kind = args.kind or activity.state_kinds[0]  # c for an LSTM, else h
         choices = [UnitChoice(u, kind, args.layer) for u in numbers]
     title = f"Units of {model.describe()}"
     path = write_report(args.output, unit_page(activity, choices, title=title,

@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from rnnlab.errors import UserError
+
 LN_EPS = 1e-5  # epsilon of every layer normalisation in the LSTM family
 
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
@@ -117,8 +119,8 @@ class LSTMWeights(NamedTuple):
 
 def lstm_gate_names(forget_gate: bool = True, coupled: bool = False) -> tuple[str, ...]:
     """The gate blocks stacked in the weights, in order: ('i','f','g','o') and its variants."""
-    if coupled and not forget_gate:
-        raise ValueError(
+    if coupled and not forget_gate:  # the one place of this rule (nn, models, viz ask here)
+        raise UserError(
             "coupled=True derives the input gate from the forget gate (i = 1 - f), "
             "so it needs forget_gate=True"
         )

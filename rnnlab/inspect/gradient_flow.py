@@ -82,7 +82,7 @@ def flow_from_trace(
         "cell_norm": None,
         "cell_relative": None,
     }
-    if tr.family == "lstm":
+    if "c" in tr.state_kinds:
         cell, _ = _by_distance(tr.dc(layer, direction).norm(dim=-1), end)
         result["cell_norm"] = cell
         result["cell_relative"] = _relative(cell)

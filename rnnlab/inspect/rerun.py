@@ -1,26 +1,26 @@
 """A recurrent layer re-run step by step through the reference cells, every step kept.
 
 :func:`rerun_layer` recomputes ``layer(input, hx)`` of an rnnlab.nn RNN, LSTM or GRU through
-the reference step functions of :mod:`rnnlab.bptt.reference` (the single definition of each
-cell's math) with the layer's own parameters, and returns, next to the output and final state,
-a :class:`Recording` of every step: the states h (and c) and the gate activations. They are
-the very tensors of the autograd graph, so gradients with respect to them are total
-derivatives. Input and output come in every layout the layer takes (time-major, batch-first,
-unbatched, packed), so the re-run can stand in for the layer inside any model
-(:func:`rnnlab.inspect.trace.trace` does exactly that).
+the layer's own reference step (:meth:`~rnnlab.nn.RecurrentLayer.step`, the single definition
+of each cell's math in :mod:`rnnlab.bptt.reference`) with its own parameters
+(:meth:`~rnnlab.nn.RecurrentLayer.direction_parameters`), and returns, next to the output
+and final state, a :class:`Recording` of every step: the states h (and c) and the gate
+activations. They are the very tensors of the autograd graph, so gradients with respect to
+them are total derivatives. Input and output come in every layout the layer takes
+(time-major, batch-first, unbatched, packed), so the re-run can stand in for the layer inside
+any model (:func:`rnnlab.inspect.trace.trace` does exactly that).
 
 Conventions:
 
 * the recorded steps are in *processing order*: for the backward direction (d = 1), step 0 is
-  the last element of each sequence; :func:`reverse_steps` with ``Recording.reverse_index``
-  brings them back to input order (the map is its own inverse);
+  the last element of each sequence; :func:`rnnlab.nn.flip.flip_sequences` with
+  ``Recording.reverse_index`` brings them back to input order (the map is its own inverse);
 * a row past its length keeps its state and emits zeros; its recorded steps are garbage that
   the caller masks with ``Recording.mask``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,10 +29,10 @@ import torch
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
-from rnnlab.bptt.reference import elman_step, gru_step, lstm_step
 from rnnlab.errors import UserError
-from rnnlab.nn import GRU, LSTM, RNN, RecurrentLayer
-from rnnlab.nn.lstm import lstm_weights
+from rnnlab.nn import RecurrentLayer
+from rnnlab.nn.families import Family, family_of_layer
+from rnnlab.nn.flip import flip_sequences, reversal_index
 
 Key = tuple[int, int]  # (layer, direction)
 States = tuple[Tensor, ...]
@@ -40,62 +40,24 @@ States = tuple[Tensor, ...]
 # or None) receives the gate activations.
 Step = Callable[[Tensor, States, dict[str, Tensor] | None], States]
 
-# torch's parameter names: {short}_l{k}, {short}_l{k}_reverse
-_PARAM_NAME = re.compile(r"^(?P<short>.+)_l(?P<layer>\d+)(?P<reverse>_reverse)?$")
+
+def traced_family(layer: RecurrentLayer) -> Family:
+    """The family of ``layer``; UserError if it is not a layer a trace can re-run."""
+    found = family_of_layer(layer)
+    if found is None or found.layer is None or not isinstance(layer, found.layer):
+        raise UserError(f"cannot trace a {type(layer).__name__}: not an rnnlab RNN, LSTM or GRU")
+    return found
 
 
-# ----------------------------------------------------------------------------- the family
+def bound_step(layer: RecurrentLayer, k: int, direction: int) -> Step:
+    """The layer's reference step (:meth:`RecurrentLayer.step`) bound to the parameters of
+    layer ``k``, ``direction``."""
+    params = layer.direction_parameters(k, direction)
 
+    def step(x: Tensor, states: States, record: dict[str, Tensor] | None) -> States:
+        return layer.step(x, states, params, record)
 
-def family_of(layer: RecurrentLayer) -> tuple[str, tuple[str, ...]]:
-    """("rnn" | "lstm" | "gru", the gate names a trace records, in display order)."""
-    if isinstance(layer, LSTM):
-        return "lstm", ("i", "f", "g", "o") if layer.forget_gate else ("i", "g", "o")
-    if isinstance(layer, GRU):
-        return "gru", ("r", "z", "n")
-    if isinstance(layer, RNN):
-        return "rnn", ()
-    raise UserError(f"cannot trace a {type(layer).__name__}: not an rnnlab RNN, LSTM or GRU")
-
-
-def direction_params(layer: RecurrentLayer, k: int, direction: int) -> dict[str, Tensor]:
-    """The parameters of layer ``k``, ``direction``, by short name (``weight_ih``, ...).
-
-    Read from the torch-style names (``weight_ih_l0_reverse``), so any parameter a variant adds
-    (peepholes, layer-norm gains, projection) comes along without inspect knowing about it.
-    """
-    params = {}
-    for name, p in layer.named_parameters(recurse=False):
-        m = _PARAM_NAME.match(name)
-        if m and int(m["layer"]) == k and bool(m["reverse"]) == bool(direction):
-            params[m["short"]] = p
-    return params
-
-
-def make_step(layer: RecurrentLayer, params: dict[str, Tensor]) -> Step:
-    """The reference step function of ``layer``'s family, bound to its options and ``params``."""
-    if isinstance(layer, LSTM):
-        w = lstm_weights(params)
-
-        def lstm(x: Tensor, states: States, record: dict[str, Tensor] | None) -> States:
-            return lstm_step(
-                x, states[0], states[1], w, layer.forget_gate, layer.coupled, record=record
-            )
-
-        return lstm
-    w_ih, w_hh = params["weight_ih"], params["weight_hh"]
-    b_ih, b_hh = params.get("bias_ih"), params.get("bias_hh")
-    if isinstance(layer, GRU):
-
-        def gru(x: Tensor, states: States, record: dict[str, Tensor] | None) -> States:
-            return (gru_step(x, states[0], w_ih, w_hh, b_ih, b_hh, layer.reset_after, record),)
-
-        return gru
-
-    def elman(x: Tensor, states: States, record: dict[str, Tensor] | None) -> States:
-        return (elman_step(x, states[0], w_ih, w_hh, b_ih, b_hh, layer.nonlinearity),)
-
-    return elman
+    return step
 
 
 # ----------------------------------------------------------------------------- the re-run
@@ -107,17 +69,7 @@ class Recording:
 
     steps: dict[Key, dict[str, list[Tensor]]]  # "h", "c", gate -> T tensors, processing order
     mask: Tensor  # (T, B) bool: the steps within each sequence's length
-    reverse_index: Tensor | None  # (T, B): t -> L_b - 1 - t within each length; None: flip
-
-
-def reverse_steps(x: Tensor, index: Tensor | None) -> Tensor:
-    """Reverse (T, B, F) in time, each row within its own length when ``index`` is given.
-
-    The map is its own inverse, so it also brings the backward direction back to input order.
-    """
-    if index is None:
-        return x.flip(0)
-    return x.gather(0, index[:, :, None].expand(-1, -1, x.shape[-1]))
+    reverse_index: Tensor | None  # (T, B), rnnlab.nn.flip.reversal_index; None: a plain flip
 
 
 def run_direction(
@@ -148,19 +100,6 @@ def run_direction(
     return torch.stack(outs), states, steps
 
 
-def _as_states(hx: Any, layer: RecurrentLayer, x: Tensor, batched: bool) -> States:
-    """The initial states (L*D, B, ·) of every layer and direction, zeros when hx is None.
-
-    No checks: the hook that re-runs the layer runs after the layer itself has checked hx.
-    """
-    LD = layer.num_layers * layer.num_directions
-    sizes = (layer.proj_size or layer.hidden_size, layer.hidden_size)[: layer.num_states]
-    if hx is None:
-        return tuple(x.new_zeros(LD, x.shape[1], size) for size in sizes)
-    states = (hx,) if isinstance(hx, Tensor) else tuple(hx)
-    return states if batched else tuple(s.unsqueeze(1) for s in states)
-
-
 def rerun_layer(
     layer: RecurrentLayer, inp: Tensor | PackedSequence, hx: Any
 ) -> tuple[Tensor | PackedSequence, Any, Recording]:
@@ -181,22 +120,23 @@ def rerun_layer(
     T, B = x.shape[:2]
     mask = index = None
     if lengths is not None:
-        t = torch.arange(T, device=x.device)[:, None]
-        mask = t < lengths[None, :]  # (T, B)
-        index = torch.where(mask, lengths[None, :] - 1 - t, t)
-    _, gates = family_of(layer)
-    start = _as_states(hx, layer, x, batched)
+        mask = torch.arange(T, device=x.device)[:, None] < lengths[None, :]  # (T, B)
+        index = reversal_index(lengths, T)
+    traced_family(layer)
+    record_gates = bool(layer.recorded_gates())
+    # no sorted_indices: the padded rows are in the caller's order, as hx is
+    start = layer.initial_states(hx, x, B, batched)
     recorded: dict[Key, dict[str, list[Tensor]]] = {}
     finals: list[States] = []
     layer_input = x
     for k in range(layer.num_layers):
         outs = []
         for d in range(layer.num_directions):
-            step = make_step(layer, direction_params(layer, k, d))
+            step = bound_step(layer, k, d)
             first = tuple(s[k * layer.num_directions + d] for s in start)
-            seq = reverse_steps(layer_input, index) if d else layer_input
-            out, last, steps = run_direction(step, seq, first, mask, bool(gates))
-            outs.append(reverse_steps(out, index) if d else out)
+            seq = flip_sequences(layer_input, index) if d else layer_input
+            out, last, steps = run_direction(step, seq, first, mask, record_gates)
+            outs.append(flip_sequences(out, index) if d else out)
             finals.append(last)
             recorded[(k, d)] = steps
         # No dropout between layers: traces run in eval mode, where the layer has none either.

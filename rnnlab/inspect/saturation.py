@@ -16,11 +16,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rnnlab.errors import UserError
+from rnnlab.nn.families import family
 
 if TYPE_CHECKING:  # trace imports this module lazily in Trace.summary
     from rnnlab.inspect.trace import Trace
-
-SIGMOID_GATES = ("i", "f", "o", "r", "z")
 
 
 def gate_saturation(
@@ -37,7 +36,11 @@ def gate_saturation(
     """
     if not low <= high:
         raise UserError(f"gate_saturation needs low <= high, got low={low}, high={high}")
-    names = [g for g in trace.gate_names if g in SIGMOID_GATES] if gates is None else list(gates)
+    if gates is None:  # the family's sigmoid gates that this trace recorded
+        sigmoid = [g.name for g in family(trace.family).gates if g.squash == "sigmoid"]
+        names = [g for g in trace.gate_names if g in sigmoid]
+    else:
+        names = list(gates)
     unknown = [g for g in names if g not in trace.gate_names]
     if unknown:
         raise UserError(f"no gate(s) {unknown} in a {trace.family} trace {trace.gate_names}")

@@ -45,15 +45,10 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from rnnlab.errors import UserError
-from rnnlab.inspect.rerun import (
-    Key,
-    Recording,
-    family_of,
-    output_data,
-    rerun_layer,
-    reverse_steps,
-)
+from rnnlab.inspect.rerun import Key, Recording, output_data, rerun_layer, traced_family
 from rnnlab.nn import RecurrentLayer
+from rnnlab.nn.families import family
+from rnnlab.nn.flip import flip_sequences
 from rnnlab.tasks.base import Batch, Task
 
 
@@ -99,6 +94,11 @@ class Trace:
     def steps(self) -> int:
         return int(self.mask.shape[0])
 
+    @property
+    def state_kinds(self) -> tuple[str, ...]:
+        """The states the family keeps: ("c", "h") for the LSTM, ("h",) otherwise."""
+        return family(self.family).state_kinds
+
     def _key(self, layer: int, direction: int) -> Key:
         if not -self.num_layers <= layer < self.num_layers:
             raise UserError(f"layer {layer} out of range: the trace has {self.num_layers}")
@@ -114,7 +114,7 @@ class Trace:
 
     def c(self, layer: int = 0, direction: int = 0) -> Tensor:
         """Cell states (T, B, H) of an LSTM."""
-        if self.family != "lstm":
+        if "c" not in self.state_kinds:
             raise UserError(f"a {self.family} has no cell state; only the LSTM does")
         return self.cell[self._key(layer, direction)]
 
@@ -130,7 +130,7 @@ class Trace:
 
     def dc(self, layer: int = 0, direction: int = 0) -> Tensor:
         """dL/dc_t (T, B, H) of an LSTM."""
-        if self.family != "lstm":
+        if "c" not in self.state_kinds:
             raise UserError(f"a {self.family} has no cell state; only the LSTM does")
         if not self.grad_cell:
             raise UserError("this trace was made with grads=False: it holds no gradients")
@@ -278,7 +278,7 @@ def trace(
     if target is not None and loss_fn is None:
         raise UserError("trace(target=...) needs a loss_fn(output, target)")
     layer = find_recurrent_layer(model)
-    family, gate_names = family_of(layer)
+    family_name, gate_names = traced_family(layer).name, layer.recorded_gates()
     capture = _Capture()
 
     def hook(module: nn.Module, args: tuple, kwargs: dict, output: Any) -> Any:
@@ -327,7 +327,7 @@ def trace(
     return _assemble(
         rec,
         grad_of,
-        family=family,
+        family=family_name,
         gate_names=gate_names,
         layer=layer,
         output=output,
@@ -380,7 +380,7 @@ def _assemble(
     def finish(values: list[Tensor], d: int) -> Tensor:
         v = torch.stack([t.detach() for t in values])  # (T, B, ·), processing order
         if d:
-            v = reverse_steps(v, rec.reverse_index)
+            v = flip_sequences(v, rec.reverse_index)
         v = v * mask[:, :, None].to(v.dtype)
         return torch.nn.functional.pad(v, (0, 0, 0, 0, 0, extra)) if extra > 0 else v
 

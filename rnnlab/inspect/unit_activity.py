@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from rnnlab.errors import UserError
 from rnnlab.inspect.trace import Key, key_name, trace
+from rnnlab.nn.families import families, family
 from rnnlab.tasks.base import Task
 from rnnlab.utils.device import model_device
 
@@ -45,6 +46,11 @@ class UnitActivity:
 
     def __len__(self) -> int:
         return len(self.tokens)
+
+    @property
+    def state_kinds(self) -> tuple[str, ...]:
+        """The states the family keeps: ("c", "h") for the LSTM, ("h",) otherwise."""
+        return family(self.family).state_kinds
 
     def get(self, kind: str = "h", layer: int = 0, direction: int = 0) -> np.ndarray:
         """(N, units) values of one kind ("h", "c" or a gate) of one layer and direction."""
@@ -219,6 +225,11 @@ def correlations(values: np.ndarray, feature: np.ndarray) -> np.ndarray:
     return np.where(denom > 1e-12, r, np.nan)
 
 
+def _is_candidate(kind: str) -> bool:
+    """Whether ``kind`` names a tanh candidate (LSTM g, GRU n) of some family."""
+    return any(g.name == kind and g.squash == "tanh" for f in families() for g in f.gates)
+
+
 def saturation(values: np.ndarray, kind: str, level: float = 0.9) -> np.ndarray:
     """Per unit, the share of tokens at which it is saturated.
 
@@ -228,7 +239,7 @@ def saturation(values: np.ndarray, kind: str, level: float = 0.9) -> np.ndarray:
     """
     if kind == "c":
         values = np.tanh(values)
-    if kind in ("h", "c", "g", "n"):
+    if kind in ("h", "c") or _is_candidate(kind):
         return (np.abs(values) > level).mean(0)
     return ((values < 1 - level) | (values > level)).mean(0)
 

@@ -63,8 +63,7 @@ def hidden_size_for_budget(
     """
     if budget < 1:
         raise UserError(f"the parameter budget must be positive, got {budget}")
-    # An LSTM projection must stay smaller than the cell.
-    low = config.proj_size + 1 if config.family == "lstm" else 1
+    low = config.min_hidden_size
     counts: dict[int, int] = {}
     # The exponential search overshoots the budget by at most ~4x (counts grow at most
     # quadratically in the hidden size), which bounds the largest real build.

@@ -1,6 +1,6 @@
 """Choose and build the model a config asks for, for a task's spec.
 
-family "mlp"                              → WindowMLP (any task)
+family "mlp" (not recurrent)              → WindowMLP (any task)
 token inputs, an output per step          → LanguageModel
 feature inputs, regression outputs        → Forecaster (one output, or one per step)
 anything else                             → Classifier (last valid step, or per step)
@@ -14,12 +14,13 @@ from rnnlab.models.forecaster import Forecaster
 from rnnlab.models.language_model import LanguageModel
 from rnnlab.models.recurrent_stack import SequenceModel, check_compatible
 from rnnlab.models.window_mlp import WindowMLP
+from rnnlab.nn.families import family
 from rnnlab.tasks.base import TaskSpec
 
 
 def model_class(config: ModelConfig, spec: TaskSpec) -> type[SequenceModel]:
     """The class :func:`build_model` would use."""
-    if config.family == "mlp":
+    if not family(config.family).recurrent:  # the window MLP, the one feed-forward family
         return WindowMLP
     if spec.input_kind == "tokens" and spec.many_to_many:
         return LanguageModel

@@ -6,7 +6,8 @@ default and a one-line comment.
 
 Options that belong to one family (``peephole`` for the LSTM, ``reset_after`` for the GRU, ...)
 are ignored by the other families, so that one config can be rebuilt with another ``family``
-to compare architectures on the same task.
+to compare architectures on the same task. Which options a family reads, the rules between
+them and the variant text are the family's (:mod:`rnnlab.nn.families`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from typing import Any
 
 from rnnlab.errors import UserError
 from rnnlab.nn.backend import LAYER_BACKENDS
+from rnnlab.nn.families import families, family, family_names
 
-FAMILIES = ("mlp", "rnn", "lstm", "gru")
 NONLINEARITIES = ("tanh", "relu", "sigmoid")
 
-# How each family is named in describe() strings and reports.
-FAMILY_NAMES = {"mlp": "window MLP", "rnn": "Elman RNN", "lstm": "LSTM", "gru": "GRU"}
+# The built-in families, and how each is named in describe() strings and reports: snapshots
+# of the registry for the callers that want a constant (a family registered later is found
+# by rnnlab.nn.families.family, not here).
+FAMILIES = family_names()
+FAMILY_NAMES = {f.name: f.display_name for f in families()}
 
 
 @dataclass
@@ -55,8 +59,7 @@ class ModelConfig:
 
     def validate(self) -> None:
         """Raise :class:`~rnnlab.errors.UserError` (a ValueError) naming the first bad field."""
-        if self.family not in FAMILIES:
-            raise UserError(f"unknown model family {self.family!r}; choose one of {FAMILIES}")
+        kind = family(self.family)  # UserError naming the choices for an unknown family
         if self.nonlinearity not in NONLINEARITIES:
             raise UserError(
                 f"unknown nonlinearity {self.nonlinearity!r}; choose one of {NONLINEARITIES}"
@@ -69,7 +72,7 @@ class ModelConfig:
             raise UserError(f"hidden_size must be at least 1, got {self.hidden_size}")
         # The window MLP may have no hidden layer at all (a linear model of the window); a
         # recurrent model needs at least one recurrent layer.
-        min_layers = 0 if self.family == "mlp" else 1
+        min_layers = 1 if kind.recurrent else 0
         if self.num_layers < min_layers:
             raise UserError(
                 f"num_layers must be at least {min_layers} for family {self.family!r}, "
@@ -83,12 +86,7 @@ class ModelConfig:
             raise UserError(f"window must be at least 1, got {self.window}")
         if self.proj_size < 0:
             raise UserError(f"proj_size must be >= 0 (0 = none), got {self.proj_size}")
-        # Same rule as torch.nn.LSTM: a projection must make h smaller than the cell.
-        if self.family == "lstm" and self.proj_size >= self.hidden_size:
-            raise UserError(
-                f"proj_size ({self.proj_size}) must be smaller than hidden_size "
-                f"({self.hidden_size})"
-            )
+        kind.check(self)  # the rules between the family's own options
         for name in ("dense_before", "dense_after"):
             widths = getattr(self, name)
             if any(w < 1 for w in widths):
@@ -100,25 +98,12 @@ class ModelConfig:
 
         Empty for a plain cell (a tanh Elman net, an LSTM with forget gate, a reset-after GRU).
         """
-        parts: list[str] = []
-        if self.family in ("rnn", "mlp") and self.nonlinearity != "tanh":
-            parts.append(self.nonlinearity)
-        if self.family == "mlp":
-            parts.insert(0, f"window {self.window}")
-        if self.family == "lstm":
-            if not self.forget_gate:
-                parts.append("no forget gate")
-            if self.peephole:
-                parts.append("peephole")
-            if self.coupled:
-                parts.append("CIFG")
-            if self.layer_norm:
-                parts.append("layer norm")
-            if self.proj_size:
-                parts.append(f"projection {self.proj_size}")
-        if self.family == "gru" and not self.reset_after:
-            parts.append("reset before")
-        return ", ".join(parts)
+        return family(self.family).variant(self)
+
+    @property
+    def min_hidden_size(self) -> int:
+        """The smallest valid hidden_size: a projection (LSTMP) must stay smaller than the cell."""
+        return self.proj_size + 1 if family(self.family).reads("proj_size") else 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -32,8 +32,9 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnnlab.errors import UserError
 from rnnlab.models.budget import count_parameters
-from rnnlab.models.config import FAMILY_NAMES, ModelConfig
-from rnnlab.nn import GRU, LSTM, MLP, RNN
+from rnnlab.models.config import ModelConfig
+from rnnlab.nn import MLP
+from rnnlab.nn.families import family
 from rnnlab.tasks.base import TaskSpec
 
 # A model's state: a tensor (Elman, GRU, the window MLP's inputs), a tuple (LSTM's h and c),
@@ -76,7 +77,7 @@ def check_compatible(config: ModelConfig, spec: TaskSpec) -> None:
             "bidirectional=True is not allowed for this task: its outputs must not depend on "
             "future steps (TaskSpec.bidirectional_ok is False)"
         )
-    if config.bidirectional and config.family == "mlp":
+    if config.bidirectional and not family(config.family).recurrent:
         raise UserError("the window MLP reads only past steps; it has no bidirectional form")
     if config.tie_weights:
         if not (
@@ -174,7 +175,8 @@ class InputEncoder(nn.Module):
 
 
 def make_recurrent_layer(config: ModelConfig, input_size: int) -> nn.Module:
-    """The rnnlab.nn RNN/LSTM/GRU stack a config asks for, batch-first."""
+    """The rnnlab.nn RNN/LSTM/GRU stack a config asks for, batch-first: the family's layer
+    with the options it reads (:meth:`~rnnlab.nn.families.Family.layer_kwargs`)."""
     common = dict(
         num_layers=config.num_layers,
         batch_first=True,
@@ -184,23 +186,10 @@ def make_recurrent_layer(config: ModelConfig, input_size: int) -> nn.Module:
         dropout=config.dropout if config.num_layers > 1 else 0.0,
         backend=config.backend,
     )
-    if config.family == "rnn":
-        return RNN(input_size, config.hidden_size, nonlinearity=config.nonlinearity, **common)
-    if config.family == "lstm":
-        return LSTM(
-            input_size,
-            config.hidden_size,
-            proj_size=config.proj_size,
-            forget_gate=config.forget_gate,
-            peephole=config.peephole,
-            coupled=config.coupled,
-            layer_norm=config.layer_norm,
-            forget_bias=config.forget_bias,
-            **common,
-        )
-    if config.family == "gru":
-        return GRU(input_size, config.hidden_size, reset_after=config.reset_after, **common)
-    raise UserError(f"family {config.family!r} has no recurrent layer")
+    kind = family(config.family)
+    if kind.layer is None:
+        raise UserError(f"family {config.family!r} has no recurrent layer")
+    return kind.layer(input_size, config.hidden_size, **common, **kind.layer_kwargs(config))
 
 
 def last_valid_step(out: Tensor, lengths: Tensor | None, directions: int) -> Tensor:
@@ -239,10 +228,7 @@ class RecurrentStack(nn.Module):
         self.rnn = make_recurrent_layer(config, rnn_input)
         self.directions = 2 if config.bidirectional else 1
         # What one direction emits per step: h, or its projection for an LSTMP.
-        per_direction = (
-            config.proj_size if config.family == "lstm" and config.proj_size else config.hidden_size
-        )
-        self.rnn_output_size = self.directions * per_direction
+        self.rnn_output_size = self.directions * family(config.family).output_width(config)
         self.dropout = nn.Dropout(config.dropout)  # before dense_after / the head
         self.after = dense_layers(
             self.rnn_output_size, config.dense_after, config.nonlinearity, config.dropout
@@ -334,7 +320,7 @@ class SequenceModel(nn.Module):
         K = self.spec.output_size
         parts.append(f"{K} output{'s' if K != 1 else ''}")
         return (
-            f"{FAMILY_NAMES[c.family]}{variant} {self.role}: {', '.join(parts)}; "
+            f"{family(c.family).display_name}{variant} {self.role}: {', '.join(parts)}; "
             f"{self.num_parameters:,} parameters"
         )
 
@@ -347,7 +333,7 @@ class RecurrentModel(SequenceModel):
     """
 
     def __init__(self, config: ModelConfig, spec: TaskSpec) -> None:
-        if config.family == "mlp":
+        if not family(config.family).recurrent:
             raise UserError("family 'mlp' is the window MLP (rnnlab.models.WindowMLP)")
         super().__init__(config, spec)
         self.encoder = InputEncoder(spec, config.embedding_dim)

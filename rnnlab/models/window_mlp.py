@@ -36,6 +36,7 @@ from rnnlab.models.recurrent_stack import (
     check_lengths,
     dense_layers,
 )
+from rnnlab.nn.families import family
 from rnnlab.tasks.base import TaskSpec
 
 NO_TOKEN = -1  # token id of the steps before a stream starts: encoded as the zero vector
@@ -57,7 +58,7 @@ class WindowMLP(SequenceModel):
     """
 
     def __init__(self, config: ModelConfig, spec: TaskSpec) -> None:
-        if config.family != "mlp":
+        if family(config.family).recurrent:
             raise UserError(f"WindowMLP is family 'mlp', not {config.family!r}")
         super().__init__(config, spec)
         self.window = config.window

@@ -7,7 +7,9 @@
   is torch's, the hand-written BPTT, the autograd reference, or ``"auto"``;
 * :class:`RNNCell`, :class:`LSTMCell`, :class:`GRUCell` — one-step cells;
 * :func:`from_torch`, :func:`to_torch` — conversion with weights; :func:`convert_to_torch`
-  — the same for every layer inside a model (for tools that look for torch.nn types).
+  — the same for every layer inside a model (for tools that look for torch.nn types);
+* :mod:`rnnlab.nn.families` — the family registry: what each family (mlp, rnn, lstm, gru) is
+  to the rest of rnnlab, one record each.
 """
 
 from rnnlab.bptt import BACKENDS

@@ -8,7 +8,9 @@ A family supplies only
 * ``_param_shapes()``: its parameters by torch's names (``weight_ih``, ``weight_hh``, ...);
 * ``_state_sizes()``: the width of each state (RNN/GRU: ``(H,)``; LSTM: ``(P, H)``);
 * ``_step(x, states)``: one step on batched input, returning the new states;
-* optionally ``_init_params(params)``: initialisation beyond torch's uniform one.
+* optionally ``_init_params(params)``: initialisation beyond torch's uniform one;
+* ``torch_class``, its twin in torch.nn, with ``_torch_options()`` / ``_options_from_torch()``
+  and ``torch_unsupported()`` as for the layers (:class:`~rnnlab.nn.RecurrentLayer`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from rnnlab.nn.checks import (
     check_init,
     check_positive_int,
 )
+from rnnlab.nn.torch_twin import check_convertible, twin
 
 
 class RecurrentCell(nn.Module):
@@ -38,6 +41,7 @@ class RecurrentCell(nn.Module):
     """
 
     kind: ClassVar[str] = "RNNCell"
+    torch_class: ClassVar[type[nn.Module]] = nn.RNNCell  # the torch.nn twin
     num_states: ClassVar[int] = 1
 
     def __init__(
@@ -68,6 +72,19 @@ class RecurrentCell(nn.Module):
     def _init_params(self, params: dict[str, Tensor]) -> None:
         """Initialisation beyond torch's uniform one (none by default)."""
 
+    def _torch_options(self) -> dict[str, Any]:
+        """The family's arguments of its torch.nn twin (RNNCell: nonlinearity)."""
+        return {}
+
+    @classmethod
+    def _options_from_torch(cls, module: nn.Module) -> dict[str, Any]:
+        """The family's arguments read back from a torch.nn twin."""
+        return {}
+
+    def torch_unsupported(self) -> list[str]:
+        """The options of this cell that torch.nn has no equivalent for (none by default)."""
+        return []
+
     def _build(self) -> None:
         for name, shape in self._param_shapes().items():
             self.register_parameter(name, nn.Parameter(torch.empty(shape, **self._factory)))
@@ -89,10 +106,18 @@ class RecurrentCell(nn.Module):
             self._init_params(dict(self.named_parameters()))
 
     def to_torch(self) -> nn.Module:
-        """The ``torch.nn`` equivalent with the same weights (see :mod:`rnnlab.nn.convert`)."""
-        from rnnlab.nn.convert import to_torch
+        """The ``torch.nn`` equivalent with the same weights; UserError naming every option
+        torch.nn cannot express."""
+        check_convertible(self.kind, self.torch_unsupported())
+        return twin(self.torch_class, self, self.input_size, self.hidden_size, bias=self.bias,
+                    **self._torch_options())
 
-        return to_torch(self)
+    @classmethod
+    def from_torch(cls, module: nn.Module) -> RecurrentCell:
+        """The equivalent of the torch.nn cell ``module`` (a ``torch_class``), weights copied
+        and training mode kept."""
+        return twin(cls, module, module.input_size, module.hidden_size, bias=module.bias,
+                    **cls._options_from_torch(module))
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from rnnlab.bptt import elman as elman_bptt
 from rnnlab.bptt.reference import ACTIVATIONS, elman_step
@@ -42,7 +42,27 @@ def elman_shapes(input_size: int, hidden_size: int, bias: bool) -> dict[str, tup
     return shapes
 
 
-class RNN(RecurrentLayer):
+class _ElmanOptions:
+    """The option shared by :class:`RNN` and :class:`RNNCell`, and what torch.nn makes of it."""
+
+    nonlinearity: str
+
+    def _family_repr(self) -> dict[str, Any]:
+        return {"nonlinearity": self.nonlinearity} if self.nonlinearity != "tanh" else {}
+
+    def _torch_options(self) -> dict[str, Any]:
+        return {"nonlinearity": self.nonlinearity}
+
+    @classmethod
+    def _options_from_torch(cls, module: nn.Module) -> dict[str, Any]:
+        return {"nonlinearity": module.nonlinearity}
+
+    def torch_unsupported(self) -> list[str]:
+        return [] if self.nonlinearity in ("tanh", "relu") else [
+            f"nonlinearity={self.nonlinearity!r}"]
+
+
+class RNN(_ElmanOptions, RecurrentLayer):
     r"""A stack of Elman layers, a drop-in for ``torch.nn.RNN``.
 
     Each layer and direction computes :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1}
@@ -106,11 +126,16 @@ class RNN(RecurrentLayer):
         )
         return out, (h,)
 
-    def _family_repr(self) -> dict[str, Any]:
-        return {"nonlinearity": self.nonlinearity} if self.nonlinearity != "tanh" else {}
+    def step(
+        self, x: Tensor, states: States, params: dict[str, Tensor],
+        record: dict[str, Tensor] | None = None,
+    ) -> States:
+        h = elman_step(x, states[0], params["weight_ih"], params["weight_hh"],
+                       params.get("bias_ih"), params.get("bias_hh"), self.nonlinearity)
+        return (h,)
 
 
-class RNNCell(RecurrentCell):
+class RNNCell(_ElmanOptions, RecurrentCell):
     r"""One Elman step, a drop-in for ``torch.nn.RNNCell``:
     :math:`h' = \phi(W_{ih} x + b_{ih} + W_{hh} h + b_{hh})`.
 
@@ -146,6 +171,3 @@ class RNNCell(RecurrentCell):
             self.bias_ih, self.bias_hh, self.nonlinearity,
         )
         return (h,)
-
-    def _family_repr(self) -> dict[str, Any]:
-        return {"nonlinearity": self.nonlinearity} if self.nonlinearity != "tanh" else {}

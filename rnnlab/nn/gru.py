@@ -17,10 +17,10 @@ b_ih and b_hh (3H,).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from rnnlab.bptt import gru as gru_bptt
 from rnnlab.bptt.reference import gru_step
@@ -41,7 +41,19 @@ def gru_shapes(input_size: int, hidden_size: int, bias: bool) -> dict[str, tuple
     return shapes
 
 
-class GRU(RecurrentLayer):
+class _GRUOptions:
+    """The option shared by :class:`GRU` and :class:`GRUCell`, and what torch.nn makes of it."""
+
+    reset_after: bool
+
+    def _family_repr(self) -> dict[str, Any]:
+        return {} if self.reset_after else {"reset_after": False}
+
+    def torch_unsupported(self) -> list[str]:
+        return [] if self.reset_after else ["reset_after=False (Cho et al.'s reset-before GRU)"]
+
+
+class GRU(_GRUOptions, RecurrentLayer):
     r"""A stack of GRU layers, a drop-in for ``torch.nn.GRU``.
 
     Args: as ``torch.nn.GRU``, plus ``reset_after`` (True: torch's form, the reset gate
@@ -55,6 +67,7 @@ class GRU(RecurrentLayer):
     """
 
     kind = "GRU"
+    torch_class: ClassVar[type[nn.Module]] = nn.GRU
     cpu_autocast_lowers = False  # torch's CPU autocast runs gru in float32
 
     def __init__(
@@ -102,17 +115,26 @@ class GRU(RecurrentLayer):
         )
         return out, (h,)
 
-    def _family_repr(self) -> dict[str, Any]:
-        return {} if self.reset_after else {"reset_after": False}
+    def step(
+        self, x: Tensor, states: States, params: dict[str, Tensor],
+        record: dict[str, Tensor] | None = None,
+    ) -> States:
+        h = gru_step(x, states[0], params["weight_ih"], params["weight_hh"],
+                     params.get("bias_ih"), params.get("bias_hh"), self.reset_after, record)
+        return (h,)
+
+    def recorded_gates(self) -> tuple[str, ...]:
+        return ("r", "z", "n")
 
 
-class GRUCell(RecurrentCell):
+class GRUCell(_GRUOptions, RecurrentCell):
     r"""One GRU step (equations in the module docstring), a drop-in for ``torch.nn.GRUCell``.
 
     Shapes: input (B, I) or (I,), hx (B, H) or (H,) (zeros if omitted) -> h' like hx.
     """
 
     kind = "GRUCell"
+    torch_class: ClassVar[type[nn.Module]] = nn.GRUCell
 
     def __init__(
         self,
@@ -141,6 +163,3 @@ class GRUCell(RecurrentCell):
             self.reset_after,
         )
         return (h,)
-
-    def _family_repr(self) -> dict[str, Any]:
-        return {} if self.reset_after else {"reset_after": False}

@@ -36,10 +36,10 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from rnnlab.bptt import lstm as lstm_bptt
 from rnnlab.bptt.reference import LSTMWeights, lstm_gate_names, lstm_step
@@ -52,17 +52,16 @@ from rnnlab.nn.recurrent import RecurrentLayer
 def check_lstm_options(
     forget_gate: bool, coupled: bool, forget_bias: float | None, init: str = "default"
 ) -> None:
-    """Raise UserError for an invalid combination of LSTM options."""
+    """Raise UserError for an invalid combination of LSTM options (the layers, the cells and
+    ``ModelConfig.validate``, through the family registry, all ask this function)."""
     if init == "torch" and forget_bias not in (None, DEFAULT_FORGET_BIAS):
         raise UserError(
             f"init='torch' keeps torch's draw of the forget-gate bias, so it cannot be combined "
             f"with forget_bias={forget_bias!r}; use one or the other"
         )
-    if coupled and not forget_gate:
-        raise UserError(
-            "coupled=True derives the input gate from the forget gate (i = 1 - f), so it "
-            "needs forget_gate=True"
-        )
+    # coupled needs the forget gate: the rule lives with the gate list it constrains, in
+    # bptt (the lowest layer, which direct callers of lstm_sequence reach without nn)
+    lstm_gate_names(forget_gate, coupled)
     if forget_bias is not None and (
         isinstance(forget_bias, bool)
         or not isinstance(forget_bias, numbers.Real)
@@ -147,6 +146,11 @@ class _LSTMOptions:
                     "forget_bias": None if self.init == "torch" else DEFAULT_FORGET_BIAS}
         return {k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v}
 
+    def torch_unsupported(self) -> list[str]:
+        bad = [] if self.forget_gate else ["forget_gate=False (the 1997 cell)"]
+        return bad + [f"{k}=True" for k in ("peephole", "coupled", "layer_norm")
+                      if getattr(self, k)]
+
 
 class LSTM(_LSTMOptions, RecurrentLayer):
     r"""A stack of LSTM layers, a drop-in for ``torch.nn.LSTM`` with the variants of the family.
@@ -164,6 +168,7 @@ class LSTM(_LSTMOptions, RecurrentLayer):
     """
 
     kind = "LSTM"
+    torch_class: ClassVar[type[nn.Module]] = nn.LSTM
     num_states = 2
 
     def __init__(
@@ -229,6 +234,25 @@ class LSTM(_LSTMOptions, RecurrentLayer):
         )
         return out, (h, c)
 
+    def step(
+        self, x: Tensor, states: States, params: dict[str, Tensor],
+        record: dict[str, Tensor] | None = None,
+    ) -> States:
+        return lstm_step(x, states[0], states[1], lstm_weights(params), self.forget_gate,
+                         self.coupled, record=record)
+
+    def recorded_gates(self) -> tuple[str, ...]:
+        # the coupled cell records i = 1 - f too: every gate but the missing forget gate
+        return lstm_gate_names(self.forget_gate)
+
+    def _torch_options(self) -> dict[str, Any]:
+        return {"proj_size": self.proj_size}
+
+    @classmethod
+    def _options_from_torch(cls, module: nn.Module) -> dict[str, Any]:
+        # the copied forget bias stays as it is (no re-initialisation)
+        return {"proj_size": module.proj_size, "forget_bias": None}
+
 
 class LSTMCell(_LSTMOptions, RecurrentCell):
     r"""One LSTM step with every variant of the family; with the defaults (and proj_size=0) a
@@ -239,6 +263,7 @@ class LSTMCell(_LSTMOptions, RecurrentCell):
     """
 
     kind = "LSTMCell"
+    torch_class: ClassVar[type[nn.Module]] = nn.LSTMCell
     num_states = 2
 
     def __init__(
@@ -282,3 +307,11 @@ class LSTMCell(_LSTMOptions, RecurrentCell):
     def _family_repr(self) -> dict[str, Any]:
         extra = {"proj_size": self.proj_size} if self.proj_size else {}
         return extra | super()._family_repr()
+
+    def torch_unsupported(self) -> list[str]:
+        projection = [f"proj_size={self.proj_size} (torch.nn.LSTMCell has no projection)"]
+        return super().torch_unsupported() + (projection if self.proj_size else [])
+
+    @classmethod
+    def _options_from_torch(cls, module: nn.Module) -> dict[str, Any]:
+        return {"forget_bias": None}

@@ -17,7 +17,12 @@ A family (RNN, LSTM, GRU) supplies only
   it one; used by ``backend="fused"``/``"auto"`` (:mod:`rnnlab.nn.backend`) and when the
   layer is traced (:mod:`rnnlab.nn.torch_kernel`);
 * ``fused_on_cpu()``: whether ``backend="auto"`` picks torch's kernel on the CPU (where it is
-  the faster one).
+  the faster one);
+* ``step(x, states, params, record)``: one step of the reference cell (what a trace replays,
+  :mod:`rnnlab.inspect.rerun`) and ``recorded_gates()``, the gates that step records;
+* ``torch_class``, its twin in torch.nn, with ``_torch_options()`` / ``_options_from_torch()``
+  (the family's arguments of the twin) and ``torch_unsupported()`` (the options the twin lacks),
+  for :meth:`to_torch` and :meth:`from_torch`.
 
 The one-step cells have their own base, :class:`~rnnlab.nn.cell.RecurrentCell`.
 """
@@ -53,15 +58,16 @@ from rnnlab.nn.checks import (
     check_steps,
     dropout_warning,
 )
+from rnnlab.nn.flip import flip_sequences, reversal_index
 from rnnlab.nn.torch_kernel import check_traceable, is_tracing, run_torch_kernel
+from rnnlab.nn.torch_twin import check_convertible, twin
 
 
 class _Padding:
     """Where the rows of a padded time-major batch sit, given ``batch_sizes`` (T,).
 
     ``positions`` indexes the valid (t, b) cells of the flattened (T*B) grid in packed order;
-    ``reverse`` (T, B) maps each step t of row b to step L_b - 1 - t of that row (padding
-    cells map to themselves), so each sequence is reversed within its own length.
+    ``reverse`` (T, B) is the :func:`~rnnlab.nn.flip.reversal_index` of the rows' lengths.
     """
 
     def __init__(self, batch_sizes: Tensor, device: torch.device) -> None:
@@ -71,9 +77,7 @@ class _Padding:
         valid = rows[None, :] < sizes[:, None]  # (T, B)
         self.shape = (T, B)
         self.positions = valid.flatten().nonzero().squeeze(1)
-        lengths = valid.sum(0)  # (B,)
-        t = torch.arange(T, device=device)[:, None]
-        self.reverse = torch.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)
+        self.reverse = reversal_index(valid.sum(0), T)
 
     def pad(self, data: Tensor) -> Tensor:
         """Packed data (N, F) -> padded (T, B, F) with zeros past each row's length."""
@@ -86,13 +90,6 @@ class _Padding:
         return x.reshape(-1, x.shape[-1]).index_select(0, self.positions)
 
 
-def reverse_time(x: Tensor, padding: _Padding | None) -> Tensor:
-    """Reverse (T, B, F) in time; with padding, each row within its own length."""
-    if padding is None:
-        return x.flip(0)
-    return x.gather(0, padding.reverse[:, :, None].expand(-1, -1, x.shape[-1]))
-
-
 class RecurrentLayer(nn.Module):
     """Base of :class:`~rnnlab.nn.RNN`, :class:`~rnnlab.nn.LSTM`, :class:`~rnnlab.nn.GRU`.
 
@@ -103,6 +100,7 @@ class RecurrentLayer(nn.Module):
     """
 
     kind: ClassVar[str] = "RNN"  # name used in messages
+    torch_class: ClassVar[type[nn.Module]] = nn.RNN  # the torch.nn twin (to_torch, from_torch)
     num_states: ClassVar[int] = 1  # 1 (h) or 2 (h, c)
     # Whether torch's CPU autocast runs this family in the lower precision (it lists
     # rnn_tanh, rnn_relu and lstm, not gru: measured with torch 2.13).
@@ -176,6 +174,35 @@ class RecurrentLayer(nn.Module):
         """Initialisation beyond torch's uniform one (none by default; skipped, where it would
         change torch's draw, with ``init="torch"``)."""
 
+    def step(
+        self, x: Tensor, states: States, params: dict[str, Tensor],
+        record: dict[str, Tensor] | None = None,
+    ) -> States:
+        """One step of one direction through the family's reference cell
+        (:mod:`rnnlab.bptt.reference`): x (B, I), states -> the new states.
+
+        ``params`` are that direction's (:meth:`direction_parameters`); ``record``, when given,
+        receives the gate activations (:meth:`recorded_gates`).
+        """
+        raise NotImplementedError
+
+    def recorded_gates(self) -> tuple[str, ...]:
+        """The gates :meth:`step` records, in display order (none for the Elman layer)."""
+        return ()
+
+    def _torch_options(self) -> dict[str, Any]:
+        """The family's arguments of its torch.nn twin (LSTM: proj_size; RNN: nonlinearity)."""
+        return {}
+
+    @classmethod
+    def _options_from_torch(cls, module: nn.Module) -> dict[str, Any]:
+        """The family's arguments read back from a torch.nn twin (the inverse of the above)."""
+        return {}
+
+    def torch_unsupported(self) -> list[str]:
+        """The options of this layer that torch.nn has no equivalent for (none by default)."""
+        return []
+
     # ------------------------------------------------------------------ parameters
 
     @property
@@ -208,6 +235,12 @@ class RecurrentLayer(nn.Module):
         if dtype is not None:
             params = {short: p.to(dtype) for short, p in params.items()}
         return params
+
+    def direction_parameters(self, layer: int, direction: int = 0) -> dict[str, Tensor]:
+        """The parameters of ``layer`` in ``direction`` (1: backward) by short name
+        (``weight_ih``, ``weight_hh``, ... and whatever the variant adds), as :meth:`step`
+        takes them."""
+        return self._params(layer * self.num_directions + direction)
 
     def _autocast_dtype(self, x: Tensor) -> torch.dtype | None:
         """The dtype to compute in under autocast (None: autocast is off for x's device).
@@ -248,10 +281,25 @@ class RecurrentLayer(nn.Module):
         """No-op, kept so that code written for ``torch.nn`` (cuDNN) runs unchanged."""
 
     def to_torch(self) -> nn.Module:
-        """The ``torch.nn`` equivalent with the same weights (see :mod:`rnnlab.nn.convert`)."""
-        from rnnlab.nn.convert import to_torch
+        """The ``torch.nn`` equivalent with the same weights; UserError naming every option
+        torch.nn cannot express."""
+        check_convertible(self.kind, self.torch_unsupported())
+        return twin(
+            self.torch_class, self, self.input_size, self.hidden_size, self.num_layers,
+            bias=self.bias, batch_first=self.batch_first, dropout=self.dropout,
+            bidirectional=self.bidirectional, **self._torch_options(),
+        )
 
-        return to_torch(self)
+    @classmethod
+    def from_torch(cls, module: nn.Module, *, backend: str = "auto") -> RecurrentLayer:
+        """The equivalent of the torch.nn layer ``module`` (a ``torch_class``): every option
+        torch has is carried over, the weights are copied, the training mode is kept."""
+        return twin(
+            cls, module, module.input_size, module.hidden_size, num_layers=module.num_layers,
+            bias=module.bias, batch_first=module.batch_first, dropout=module.dropout,
+            bidirectional=module.bidirectional, backend=backend,
+            **cls._options_from_torch(module),
+        )
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -311,7 +359,7 @@ class RecurrentLayer(nn.Module):
             else:
                 x = input.transpose(0, 1) if self.batch_first else input
             check_steps(x)
-        states = self._initial_states(hx, x, x.shape[1], batched, sorted_indices)
+        states = self.initial_states(hx, x, x.shape[1], batched, sorted_indices)
         compute = self._autocast_dtype(x)
         if is_tracing():  # one torch op per layer stack, which traces and exports for any T
             record_kernel(self, "fused")
@@ -345,23 +393,23 @@ class RecurrentLayer(nn.Module):
         """Packed input through torch's kernel ``mode`` on the packed data, as torch.nn does
         (the batch size stays the tensor ``batch_sizes[0]``, so a trace follows it)."""
         data, batch_sizes, sorted_indices, unsorted_indices = input
-        states = self._initial_states(hx, data, batch_sizes[0], True, sorted_indices)
+        states = self.initial_states(hx, data, batch_sizes[0], True, sorted_indices)
         out, finals = self._run_fused(mode, data, states, batch_sizes, compute)
         if unsorted_indices is not None:
             finals = tuple(s.index_select(1, unsorted_indices) for s in finals)
         output = PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices)
         return output, finals[0] if self.num_states == 1 else finals
 
-    def _initial_states(
+    def initial_states(
         self,
         hx: Tensor | tuple[Tensor, ...] | None,
         like: Tensor,
         B: int | Tensor,
         batched: bool,
-        sorted_indices: Tensor | None,
+        sorted_indices: Tensor | None = None,
     ) -> States:
-        """Zero (dtype and device of ``like``) or checked, permuted user states, each
-        (num_layers*D, B, size)."""
+        """Zero (dtype and device of ``like``) or checked user states, each
+        (num_layers*D, B, size); permuted to the packed order when ``sorted_indices`` is given."""
         LD = self.num_layers * self.num_directions
         sizes = self._state_sizes()
         if hx is None:
@@ -412,10 +460,11 @@ class RecurrentLayer(nn.Module):
             for direction in range(self.num_directions):
                 index = layer * self.num_directions + direction
                 start = tuple(s[index] for s in states)
-                seq = reverse_time(layer_input, padding) if direction else layer_input
+                flip = padding.reverse if padding is not None else None
+                seq = flip_sequences(layer_input, flip) if direction else layer_input
                 params = self._params(index, dtype)
                 out, last = self._run_direction(seq, start, params, batch_sizes)
-                outs.append(reverse_time(out, padding) if direction else out)
+                outs.append(flip_sequences(out, flip) if direction else out)
                 finals.append(last)
             layer_input = torch.cat(outs, -1) if len(outs) > 1 else outs[0]
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from rnnlab.nn.families import find_family
 from rnnlab.utils.atomic import HTML_MARK, atomic_write, check_output
 from rnnlab.viz import charts, heatmap
 from rnnlab.viz.charts import Series
@@ -53,24 +54,6 @@ TITLES = {
 NAV = {
     "reading": "Summary", "models": "Models", "curves": "Learning", "results": "Results",
     "horizon": "Memory", "gradients": "Gradients", "gates": "Gates", "run": "Settings",
-}
-
-# What each family is, in plain words (shown on its card; never a claim about the results).
-FAMILY_TEXT = {
-    "mlp": "A feed-forward network passes its input one way through hidden layers and keeps "
-    "nothing from one step to the next. This window MLP (Bengio et al. 2003) sees only the "
-    "last few inputs, embedded and concatenated; anything further back does not exist for it.",
-    "rnn": "An Elman recurrent network feeds its hidden state back in: "
-    "h\u209c = tanh(W x\u209c + U h\u209c\u208b\u2081 + b). The past can shape the present, "
-    "but the error signal that trains it is multiplied by U and tanh\u2032 at every step it "
-    "travels back, so it tends to shrink (vanish) or blow up (explode).",
-    "lstm": "An LSTM adds a cell state that is updated by addition, "
-    "c\u209c = f \u2299 c\u209c\u208b\u2081 + i \u2299 g, with sigmoid gates deciding what "
-    "to write (input i), keep (forget f) and show (output o). While the forget gate stays near "
-    "1, information and gradient pass along the cell for many steps.",
-    "gru": "A GRU (Cho et al. 2014) is a lighter gated cousin: an update gate z blends the old "
-    "state with a candidate n, and a reset gate r decides how much of the old state the "
-    "candidate sees. Three weight blocks instead of the LSTM's four, and no separate cell.",
 }
 
 # A short explanation under each section heading.
@@ -258,6 +241,13 @@ def _reading(data: ReportData) -> str:
     return _section("reading", TITLES["reading"], f"<ul class=reading>{items}</ul>")
 
 
+def _card_text(name: str) -> str:
+    """What the family ``name`` is, in plain words (its record's card text; never a claim about
+    the results); nothing for a name no family has."""
+    found = find_family(name)
+    return found.card_text if found is not None else ""
+
+
 def _models(data: ReportData) -> str:
     cards = []
     for card in data.models:
@@ -269,7 +259,7 @@ def _models(data: ReportData) -> str:
         cards.append(
             f'<article class="card" style="border-top-color:{esc(color)}">'
             f"<h3>{_swatch(color)}{esc(card.label)}</h3>"
-            f'<p class="explain">{esc(FAMILY_TEXT.get(card.family, ""))}</p>'
+            f'<p class="explain">{esc(_card_text(card.family))}</p>'
             f'<p class="meta">{esc(card.summary)}</p>{diagram}</article>'
         )
     return _section("models", TITLES["models"], f'<div class="cards">{"".join(cards)}</div>')

@@ -48,7 +48,7 @@ class UnitChoice:
 def auto_units(activity: UnitActivity, count: int = 3) -> list[UnitChoice]:
     """Up to ``count`` units worth looking at: one per text feature a unit tracks (strongest
     correlation first), then the units of largest variance; never the same unit twice."""
-    kinds = ("c", "h") if activity.family == "lstm" else ("h",)
+    kinds = activity.state_kinds
     chosen: list[UnitChoice] = []
     seen_units: set[tuple[int, int, str, int]] = set()
     seen_features: set[str] = set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rnnlab.models.config import ModelConfig
+from rnnlab.nn.families import family
 from rnnlab.viz.diagrams.parameters import (
     count_layer_parameters,
     dense_parameters,
@@ -137,6 +138,6 @@ def count_parameters_by_block(
     config: ModelConfig, input_size: int | None = None, output_size: int | None = None
 ) -> list[Block]:
     """Every block of the model of ``config`` with its parameter count, input to output."""
-    if config.family == "mlp":
+    if not family(config.family).recurrent:
         return count_mlp_blocks(config, input_size, output_size)
     return count_stack_blocks(config, input_size, output_size)

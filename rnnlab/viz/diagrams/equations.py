@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from rnnlab.models.config import ModelConfig
 from rnnlab.viz.diagrams.canvas import Canvas
+from rnnlab.viz.diagrams.drawing import Line, drawing_of
 from rnnlab.viz.diagrams.style import BELT, FONT, FONT_SMALL, GATE_KINDS, INK, KINDS, MUTED
-
-Line = tuple[str, str]  # (mathtext, colour)
 
 
 def _gate(name: str) -> str:
@@ -98,13 +97,8 @@ def mlp_equations(config: ModelConfig) -> list[Line]:
 
 
 def equations_for(config: ModelConfig) -> list[Line]:
-    """The equations of the family and variant of ``config``."""
-    return {
-        "lstm": lstm_equations,
-        "gru": gru_equations,
-        "rnn": elman_equations,
-        "mlp": mlp_equations,
-    }[config.family](config)
+    """The equations of the family and variant of ``config`` (its Drawing's)."""
+    return drawing_of(config).equations(config)
 
 
 def draw_equations(canvas: Canvas, config: ModelConfig) -> None:

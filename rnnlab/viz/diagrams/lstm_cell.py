@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from rnnlab.models.config import ModelConfig
 from rnnlab.viz.diagrams.canvas import Canvas, LegendItem, Node
-from rnnlab.viz.diagrams.parameters import gate_blocks
 from rnnlab.viz.diagrams.style import (
     BELT,
     BELT_WIDTH,
@@ -55,7 +54,6 @@ def sigmoid_gates(config: ModelConfig) -> tuple[str, ...]:
 
 def draw_lstm_cell(canvas: Canvas, config: ModelConfig) -> None:
     """Draw the LSTM cell of ``config`` (one layer, one direction) at gate level."""
-    gate_blocks(config)  # rejects coupled without a forget gate
     has_f = config.forget_gate
     ln = config.layer_norm
     peep = set(sigmoid_gates(config)) if config.peephole else set()

@@ -1,8 +1,9 @@
 """Parameter counts computed from a :class:`~rnnlab.models.config.ModelConfig` alone.
 
 The diagrams label every block with its size and parameter count without building the model.
-The recurrent counts follow the parameter tables of ``docs/cells.md`` (biases always present,
-as in every rnnlab model); for the plain cells they equal ``torch.nn.RNN/LSTM/GRU``'s counts.
+A recurrent layer's count is the sum of the parameter shapes its family registers
+(:attr:`rnnlab.nn.families.Family.shapes`, biases always present, as in every rnnlab model),
+so it cannot drift from the layer; for the plain cells it equals ``torch.nn.RNN/LSTM/GRU``'s.
 For one layer and one direction, with I its input width, H hidden units, P = proj_size or H:
 
 * Elman:  H (I + H) + 2H
@@ -17,26 +18,12 @@ from __future__ import annotations
 
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
-
-
-def gate_blocks(config: ModelConfig) -> int:
-    """G, the gate blocks stacked in the weights: 1 (Elman), 3 (GRU), 4 or 3 (LSTM)."""
-    if config.family == "rnn":
-        return 1
-    if config.family == "gru":
-        return 3
-    if config.family == "lstm":
-        if config.coupled and not config.forget_gate:
-            raise UserError("coupled=True (i = 1 - f) needs forget_gate=True")
-        return 4 if config.forget_gate and not config.coupled else 3
-    raise UserError(f"family {config.family!r} has no recurrent layers")
+from rnnlab.nn.families import family
 
 
 def output_width(config: ModelConfig) -> int:
     """Width of one direction's output of a recurrent layer: P for an LSTMP, else H."""
-    if config.family == "lstm" and config.proj_size:
-        return config.proj_size
-    return config.hidden_size
+    return family(config.family).output_width(config)
 
 
 def is_stacked(config: ModelConfig) -> bool:
@@ -68,16 +55,7 @@ def stack_input_size(config: ModelConfig, input_size: int | None) -> int | None:
 
 def count_layer_parameters(config: ModelConfig, layer_input: int) -> int:
     """Parameters of one recurrent layer in one direction that reads ``layer_input`` features."""
-    G, H, P = gate_blocks(config), config.hidden_size, output_width(config)
-    count = G * H * (layer_input + P) + 2 * G * H
-    if config.family == "lstm":
-        if config.proj_size:
-            count += P * H  # weight_hr
-        if config.peephole:
-            count += (G - 1) * H  # one peephole vector per sigmoid gate
-        if config.layer_norm:
-            count += 2 * G * H + 2 * H  # gains of LN(W_ih x), LN(W_hh h); gain and shift of LN(c)
-    return count
+    return family(config.family).count_parameters(config, layer_input)
 
 
 def layer_inputs(config: ModelConfig, input_size: int | None) -> list[int | None]:

@@ -7,8 +7,9 @@ PNG by the path's extension, ``svg_text`` returns the SVG markup. Views:
 * ``unrolled`` — the cell rolled (self-loop) and unrolled over ``steps`` (recurrent families);
 * ``cell`` — the cell at gate level (LSTM, GRU) or operation level (Elman);
 * ``stack`` — layers, directions, dense blocks, sizes and parameter counts;
-* ``auto`` — mlp: feedforward; rnn: unrolled; lstm, gru: cell; with the stack beside it
-  when the model has more than one layer, two directions or dense layers.
+* ``auto`` — the family's main view (its Drawing's: mlp: feedforward; rnn: unrolled; lstm,
+  gru: cell); with the stack beside it when the model has more than one layer, two
+  directions or dense layers.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from matplotlib.figure import Figure
 
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
+from rnnlab.nn.families import family
 from rnnlab.utils.atomic import atomic_write, check_output
-from rnnlab.viz.diagrams import elman_cell, gru_cell, lstm_cell
 from rnnlab.viz.diagrams.canvas import Canvas, LegendItem, Region, union
+from rnnlab.viz.diagrams.drawing import drawing_of
 from rnnlab.viz.diagrams.equations import draw_equations
 from rnnlab.viz.diagrams.feedforward import draw_feedforward
 from rnnlab.viz.diagrams.parameters import is_stacked
@@ -46,6 +48,7 @@ HEADINGS = {  # above each view when a figure holds two
 def as_config(config: ModelConfig | Mapping[str, Any]) -> ModelConfig:
     """A ModelConfig, or a dict of its fields (as stored in a checkpoint)."""
     if isinstance(config, ModelConfig):
+        config.validate()  # again: a config may have been changed after it was made
         return config
     if isinstance(config, Mapping):
         return ModelConfig.from_dict(dict(config))
@@ -56,7 +59,7 @@ def resolve_view(config: ModelConfig, view: str) -> list[str]:
     """The views to draw, left to right; a clear UserError for an unknown or unfit view."""
     if view not in VIEWS:
         raise UserError(f"unknown diagram view {view!r}; choose one of {', '.join(VIEWS)}")
-    if config.family == "mlp":
+    if not family(config.family).recurrent:
         if view not in ("auto", "feedforward"):
             raise UserError(
                 f"view {view!r} needs a recurrent model; a window MLP (family 'mlp') is drawn "
@@ -70,7 +73,7 @@ def resolve_view(config: ModelConfig, view: str) -> list[str]:
         )
     if view != "auto":
         return [view]
-    main = "unrolled" if config.family == "rnn" else "cell"
+    main = drawing_of(config).main_view
     return ["stack", main] if is_stacked(config) else [main]
 
 
@@ -86,12 +89,11 @@ def _draw_view(
             draw_feedforward(canvas, config, input_size, output_size)
         elif view == "stack":
             draw_stack(canvas, config, input_size, output_size)
-        elif config.family == "lstm":
-            lstm_cell.draw_lstm_cell(canvas, config)
-        elif config.family == "gru":
-            gru_cell.draw_gru_cell(canvas, config)
         else:
-            elman_cell.draw_elman_cell(canvas, config)
+            draw_cell = drawing_of(config).cell
+            if draw_cell is None:
+                raise UserError(f"family {config.family!r} has no cell view")
+            draw_cell(canvas, config)
     return [region]
 
 
@@ -142,11 +144,7 @@ def _heading(canvas: Canvas, region: Region, text: str, view: str) -> None:
 
 def legend_items(config: ModelConfig) -> list[LegendItem]:
     """The key of the cell view of ``config``."""
-    if config.family == "lstm":
-        return lstm_cell.legend_items(config)
-    if config.family == "gru":
-        return gru_cell.legend_items()
-    return elman_cell.legend_items(config)
+    return drawing_of(config).legend(config)
 
 
 def _arrange(canvas: Canvas, groups: list[list[Region]], gap: float = 1.3) -> None:

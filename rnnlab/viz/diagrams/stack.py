@@ -12,15 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rnnlab.models.config import ModelConfig
+from rnnlab.nn.families import family
 from rnnlab.viz.diagrams.blocks import Block, count_stack_blocks, size_text
 from rnnlab.viz.diagrams.canvas import Canvas, Node
-from rnnlab.viz.diagrams.parameters import directions
+from rnnlab.viz.diagrams.drawing import drawing_of
+from rnnlab.viz.diagrams.parameters import directions, output_width
 from rnnlab.viz.diagrams.style import FONT, FONT_SMALL, INK, MUTED
 
 GAP = 0.85  # vertical space between blocks (arrows run in it)
 BOX_H = 1.0
 LANE_X = 1.75  # centres of the forward and backward boxes of a bidirectional layer
-NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 NOTE_GAP = 0.7  # space between the widest block and the annotations beside the blocks
 
 
@@ -35,7 +36,8 @@ class _Row:
 def _layer_note(config: ModelConfig, block: Block) -> str:
     """Widths and parameters of one recurrent layer, symbolic in I when I is unknown."""
     D, H = directions(config), config.hidden_size
-    proj = f", P {config.proj_size}" if config.family == "lstm" and config.proj_size else ""
+    P = output_width(config)
+    proj = f", P {P}" if P != H else ""  # an LSTMP's projection
     head = f"in {size_text(block.fan_in, 'I')} · H {H}{proj} · out {block.fan_out}"
     if block.params is not None and D > 1:
         return f"{head}\n2 × {block.params // 2:,} = {block.params:,} params"
@@ -52,7 +54,7 @@ def _plain_box(canvas: Canvas, y: float, label: str, gid: str, kind: str) -> _Ro
 
 def _layer_row(canvas: Canvas, config: ModelConfig, y: float, number: int) -> _Row:
     """The cell boxes of one recurrent layer (one per direction), bottom edge at y."""
-    name = NAMES[config.family]
+    name = family(config.family).layer.kind  # "RNN", "LSTM", "GRU"
     lanes = [("forward", "t: 1 → T")]
     if config.bidirectional:
         lanes.append(("backward", "t: T → 1"))
@@ -63,7 +65,7 @@ def _layer_row(canvas: Canvas, config: ModelConfig, y: float, number: int) -> _R
         title = f"{name} layer {number}"
         width = max(canvas.measure(title, FONT, "bold")[0], canvas.measure(order, FONT_SMALL)[0])
         box = canvas.box(x, y + BOX_H / 2, max(width + 0.6, 2.9), BOX_H, gid=gid,
-                         kind=config.family)
+                         kind=drawing_of(config).box)
         canvas.text(x, y + BOX_H * 0.66, title, gid=f"{gid}-label", weight="bold")
         canvas.text(x, y + BOX_H * 0.28, f"{lane}  {order}" if len(lanes) > 1 else order,
                     gid=f"{gid}-sublabel", fontsize=FONT_SMALL, color=INK)

@@ -3,29 +3,39 @@
 from __future__ import annotations
 
 from rnnlab.models.config import ModelConfig
+from rnnlab.nn.families import family
 from rnnlab.viz.diagrams.blocks import count_parameters_by_block, total
+from rnnlab.viz.diagrams.drawing import drawing_of
 from rnnlab.viz.diagrams.parameters import (
     count_layer_parameters,
     first_layer_formula,
-    gate_blocks,
     is_stacked,
     stack_input_size,
 )
 
 
 def describe(config: ModelConfig) -> str:
-    """The title: family and variant, with the papers they come from."""
-    if config.family == "mlp":
-        if config.embedding_dim:
-            return f"Window MLP language model, window {config.window} (Bengio et al. 2003)"
-        return f"Window MLP (feed-forward), window {config.window}"
-    if config.family == "rnn":
-        return f"Elman RNN ({config.nonlinearity})"
-    if config.family == "gru":
-        if config.reset_after:
-            return "GRU, reset after the recurrent product (torch / cuDNN form)"
-        return "GRU, reset before the recurrent product (Cho et al. 2014)"
-    gate_blocks(config)  # rejects an invalid combination
+    """The title: family and variant, with the papers they come from (its Drawing's)."""
+    return drawing_of(config).title(config)
+
+
+def mlp_title(config: ModelConfig) -> str:
+    if config.embedding_dim:
+        return f"Window MLP language model, window {config.window} (Bengio et al. 2003)"
+    return f"Window MLP (feed-forward), window {config.window}"
+
+
+def elman_title(config: ModelConfig) -> str:
+    return f"Elman RNN ({config.nonlinearity})"
+
+
+def gru_title(config: ModelConfig) -> str:
+    if config.reset_after:
+        return "GRU, reset after the recurrent product (torch / cuDNN form)"
+    return "GRU, reset before the recurrent product (Cho et al. 2014)"
+
+
+def lstm_title(config: ModelConfig) -> str:
     if not config.forget_gate:
         name = "LSTM, 1997 cell without forget gate (Hochreiter & Schmidhuber 1997)"
     elif config.coupled:
@@ -46,17 +56,20 @@ def describe(config: ModelConfig) -> str:
 
 def summary(config: ModelConfig, input_size: int | None, output_size: int | None) -> str:
     """The subtitle: sizes and parameter counts."""
-    if config.family == "mlp":
+    kind = family(config.family)
+    if not kind.recurrent:  # the window MLP
         L = config.num_layers
         layers = f"{L} hidden layer{'s' if L != 1 else ''} of {config.hidden_size}" if L else (
             "no hidden layer")
         grand = total(count_parameters_by_block(config, input_size, output_size))
         return layers if grand is None else f"{layers} · {grand:,} parameters"
     parts = [f"H = {config.hidden_size}"]
-    if config.family == "lstm" and config.proj_size:
-        parts.append(f"P = {config.proj_size}")
-    if config.family != "rnn":
-        parts.append(f"{gate_blocks(config)} gate blocks")
+    P = kind.output_width(config)
+    if config.hidden_size != P:  # an LSTMP's projection
+        parts.append(f"P = {P}")
+    blocks = kind.gate_blocks(config)
+    if blocks:  # the gated families
+        parts.append(f"{len(blocks)} gate blocks")
     first = stack_input_size(config, input_size)
     if first is None:
         a, b = first_layer_formula(config)

@@ -9,26 +9,33 @@ lines run between the copies; the c line is drawn in the belt colour of the cell
 from __future__ import annotations
 
 from rnnlab.models.config import ModelConfig
+from rnnlab.nn.families import family
 from rnnlab.viz.diagrams.canvas import Canvas, Region
+from rnnlab.viz.diagrams.drawing import drawing_of
 from rnnlab.viz.diagrams.style import BELT, FONT, FONT_SMALL, FONT_TITLE, INK, MUTED
 
 CELL_W, CELL_H = 1.7, 1.1
 PITCH = 2.9  # distance between the centres of neighbouring copies
 IO = 1.15  # length of the input and output arrows
-CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 def cell_name(config: ModelConfig) -> str:
-    """The text inside a cell box: the family, and for Elman the nonlinearity."""
-    if config.family == "rnn":
-        return f"RNN\n{config.nonlinearity}"
-    return CELL_NAMES[config.family]
+    """The text inside a cell box: the layer's name, and the nonlinearity of a family that has
+    a choice of one (Elman)."""
+    kind = family(config.family)
+    name = kind.layer.kind
+    return f"{name}\n{config.nonlinearity}" if kind.reads("nonlinearity") else name
+
+
+def _has_cell(config: ModelConfig) -> bool:
+    """Whether the state passed between the copies includes a cell c (the LSTM's)."""
+    return "c" in family(config.family).state_kinds
 
 
 def draw_rolled(canvas: Canvas, config: ModelConfig) -> None:
     """One cell, x_t in, h_t out, and the recurrent self-loop carrying the state to t + 1."""
     cell = canvas.box(0.0, 0.0, CELL_W, CELL_H, cell_name(config), gid="rolled-cell",
-                      kind=config.family, fontsize=FONT)
+                      kind=drawing_of(config).box, fontsize=FONT)
     canvas.arrow([(0.0, -CELL_H / 2 - IO), cell.bottom()], gid="rolled-x")
     canvas.text(0.0, -CELL_H / 2 - IO - 0.1, "$x_t$", gid="label-rolled-x", va="top")
     top = CELL_H / 2 + IO
@@ -38,7 +45,7 @@ def draw_rolled(canvas: Canvas, config: ModelConfig) -> None:
     branch, side = CELL_H / 2 + 0.55, CELL_W / 2 + 0.75
     canvas.dot(0.0, branch, gid="rolled-loop-dot")
     canvas.arrow([(0.0, branch), (side, branch), (side, 0.0), cell.right()], gid="rolled-loop")
-    state = "$h_{t-1},\\ c_{t-1}$" if config.family == "lstm" else "$h_{t-1}$"
+    state = "$h_{t-1},\\ c_{t-1}$" if _has_cell(config) else "$h_{t-1}$"
     canvas.text(side + 0.12, -0.02, state, gid="label-rolled-loop", ha="left",
                 fontsize=FONT_SMALL, color=MUTED)
 
@@ -47,12 +54,11 @@ def draw_unrolled(canvas: Canvas, config: ModelConfig, steps: int) -> None:
     """``steps`` copies of the cell, left to right, with the state passed between them."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
-    lstm = config.family == "lstm"
-    lanes = [("h", 0.22, INK), ("c", -0.22, BELT)] if lstm else [("h", 0.0, INK)]
+    lanes = [("h", 0.22, INK), ("c", -0.22, BELT)] if _has_cell(config) else [("h", 0.0, INK)]
     for k in range(steps):
         x = k * PITCH
         cell = canvas.box(x, 0.0, CELL_W, CELL_H, cell_name(config), gid=f"cell-copy-{k}",
-                          kind=config.family, fontsize=FONT)
+                          kind=drawing_of(config).box, fontsize=FONT)
         canvas.arrow([(x, -CELL_H / 2 - IO), cell.bottom()], gid=f"unrolled-x-{k}")
         canvas.text(x, -CELL_H / 2 - IO - 0.1, f"$x_{{{k + 1}}}$", gid=f"label-x-{k}", va="top")
         canvas.arrow([cell.top(), (x, CELL_H / 2 + IO)], gid=f"unrolled-h-{k}")
