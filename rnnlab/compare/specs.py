@@ -17,20 +17,12 @@ from typing import Any
 from rnnlab.compare.families import display_name, is_window_mlp
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
+from rnnlab.nn.families import families
 
-# The words of the mini-language: per family, each variant name and the config fields it sets.
+# The words of the mini-language: per family, each variant name and the config fields it sets
+# (the families' own words, from their records).
 FLAGS: dict[str, dict[str, dict[str, Any]]] = {
-    "mlp": {a: {"nonlinearity": a} for a in ("tanh", "relu", "sigmoid")},
-    "rnn": {a: {"nonlinearity": a} for a in ("tanh", "relu", "sigmoid")},
-    "lstm": {
-        "peephole": {"peephole": True},
-        "coupled": {"coupled": True},
-        "cifg": {"coupled": True},
-        "no-forget": {"forget_gate": False},
-        "1997": {"forget_gate": False},
-        "layer-norm": {"layer_norm": True},
-    },
-    "gru": {"reset-before": {"reset_after": False}},
+    f.name: {word: {name: value} for word, (name, value) in f.words.items()} for f in families()
 }
 
 
