@@ -19,8 +19,9 @@ The file has one table per config, its keys the config's fields::
 
 A file written by hand may leave out any key (it keeps its default) or table. Every run writes
 all of them (its task parameters, model and training settings as they were used, the hidden size
-a ``--budget`` chose included), so ``rnnlab train --config RUN/run.toml`` trains the same run
-again. A key rnnlab does not know, or a value of the wrong type, is a one-line error naming it.
+a ``--budget`` chose included; ``overwrite`` always false), so ``rnnlab train --config
+RUN/run.toml --out-dir NEW`` trains the same run again. A key rnnlab does not know, or a value
+of the wrong type, is a one-line error naming it.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def run_config(model: nn.Module, task: Task, config: TrainConfig) -> dict[str, A
     if isinstance(model_config, ModelConfig):  # a model rnnlab can rebuild from its config
         data["model"] = model_config.to_dict()
     data["train"] = config.to_dict()
+    # Permission to replace the run folder was for that one start, not part of the run: a rerun
+    # from this file must not delete the run it was copied from.
+    data["train"]["overwrite"] = False
     return data
 
 
