@@ -53,6 +53,7 @@ from rnnlab.inspect.rerun import (
     rerun_layer,
     reverse_steps,
 )
+from rnnlab.inspect.saturation import gate_saturation
 from rnnlab.nn import RecurrentLayer
 from rnnlab.tasks.base import Batch, Task
 
@@ -176,8 +177,6 @@ class Trace:
         of each gate, and the mean ||dL/dh_t|| over the real steps; plus the gate saturation
         (:func:`~rnnlab.inspect.saturation.gate_saturation`), the loss and the re-run error.
         """
-        from rnnlab.inspect.saturation import gate_saturation  # it reads Trace: import late
-
         out: dict[str, Any] = {}
         for key in self.keys:
             entry: dict[str, Any] = {"mean_abs_h": self.masked_mean(self.hidden[key].abs())}
