@@ -62,7 +62,7 @@ class Validation:
     def due(self, epoch_done: bool) -> bool:
         """Whether the step just taken ends with a scheduled evaluation."""
         every = self.config.eval_every
-        return (every and self.run.step % every == 0) or (every == 0 and epoch_done)
+        return bool(every and self.run.step % every == 0) or (every == 0 and epoch_done)
 
     def __call__(self, *, scheduled: bool) -> tuple[dict[str, float], str | None]:
         """Evaluate; update best/, patience, plateau and target; return (metrics, stop reason).
