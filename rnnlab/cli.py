@@ -9,19 +9,37 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.metadata
 import json
 import logging
 import sys
 import textwrap
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from rnnlab.cli_options import add_dataclass_options, dataclass_from_args, field_help, ranged
+import rnnlab
+from rnnlab.cli_options import (
+    HelpFormatter,
+    add_dataclass_options,
+    dataclass_from_args,
+    field_help,
+    ranged,
+)
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
 from rnnlab.train.config import TrainConfig
-from rnnlab.train.ranges import MAX_SEED, MAX_WIDTH, MODEL_RANGES, TRAIN_RANGES, count, real
+from rnnlab.train.ranges import (
+    COMPARE_RANGES,
+    MAX_BUDGET,
+    MAX_SEED,
+    MAX_WIDTH,
+    MODEL_RANGES,
+    TRAIN_RANGES,
+    count,
+    real,
+)
+from rnnlab.train.run_file import RunFile, read_run_file
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -29,20 +47,53 @@ DEFAULT_TASK = "cue-word"
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage mistake is one line (and exit 2), not the whole usage block."""
+    """argparse, but a usage mistake is one line (and exit 2), not the whole usage block.
+
+    ``populate(parser)``, if given, adds the options when the parser is first used (to parse
+    or to show help), so that what it imports is loaded only by the command that needs it.
+    """
+
+    def __init__(
+        self, *args: Any, populate: Callable[[argparse.ArgumentParser], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._populate = populate
+
+    def _ensure_options(self) -> None:
+        if self._populate is not None:
+            populate, self._populate = self._populate, None
+            populate(self)
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._ensure_options()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self._ensure_options()
+        return super().format_help()
+
+    def format_usage(self) -> str:
+        self._ensure_options()
+        return super().format_usage()
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _command(
-    sub: argparse._SubParsersAction, name: str, summary: str, example: str
+    sub: argparse._SubParsersAction,
+    name: str,
+    summary: str,
+    example: str,
+    populate: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> argparse.ArgumentParser:
     return sub.add_parser(
         name,
         help=summary,
         description=f"{summary}\n\nexample:\n{textwrap.indent(example.strip(), '  ')}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
+        populate=populate,
     )
 
 
@@ -73,36 +124,9 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from rnnlab.models import build_model, hidden_size_for_budget
-    from rnnlab.tasks import make_task
-    from rnnlab.train import read_meta, train
-    from rnnlab.train.checkpoint import Checkpoint, find_checkpoint
-    from rnnlab.train.schema import check_weights_fit
-    from rnnlab.utils import seed_everything
+    from rnnlab.train import train
 
-    if args.resume:
-        if not args.out_dir:
-            raise UserError("--resume needs --out-dir, the run directory to continue")
-        meta = read_meta(Path(args.out_dir) / "last")  # validated: see train/schema.py
-        _refuse_changes_on_resume(args, meta)
-        ckpt = Checkpoint(find_checkpoint(Path(args.out_dir) / "last"), meta, {}, None)
-        task = make_task(ckpt.task_name, **ckpt.task_params)
-        model_config = ckpt.model_config
-        if model_config is None:
-            raise UserError(f"{ckpt.path} stores no model config, so it cannot be resumed")
-        train_config = dataclass_from_args(TrainConfig, args, ckpt.train_config)
-        check_weights_fit(build_model, model_config, task.spec, ckpt.path / "model.safetensors")
-        model = build_model(model_config, task.spec)  # train() loads the weights and state
-    else:
-        task = make_task(args.task or DEFAULT_TASK, **_parse_task_params(args.param))
-        model_config = dataclass_from_args(ModelConfig, args)
-        if args.steps is None and (args.minutes or args.epochs):
-            args.steps = 0  # a time or epoch limit replaces the default step limit
-        train_config = dataclass_from_args(TrainConfig, args)
-        if args.budget:
-            model_config.hidden_size = hidden_size_for_budget(model_config, task.spec, args.budget)
-        seed_everything(train_config.seed)  # the initial weights are part of the run's seed
-        model = build_model(model_config, task.spec)
+    task, model, train_config = _resumed_run(args) if args.resume else _new_run(args)
     logging.info("model: %s", model.describe())
     print(f"{task.name}: {model.describe()}", flush=True)
     result = train(model, task, train_config, resume=args.resume)
@@ -119,6 +143,56 @@ def cmd_train(args: argparse.Namespace) -> int:
     if result.best_checkpoint:
         print(f"best checkpoint: {result.best_checkpoint}")
     return EXIT_INTERRUPTED if result.interrupted else 0
+
+
+def _new_run(args: argparse.Namespace) -> tuple[Any, Any, TrainConfig]:
+    """Task, model (seeded, freshly built) and training config of a new run: the --config
+    file's settings, with the flags given on top."""
+    from rnnlab.models import build_model, hidden_size_for_budget
+    from rnnlab.tasks import make_task
+    from rnnlab.utils import seed_everything
+
+    file = read_run_file(args.config) if args.config else RunFile("")
+    task_name = args.task or file.task_name or DEFAULT_TASK
+    # The file's task parameters belong to the file's task: another --task starts from its own.
+    params = file.task_params if task_name == (file.task_name or DEFAULT_TASK) else {}
+    task = make_task(task_name, **{**params, **_parse_task_params(args.param)})
+    model_config = dataclass_from_args(ModelConfig, args, file.model)
+    train_values = dict(file.train)
+    limits = [args.minutes, args.epochs, train_values.get("minutes"), train_values.get("epochs")]
+    if args.steps is None and "steps" not in train_values and any(limits):
+        train_values["steps"] = 0  # a time or epoch limit replaces the default step limit
+    train_config = dataclass_from_args(TrainConfig, args, train_values)
+    if args.budget:
+        model_config.hidden_size = hidden_size_for_budget(model_config, task.spec, args.budget)
+    seed_everything(train_config.seed)  # the initial weights are part of the run's seed
+    return task, build_model(model_config, task.spec), train_config
+
+
+def _resumed_run(args: argparse.Namespace) -> tuple[Any, Any, TrainConfig]:
+    """Task, model and training config of the run in --out-dir, as its last/ holds them (the
+    training limits may change; train() loads the weights and state)."""
+    from rnnlab.models import build_model
+    from rnnlab.tasks import make_task
+    from rnnlab.train import read_meta
+    from rnnlab.train.checkpoint import Checkpoint, find_checkpoint
+    from rnnlab.train.schema import check_weights_fit
+
+    if not args.out_dir:
+        raise UserError("--resume needs --out-dir, the run directory to continue")
+    if args.config:
+        raise UserError("--resume continues the run in --out-dir with its own config; "
+                        "--config starts a new run (leave one of them out)")
+    meta = read_meta(Path(args.out_dir) / "last")  # validated: see train/schema.py
+    _refuse_changes_on_resume(args, meta)
+    ckpt = Checkpoint(find_checkpoint(Path(args.out_dir) / "last"), meta, {}, None)
+    task = make_task(ckpt.task_name, **ckpt.task_params)
+    model_config = ckpt.model_config
+    if model_config is None:
+        raise UserError(f"{ckpt.path} stores no model config, so it cannot be resumed")
+    train_config = dataclass_from_args(TrainConfig, args, ckpt.train_config)
+    check_weights_fit(build_model, model_config, task.spec, ckpt.path / "model.safetensors")
+    return task, build_model(model_config, task.spec), train_config
 
 
 def _refuse_changes_on_resume(args: argparse.Namespace, meta: dict[str, Any]) -> None:
@@ -375,32 +449,28 @@ def _read_passage(path: str, max_tokens: int) -> str:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from rnnlab.compare import CompareConfig, Progress, compare
+    from rnnlab.compare import Progress, compare
 
-    defaults = CompareConfig()
-    steps, minutes = args.steps, args.minutes
-    if steps is None and minutes is None:
-        steps, minutes = defaults.steps, defaults.minutes
-    config = CompareConfig(
-        task=args.task,
-        task_params=_parse_task_params(args.param),
-        models=tuple(m for m in args.models.split(",") if m.strip()),
-        budget=args.budget,
-        seeds=args.seeds,
-        steps=steps or 0,  # one limit given: only that limit
-        minutes=minutes or 0.0,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        eval_size=args.eval_size,
-        output=args.output,
-        overwrite=args.overwrite,
-        threads=args.threads or defaults.threads,  # compare trains on one thread by default
-    )
-    result = compare(config, progress=Progress(enabled=not args.quiet))
+    result = compare(compare_config(args), progress=Progress(enabled=not args.quiet))
     for sentence in result.reading:
         print(f"- {sentence}")
     print(f"report: {result.path.resolve()} ({result.wall_time:.0f} s)")
     return 0
+
+
+def compare_config(args: argparse.Namespace) -> Any:
+    """The :class:`~rnnlab.compare.CompareConfig` that ``rnnlab compare``'s flags ask for."""
+    from rnnlab.compare import CompareConfig
+
+    values: dict[str, Any] = {
+        "task_params": _parse_task_params(args.param),
+        "threads": args.threads or CompareConfig().threads,  # compare trains on one thread
+    }
+    if args.steps is not None and args.minutes is None:  # one limit given: only that limit
+        values["minutes"] = 0.0
+    elif args.minutes is not None and args.steps is None:
+        values["steps"] = 0
+    return dataclass_from_args(CompareConfig, args, values, skip=tuple(COMPARE_OPTIONS_ELSEWHERE))
 
 
 # -- the parser ------------------------------------------------------------------------------
@@ -411,17 +481,8 @@ def _add_task_params(parser: argparse.ArgumentParser, help_text: str) -> None:
                         help=help_text)
 
 
-# A model of 10**8 parameters is 400 MB of weights before the optimizer's copies; compare
-# trains several: beyond this the search for a hidden size, and training, never end.
-MAX_BUDGET = 10**8
-
-
 def _int(lo: int, hi: int) -> Any:
     return ranged(int, count(lo, hi))
-
-
-def _float(lo: float, hi: float, *, open_lo: bool = False) -> Any:
-    return ranged(float, real(lo, hi, open_lo=open_lo))
 
 
 def _temperature(text: str) -> float:
@@ -438,26 +499,43 @@ def _add_overwrite(parser: argparse.ArgumentParser) -> None:
                         "(files rnnlab wrote are replaced without it)")
 
 
+def _version() -> str:
+    """rnnlab's installed version; else ``rnnlab.__version__``, if the source defines one."""
+    try:
+        return importlib.metadata.version("rnnlab")
+    except importlib.metadata.PackageNotFoundError:  # a source tree that is not installed
+        return str(getattr(rnnlab, "__version__", "unknown"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rnnlab",
         description="Build, train, compare and look inside feed-forward nets, RNNs, LSTMs, GRUs.",
     )
+    parser.add_argument("--version", action="version", version=f"rnnlab {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     parser.add_argument(
         "--threads", type=_int(0, 1024), default=0,
         help="torch CPU threads (0 = torch's default); 1 is often fastest for small models",
     )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in (_add_tasks, _add_train, _add_evaluate, _add_predict, _add_generate, _add_draw,
+                _add_heatmap, _add_compare):
+        add(sub)
+    return parser
 
+
+def _add_tasks(sub: argparse._SubParsersAction) -> None:
     p = _command(sub, "tasks", "List the tasks and their parameters.", "rnnlab tasks --verbose")
     p.add_argument("-v", "--verbose", action="store_true", help="show every task's parameters")
     p.set_defaults(handler=cmd_tasks)
 
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
     p = _command(
         sub,
         "train",
-        "Train a model on a task; checkpoints go to --out-dir.",
+        "Train a model on a task; checkpoints go to --out-dir, the run's config to its run.toml.",
         """
         rnnlab train --task cue-word -p gap=2:30 --family lstm --hidden-size 64 \\
             --steps 3000 --stop-when 'accuracy>=0.99' --out-dir runs/cue-lstm
@@ -465,8 +543,13 @@ def build_parser() -> argparse.ArgumentParser:
             --family lstm --hidden-size 512 --embedding-dim 64 --minutes 10 \\
             --out-dir runs/shakespeare
         rnnlab train --resume --out-dir runs/cue-lstm --steps 6000
+        rnnlab train --config runs/cue-lstm/run.toml --seed 1 --out-dir runs/cue-lstm-seed1
         """,
     )
+    p.add_argument("--config", metavar="FILE",
+                   help="read the task, model and training settings from this TOML file "
+                   "([task], [task.params], [model], [train]; a run's run.toml reruns it); "
+                   "flags given as well override it")
     p.add_argument("--task", default=None,
                    help=f"task name (see `rnnlab tasks`; default {DEFAULT_TASK})")
     _add_task_params(p, "a task parameter, e.g. -p gap=2:30 (repeatable)")
@@ -485,6 +568,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_dataclass_options(p.add_argument_group("training"), TrainConfig, ranges=TRAIN_RANGES)
     p.set_defaults(handler=cmd_train)
 
+
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p = _command(
         sub,
         "evaluate",
@@ -506,6 +591,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.set_defaults(handler=cmd_evaluate)
 
+
+def _add_predict(sub: argparse._SubParsersAction) -> None:
     p = _command(
         sub,
         "predict",
@@ -518,6 +605,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=_int(1, 10**6), default=5)
     p.set_defaults(handler=cmd_predict)
 
+
+def _add_generate(sub: argparse._SubParsersAction) -> None:
     p = _command(
         sub,
         "generate",
@@ -534,11 +623,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_int(0, MAX_SEED), default=0)
     p.set_defaults(handler=cmd_generate)
 
+
+def _add_draw(sub: argparse._SubParsersAction) -> None:
     p = _command(
         sub,
         "draw",
         "Draw a model's architecture (SVG or PNG, by the file name).",
-        "rnnlab draw --family lstm --peephole true --equations -o lstm.svg\n"
+        "rnnlab draw --family lstm --peephole --equations -o lstm.svg\n"
         "rnnlab draw runs/cue-lstm/best --view stack -o stack.png",
     )
     p.add_argument("checkpoint", nargs="?", help="draw this checkpoint's model (optional)")
@@ -552,6 +643,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_dataclass_options(p.add_argument_group("model"), ModelConfig, ranges=MODEL_RANGES)
     p.set_defaults(handler=cmd_draw)
 
+
+def _add_heatmap(sub: argparse._SubParsersAction) -> None:
     p = _command(
         sub,
         "heatmap",
@@ -575,6 +668,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_overwrite(p)
     p.set_defaults(handler=cmd_heatmap)
 
+
+# Fields of CompareConfig whose option is not generated from the field, and where it is.
+COMPARE_OPTIONS_ELSEWHERE = {
+    "task_params": "-p/--param NAME=VALUE (repeatable)",
+    "threads": "rnnlab --threads N (before the command; compare's default is 1)",
+}
+
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    # The options come from CompareConfig, whose import loads the report's plotting: they are
+    # added when the compare parser is first used, so that other commands start fast.
     p = _command(
         sub,
         "compare",
@@ -582,39 +686,24 @@ def build_parser() -> argparse.ArgumentParser:
         "rnnlab compare                  # MLP, Elman RNN, LSTM, GRU on cue-word, < 3 min\n"
         "rnnlab compare --models lstm,lstm:peephole,lstm:coupled,gru --seeds 3\n"
         "rnnlab compare --task text -p path=../shared/data/tinyshakespeare.txt --minutes 2",
+        populate=_compare_options,
     )
-    p.add_argument("--task", default="cue-word", help="task name (see `rnnlab tasks`)")
-    _add_task_params(p, "a task parameter, e.g. -p gap=2:30 (repeatable)")
-    p.add_argument(
-        "--models",
-        default="mlp,rnn,lstm,gru",
-        help="comma-separated models: mlp, rnn, lstm, gru, with options such as "
-        "lstm:peephole, lstm:coupled, gru:reset-before, rnn:relu, mlp:window=8",
-    )
-    p.add_argument("--budget", type=_int(1, MAX_BUDGET), default=20_000,
-                   help="parameters per model")
-    p.add_argument("--seeds", type=_int(1, 100), default=1,
-                   help="runs per model; results are mean ± sd")
-    p.add_argument(
-        "--steps", type=_int(0, 10**9), default=None,
-        help="optimizer steps per model and seed (default 700)",
-    )  # fmt: skip
-    p.add_argument(
-        "--minutes",
-        type=_float(0.0, 1e7),
-        default=None,
-        help="time limit per model and seed (default 0.55, with the default steps)",
-    )
-    p.add_argument("--batch-size", type=_int(1, 65536), default=32)
-    p.add_argument("--lr", type=_float(0.0, 1e6, open_lo=True), default=0.02,
-                   help="Adam's learning rate")
-    p.add_argument("--eval-size", type=_int(1, 10**7), default=256,
-                   help="validation/test sequences")
-    p.add_argument("-o", "--output", default="report.html", help="the report file")
-    _add_overwrite(p)
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(handler=cmd_compare)
-    return parser
+
+
+def _compare_options(p: argparse.ArgumentParser) -> None:
+    from rnnlab.compare import CompareConfig
+
+    _add_task_params(p, "a task parameter, e.g. -p gap=2:30 (repeatable)")
+    add_dataclass_options(
+        p, CompareConfig, skip=tuple(COMPARE_OPTIONS_ELSEWHERE), ranges=COMPARE_RANGES,
+        short={"output": "-o"}, parsers={"models": (_comma_list, "MODEL,MODEL,...")},
+    )  # fmt: skip
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def _comma_list(text: str) -> tuple[str, ...]:
+    return tuple(m for m in text.split(",") if m.strip())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

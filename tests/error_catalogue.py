@@ -44,15 +44,25 @@ NOTES: dict[str, str] = {
     "a run with no end. Change the named setting.",
     "rnnlab/train/ranges.py": "A number outside the range rnnlab accepts for it (the range is "
     "in the message). Give a value inside it.",
-    "rnnlab/train/loop.py": "Training cannot start or go on: no out_dir to resume from, a "
-    "validation metric that does not exist, a saved state that does not restore.",
+    "rnnlab/train/loop.py": "Training cannot start: there is no out_dir to resume from. Give "
+    "--out-dir, the run folder holding last/.",
+    "rnnlab/train/resume.py": "The last/ checkpoint of the run cannot be resumed: it holds no "
+    "training state, or its saved RNG state does not restore (the checkpoint is damaged). "
+    "Resume from an intact copy, or start the run afresh.",
+    "rnnlab/train/run_file.py": "A --config file rnnlab cannot use: missing, not a file, too "
+    "large, binary or not UTF-8, not valid TOML, a table or key rnnlab does not know (often a "
+    "typo: the message names it), or a value of the wrong type. A run file has the tables "
+    "[task] (name, and [task.params]), [model] and [train], their keys the option names with _ "
+    "for - (see `rnnlab train --help`); a run's own run.toml is always valid.",
+    "rnnlab/train/validation.py": "The validation metric named by --metric is not one the task "
+    "reports (the message lists those it does). Pick one of them.",
     "rnnlab/train/numerics.py": "The loss or the gradient was inf or NaN for several steps in "
     "a row (each was skipped). Lower --lr, or set --clip-grad-norm (e.g. 1.0).",
     "rnnlab/train/optim.py": "An unknown optimizer, or a model with nothing to train.",
     "rnnlab/train/run_dir.py": "The run folder cannot be used: another training holds it, it "
-    "already holds a run (resume it, or pass --overwrite), or it holds last/, best/ or "
-    "metrics.jsonl that rnnlab did not write (pick another --out-dir), or there is nothing "
-    "to resume.",
+    "already holds a run (resume it, or pass --overwrite), or it holds last/, best/, "
+    "metrics.jsonl or run.toml that rnnlab did not write (pick another --out-dir), or there "
+    "is nothing to resume.",
     "rnnlab/train/session.py": "Resuming cannot continue: the task's data changed, the "
     "optimizer state does not fit, CUDA is not there. Resume with the same task and rnnlab.",
     "rnnlab/utils/atomic.py": "An output file that rnnlab will not replace: it exists and "

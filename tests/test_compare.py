@@ -188,20 +188,6 @@ def test_cli_bad_model_exits_2_with_one_line(capsys: pytest.CaptureFixture[str])
     assert len(lines) == 1 and "nope" in lines[0] and lines[0].startswith("rnnlab compare")
 
 
-def test_command_line_defaults_are_the_config_defaults() -> None:
-    # The parser cannot import CompareConfig (it would load matplotlib for every command), so
-    # its defaults are written out; this keeps the two in step.
-    from rnnlab.cli import build_parser
-
-    args = build_parser().parse_args(["compare"])
-    config = CompareConfig()
-    for name in ("task", "budget", "seeds", "batch_size", "lr", "eval_size", "output"):
-        assert getattr(args, name) == getattr(config, name), name
-    assert tuple(args.models.split(",")) == config.models
-    help_text = build_parser()._subparsers._group_actions[0].choices["compare"].format_help()
-    assert f"default {config.steps}" in help_text and f"default {config.minutes:g}" in help_text
-
-
 def test_task_constants_are_not_shown_as_results() -> None:
     # moving-digits next-frame reports two baselines beside the model's bce and mse
     metrics = ["loss", "bce", "mse", "baseline_bce", "baseline_mse", "baseline", "chance"]

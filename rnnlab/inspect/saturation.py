@@ -13,17 +13,29 @@ not gates; pass ``gates=`` to count them anyway (against the same thresholds).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+from torch import Tensor
 
 from rnnlab.errors import UserError
 from rnnlab.nn.families import family
 
-if TYPE_CHECKING:  # trace imports this module lazily in Trace.summary
-    from rnnlab.inspect.trace import Trace
+
+class GateTrace(Protocol):
+    """What :func:`gate_saturation` reads of a :class:`~rnnlab.inspect.trace.Trace` (which
+    imports this module for its summary, so this module does not import it)."""
+
+    family: str
+    gate_names: tuple[str, ...]
+    mask: Tensor  # (T, B) bool: the real steps
+    num_layers: int
+    num_directions: int
+
+    def gates(self, layer: int, direction: int = 0) -> dict[str, Tensor]: ...
 
 
 def gate_saturation(
-    trace: Trace,
+    trace: GateTrace,
     low: float = 0.1,
     high: float = 0.9,
     gates: Sequence[str] | None = None,

@@ -46,6 +46,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from rnnlab.errors import UserError
 from rnnlab.inspect.rerun import Key, Recording, output_data, rerun_layer, traced_family
+from rnnlab.inspect.saturation import gate_saturation
 from rnnlab.nn import RecurrentLayer
 from rnnlab.nn.families import family
 from rnnlab.nn.flip import flip_sequences
@@ -176,8 +177,6 @@ class Trace:
         of each gate, and the mean ||dL/dh_t|| over the real steps; plus the gate saturation
         (:func:`~rnnlab.inspect.saturation.gate_saturation`), the loss and the re-run error.
         """
-        from rnnlab.inspect.saturation import gate_saturation  # it reads Trace: import late
-
         out: dict[str, Any] = {}
         for key in self.keys:
             entry: dict[str, Any] = {"mean_abs_h": self.masked_mean(self.hidden[key].abs())}

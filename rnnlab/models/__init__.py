@@ -5,10 +5,11 @@ Every model has ``.config`` (:class:`ModelConfig`), ``.spec`` (the task's ``Task
 ``describe()``. Build one with :func:`build_model`.
 """
 
-from rnnlab.models.budget import count_parameters, hidden_size_for_budget
+from rnnlab.models.budget import hidden_size_for_budget
 from rnnlab.models.build import build_model, model_class
 from rnnlab.models.classifier import Classifier
 from rnnlab.models.config import FAMILIES, ModelConfig
+from rnnlab.models.count import count_parameters
 from rnnlab.models.forecaster import Forecaster
 from rnnlab.models.language_model import LanguageModel
 from rnnlab.models.recurrent_stack import (

@@ -1,4 +1,4 @@
-"""Parameter counts, and the hidden size that gives a model a parameter budget.
+"""The hidden size that gives a model a parameter budget (counting: :mod:`rnnlab.models.count`).
 
 Comparing a feed-forward net, an Elman RNN, an LSTM and a GRU is only fair at (about) the same
 number of parameters: an LSTM layer has 4 weight blocks for the Elman net's one, so at equal
@@ -12,19 +12,14 @@ import dataclasses
 import logging
 
 import torch
-from torch import nn
 
 from rnnlab.errors import UserError
+from rnnlab.models.build import build_model
 from rnnlab.models.config import ModelConfig
+from rnnlab.models.count import count_parameters
 from rnnlab.tasks.base import TaskSpec
 
 log = logging.getLogger(__name__)
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Number of parameter elements; a Parameter shared by two layers (tied) counts once."""
-    # Module.parameters() yields each Parameter object once, however many modules hold it.
-    return sum(p.numel() for p in model.parameters())
 
 
 # Above this many parameters the candidate models are built on the meta device (shapes, no
@@ -35,8 +30,6 @@ META_ABOVE = 10_000_000
 
 def _count_for_hidden(config: ModelConfig, spec: TaskSpec, hidden_size: int, on_meta: bool) -> int:
     """Parameters of the model ``config`` with ``hidden_size``."""
-    from rnnlab.models.build import build_model  # build imports the models, which import us
-
     candidate = dataclasses.replace(config, hidden_size=hidden_size)
     if on_meta:
         try:

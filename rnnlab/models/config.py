@@ -30,6 +30,34 @@ FAMILY_NAMES = {f.name: f.display_name for f in families()}
 
 @dataclass
 class ModelConfig:
+    """Everything needed to rebuild a model: its family, sizes and the family's options.
+
+    Stored in every checkpoint next to the weights; ``rnnlab train`` and ``rnnlab draw`` have
+    one option per field (``--hidden-size``), and a run's ``run.toml`` holds them under
+    ``[model]``. Options of one family are ignored by the others, so one config can be rebuilt
+    with another ``family``. Invalid values raise :class:`~rnnlab.errors.UserError`. The fields:
+
+    family: mlp (fixed-window feed-forward) | rnn (Elman) | lstm | gru
+    hidden_size: units per recurrent layer, or per hidden layer of the MLP
+    num_layers: stacked recurrent layers, or hidden layers of the MLP
+    bidirectional: recurrent layers read both ways (tasks that allow it)
+    dropout: between stacked layers and before the output head
+    nonlinearity: Elman and MLP activation: tanh | relu | sigmoid
+    forget_gate: LSTM: False gives the 1997 cell (c = c_prev + i*g)
+    peephole: LSTM: gates see the cell (Gers & Schmidhuber 2000)
+    coupled: LSTM: CIFG, i = 1 - f
+    layer_norm: LSTM: LN on gate pre-activations and the cell (Ba et al. 2016)
+    proj_size: LSTM: projection of h to this size (LSTMP), 0 = none
+    forget_bias: LSTM: initial forget-gate bias (Jozefowicz et al. 2015)
+    reset_after: GRU: torch/cuDNN form; False = Cho et al. 2014
+    embedding_dim: token inputs: embedding width (0 = one-hot input)
+    dense_before: widths of dense layers applied per step before the stack
+    dense_after: widths of dense layers between the stack and the head
+    window: MLP: how many most recent steps it sees
+    tie_weights: language model: output layer shares the embedding matrix
+    backend: bptt (hand-written) | auto | fused (torch's kernel) | reference
+    """
+
     family: str = "lstm"  # mlp (fixed-window feed-forward) | rnn (Elman) | lstm | gru
     hidden_size: int = 128  # units per recurrent layer, or per hidden layer of the MLP
     num_layers: int = 1  # stacked recurrent layers, or hidden layers of the MLP

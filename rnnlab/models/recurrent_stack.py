@@ -31,8 +31,8 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnnlab.errors import UserError
-from rnnlab.models.budget import count_parameters
 from rnnlab.models.config import ModelConfig
+from rnnlab.models.count import count_parameters
 from rnnlab.nn import MLP
 from rnnlab.nn.families import family
 from rnnlab.tasks.base import TaskSpec

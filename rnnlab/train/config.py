@@ -40,7 +40,48 @@ _STOP_WHEN = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(>=|<=|>|<)\s*([-+]?[\d.]+(?:[
 
 @dataclass
 class TrainConfig:
-    """How to train: optimizer, schedule, limits, evaluation, checkpoints, logging."""
+    """How to train: optimizer, schedule, limits, evaluation, checkpoints, logging.
+
+    Every field has a default; invalid values raise :class:`~rnnlab.errors.UserError` when the
+    config is made. ``rnnlab train`` has one option per field (``--clip-grad-norm``), and a
+    run's ``run.toml`` holds them under ``[train]``. The fields:
+
+    optimizer: adam | adamw | sgd | rmsprop
+    lr: peak learning rate (reached after warmup)
+    momentum: sgd and rmsprop momentum
+    weight_decay: L2 penalty (decoupled from the gradient for adamw)
+    clip_grad_norm: rescale gradients whose global L2 norm exceeds this; 0 = off
+    max_bad_steps: steps in a row with a non-finite loss or gradient before stopping
+    schedule: none | cosine | step | plateau
+    warmup_steps: linear warmup from lr/warmup_steps to lr, before any schedule
+    min_lr: floor of cosine decay and of plateau reductions
+    decay_steps: cosine: steps from start to min_lr; 0 = `steps`, else the `minutes`
+    step_size: step: multiply the lr by gamma every step_size steps
+    gamma: step and plateau: the factor the lr is multiplied by
+    plateau_patience: plateau: evaluations without improvement before the lr drops
+    batch_size: sequences per training batch
+    steps: optimizer steps; 0 = no limit (the CLI default with --minutes/--epochs)
+    epochs: passes over a finite training set; 0 = no epoch limit
+    minutes: wall-clock budget, counting earlier sessions of a resumed run; 0 = none
+    eval_every: steps between validation runs; 0 = at the end of each epoch only
+    eval_batches: validation batches per evaluation; 0 = the whole split
+    eval_split: the split evaluated during training
+    eval_seed: seed of the validation batches, fixed so that runs compare on one set
+    metric: validation metric that picks best/, drives early stopping and plateau
+    metric_mode: min | max | auto (min for loss-like names, else max)
+    min_delta: an evaluation improves only if it beats the best by more than this
+    patience: early stopping: evaluations without improvement before stopping; 0 = off
+    restore_best: after early stopping, load the best validation weights back
+    stop_when: stop once validation meets this, e.g. "accuracy>=0.99"; "" = never
+    seed: seeds python, numpy and torch, and the order of the training data
+    device: auto (CUDA when available) | cpu | cuda | cuda:N
+    out_dir: run directory: last/, best/, metrics.jsonl, run.toml; "" = write nothing
+    save_every: steps between last/ checkpoints; 0 = at every evaluation
+    overwrite: start afresh in an out_dir that already holds a run
+    log_every: steps between training-loss lines in metrics.jsonl
+    tensorboard: also write TensorBoard scalars when tensorboard is installed
+    progress: show a progress bar (only on a terminal)
+    """
 
     # -- optimizer ----------------------------------------------------------------------------
     optimizer: str = "adam"  # adam | adamw | sgd | rmsprop
@@ -77,7 +118,7 @@ class TrainConfig:
     seed: int = 0  # seeds python, numpy and torch, and the order of the training data
     device: str = "auto"  # auto (CUDA when available) | cpu | cuda | cuda:N
     # -- output ---------------------------------------------------------------------------------
-    out_dir: str = ""  # run directory: last/, best/, metrics.jsonl; "" = write nothing
+    out_dir: str = ""  # run directory: last/, best/, metrics.jsonl, run.toml; "" = write nothing
     save_every: int = 0  # steps between last/ checkpoints; 0 = at every evaluation
     overwrite: bool = False  # start afresh in an out_dir that already holds a run
     log_every: int = 50  # steps between training-loss lines in metrics.jsonl

@@ -18,6 +18,9 @@ MAX_WIDTH = 8192  # units of a layer: an LSTM layer of 8192 is 2 GB of float32 w
 MAX_STEPS = 10**12  # any count of steps: far more than a run can take, still exact in float64
 MAX_SEED = 2**63 - 1  # torch takes seeds below 2**64; epochs add to the seed (session.py)
 MAX_RATE = 1e6  # learning rates, decay: above this nothing trains, and float32 overflows
+# A model of 10**8 parameters is 400 MB of weights before the optimizer's copies; compare
+# trains several: beyond this the search for a hidden size, and training, never end.
+MAX_BUDGET = 10**8
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,18 @@ TRAIN_RANGES: dict[str, Range] = {
     "seed": count(0, MAX_SEED),
     "save_every": count(0, MAX_STEPS),
     "log_every": count(0, MAX_STEPS),
+}
+
+COMPARE_RANGES: dict[str, Range] = {  # rnnlab.compare.CompareConfig
+    "budget": count(1, MAX_BUDGET),
+    "seeds": count(1, 100),  # each seed trains every model again
+    "steps": count(0, 10**9),
+    "minutes": real(0.0, 1e7),
+    "batch_size": count(1, 65536),
+    "lr": real(0.0, MAX_RATE, open_lo=True),
+    "embedding_dim": count(0, MAX_WIDTH),
+    "eval_every": count(1, MAX_STEPS),
+    "eval_size": count(1, 10**7),  # the whole validation/test set is generated at once
 }
 
 

@@ -2,10 +2,10 @@
 
 A run folder (``--out-dir``) is marked as rnnlab's by a small file, :data:`MARKER`, written when
 a run starts. Only a marked folder counts as a run; ``--overwrite`` then deletes exactly the
-entries rnnlab writes there (``last/``, ``best/``, ``metrics.jsonl``, TensorBoard event files,
-the marker itself) and, inside ``last/`` and ``best/``, only the files a checkpoint holds.
-Anything else — a user's notes in ``tensorboard/``, a folder named ``best/`` in a folder
-rnnlab never marked — stays where it is.
+entries rnnlab writes there (``last/``, ``best/``, ``metrics.jsonl``, ``run.toml``, TensorBoard
+event files, the marker itself) and, inside ``last/`` and ``best/``, only the files a checkpoint
+holds. Anything else — a user's notes in ``tensorboard/``, a folder named ``best/`` in a
+folder rnnlab never marked, a ``run.toml`` in a folder rnnlab never marked — stays where it is.
 
 :class:`RunLock` makes sure only one training writes to a run folder at a time: an advisory
 ``flock`` on :data:`LOCK_FILE`, released by the kernel when the process ends, however it ends.
@@ -22,6 +22,7 @@ from types import TracebackType
 from rnnlab.errors import UserError
 from rnnlab.train.checkpoint import CONFIG_FILE, recover, remove_checkpoint
 from rnnlab.train.metrics_log import METRICS_FILE
+from rnnlab.train.run_file import RUN_FILE
 from rnnlab.utils.atomic import atomic_write
 
 MARKER = ".rnnlab-run"  # JSON: {"format": "rnnlab-run", "version": 1}
@@ -54,9 +55,11 @@ def prepare_out_dir(out_dir: Path, *, resume: bool, overwrite: bool) -> None:
             raise UserError(f"nothing to resume in {out_dir}: it has no last/ checkpoint")
         return
     taken = [n for n in ("last", "best", METRICS_FILE) if (out_dir / n).exists()]
-    if taken and not marked:
+    # A run.toml alone is no run to keep, but in a folder rnnlab never marked it is the user's.
+    rnnlab_names = [*taken, *([RUN_FILE] if (out_dir / RUN_FILE).exists() else [])]
+    if rnnlab_names and not marked:
         raise UserError(
-            f"{out_dir} holds {', '.join(taken)} but is not a run folder rnnlab marked "
+            f"{out_dir} holds {', '.join(rnnlab_names)} but is not a run folder rnnlab marked "
             f"(no {MARKER}); rnnlab will not delete what it did not write: pick another out_dir"
         )
     if taken and not overwrite:
@@ -75,6 +78,7 @@ def clear_run(out_dir: Path) -> None:
     for name in ("last", "best"):
         remove_checkpoint(out_dir / name)
     (out_dir / METRICS_FILE).unlink(missing_ok=True)
+    (out_dir / RUN_FILE).unlink(missing_ok=True)
     board = out_dir / TENSORBOARD
     if board.is_dir() and not board.is_symlink():
         for entry in board.iterdir():
