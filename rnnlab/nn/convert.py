@@ -93,6 +93,8 @@ def _unsupported(module: Converted) -> list[str]:
         bad.append("reset_after=False (Cho et al.'s reset-before GRU)")
     if isinstance(module, RNN | RNNCell) and module.nonlinearity not in ("tanh", "relu"):
         bad.append(f"nonlinearity={module.nonlinearity!r}")
+    if isinstance(module, RecurrentLayer):  # zoneout, learn_init (dropouts change no inference)
+        bad += module.regularisers_torch_lacks()
     return bad
 
 
