@@ -62,7 +62,8 @@ class GRUFunction(torch.autograd.Function):
     Memory: saves the output (T, B, H, returned anyway) and one (T, B, 4H) buffer of
     per-step values, laid out ``[r, z, hn, n]`` (reset_after) or ``[r, z, rh, n]`` (reset
     before), i.e. 4·T·B·H numbers beyond inputs and output. Backward allocates a further
-    (T, B, 3H) for the pre-activation gradients (plus (T, B, H) for dhn, and h_{t-1} for all t).
+    (T, B, 3H) for the pre-activation gradients (plus (T, B, H) for dhn, and h_{t-1} for all t;
+    with recurrent dropout also :math:`m_h \odot h_{t-1}` for all t).
 
     Backward, with :math:`\delta h_t` the gradient reaching :math:`h_t` (from out[t] and from
     step t + 1, or from h_T for a row's last step):

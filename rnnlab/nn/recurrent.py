@@ -121,6 +121,13 @@ class RecurrentLayer(nn.Module):
     # Whether torch's CPU autocast runs this family in the lower precision (it lists
     # rnn_tanh, rnn_relu and lstm, not gru: measured with torch 2.13).
     cpu_autocast_lowers: ClassVar[bool] = True
+    # The regularisers, off (also for a layer pickled before they existed); set per instance.
+    recurrent_dropout: float = 0.0
+    weight_drop: float = 0.0
+    zoneout: float = 0.0
+    zoneout_cell: float = 0.0
+    learn_init: bool = False
+    _initial_state_names: tuple[tuple[str, ...], ...] = ()
 
     def __init__(
         self,
@@ -229,7 +236,7 @@ class RecurrentLayer(nn.Module):
                 self._flat_weights_names.extend(names.values())
         # learn_init: one learnable initial value per state, layer and direction (after the
         # weights, so torch's draw of the weights is unchanged); not among the flat weights
-        self._initial_state_names: list[tuple[str, ...]] = []
+        initial_names = []
         state_names = ("h", "c")[: self.num_states]
         for index in range(len(self._all_weights) if self.learn_init else 0):
             layer, direction = divmod(index, self.num_directions)
@@ -237,7 +244,8 @@ class RecurrentLayer(nn.Module):
             names = tuple(f"initial_{s}{suffix}" for s in state_names)
             for name, size in zip(names, self._state_sizes(), strict=True):
                 self.register_parameter(name, nn.Parameter(torch.empty(size, **self._factory)))
-            self._initial_state_names.append(names)
+            initial_names.append(names)
+        self._initial_state_names = tuple(initial_names)
         self.reset_parameters()
 
     def _params(self, index: int, dtype: torch.dtype | None = None) -> dict[str, Tensor]:
