@@ -357,3 +357,32 @@ def test_trace_refuses_what_changes_the_traced_computation() -> None:
     layer = rn.LSTM(I, H, recurrent_dropout=0.2, weight_drop=0.2).eval()
     traced = torch.jit.trace(layer, x)
     assert_close(traced(x)[0], layer(x)[0])
+
+
+# ----------------------------------------------------------------------------- layer gradcheck
+
+
+@pytest.mark.parametrize("cls, options, layers", [
+    (rn.LSTM, {"peephole": True, "proj_size": 3, "bidirectional": True, **LSTM_ON}, 2),
+    (rn.LSTM, {"coupled": True, "layer_norm": True, **LSTM_ON}, 1),
+    (rn.GRU, {"bidirectional": True, **ON}, 2),
+    (rn.GRU, {"reset_after": False, **ON}, 1),
+    (rn.RNN, {"nonlinearity": "sigmoid", "bidirectional": True, **ON}, 2),
+], ids=["lstm_peep_proj_bidir", "lstm_cifg_ln", "gru_bidir", "gru_reset_before", "rnn_bidir"])
+def test_layer_gradcheck_with_fixed_masks(cls, options: dict, layers: int) -> None:
+    # x and every parameter, learned initial states included; the seed inside fixes the masks
+    layer = build(cls, "bptt", num_layers=layers, **options)
+    names = [n for n, _ in layer.named_parameters()]
+    assert any(n.startswith("initial_") for n in names)
+    x = torch.randn(3, 2, I, dtype=torch.float64)
+
+    def fn(x: Tensor, *params: Tensor) -> tuple[Tensor, ...]:
+        torch.manual_seed(3)
+        out, states = torch.func.functional_call(layer, dict(zip(names, params, strict=True)),
+                                                 (x,))
+        assert layer.last_kernel == "bptt"
+        return (out, *(states if isinstance(states, tuple) else (states,)))
+
+    leaves = [x.requires_grad_(), *(p.detach().clone().requires_grad_()
+                                    for p in layer.parameters())]
+    assert torch.autograd.gradcheck(fn, leaves, fast_mode=layers > 1)
