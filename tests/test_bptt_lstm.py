@@ -11,6 +11,7 @@ from torch import Tensor
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnnlab.bptt.lstm import lstm_sequence
+from rnnlab.bptt.masks import NO_MASKS, Masks
 from rnnlab.bptt.reference import LSTMWeights, lstm_gate_names
 
 GATE_SETS = {
@@ -66,17 +67,20 @@ def make_case(
     return [rand(T, B, I, scale=1.0), rand(B, P), rand(B, H), *w], opts
 
 
-def run(inputs: list[Tensor | None], opts: dict, backend: str, batch_sizes=None):
+def run(inputs: list[Tensor | None], opts: dict, backend: str, batch_sizes=None,
+        masks: Masks = NO_MASKS):
     x, h0, c0, *weights = inputs
     return lstm_sequence(x, h0, c0, LSTMWeights(*weights), **opts, batch_sizes=batch_sizes,
-                         backend=backend)
+                         backend=backend, masks=masks)
 
 
-def grads_of(inputs: list[Tensor | None], opts: dict, backend: str, batch_sizes=None):
+def grads_of(inputs: list[Tensor | None], opts: dict, backend: str, batch_sizes=None,
+             masks: Masks = NO_MASKS):
     """Outputs and the gradients of a random weighting of all three outputs w.r.t. every input."""
     leaves = [t.detach().clone().requires_grad_() for t in inputs if t is not None]
     it = iter(leaves)
-    outs = run([None if t is None else next(it) for t in inputs], opts, backend, batch_sizes)
+    outs = run([None if t is None else next(it) for t in inputs], opts, backend, batch_sizes,
+               masks)
     gen = torch.Generator().manual_seed(123)
     loss = sum((o * torch.randn(o.shape, generator=gen, dtype=torch.float64).to(o.dtype)).sum()
                for o in outs)
@@ -88,8 +92,10 @@ def gradcheck_case(combo: tuple, batch_sizes: Tensor | None, B: int, fast: bool)
     gradcheck_inputs(inputs, opts, batch_sizes, fast)
 
 
-def gradcheck_inputs(inputs: list, opts: dict, batch_sizes: Tensor | None, fast: bool) -> None:
-    """gradcheck of the bptt path w.r.t. x, h0, c0 and every weight that is present."""
+def gradcheck_inputs(inputs: list, opts: dict, batch_sizes: Tensor | None, fast: bool,
+                     masks: Masks = NO_MASKS) -> None:
+    """gradcheck of the bptt path w.r.t. x, h0, c0 and every weight that is present, with the
+    regulariser ``masks`` fixed."""
     present = [i for i, t in enumerate(inputs) if t is not None]
     leaves = [inputs[i].requires_grad_() for i in present]
 
@@ -97,7 +103,7 @@ def gradcheck_inputs(inputs: list, opts: dict, batch_sizes: Tensor | None, fast:
         full: list[Tensor | None] = [None] * len(inputs)
         for i, t in zip(present, args, strict=True):
             full[i] = t
-        return run(full, opts, "bptt", batch_sizes)
+        return run(full, opts, "bptt", batch_sizes, masks)
 
     assert type(fn(*leaves)[0].grad_fn).__name__ == "LSTMFunctionBackward"
     assert torch.autograd.gradcheck(fn, leaves, eps=1e-6, atol=1e-7, rtol=1e-5, fast_mode=fast)
@@ -139,9 +145,9 @@ TOL = {torch.float64: (1e-10, 1e-10), torch.float32: (5e-5, 1e-5)}  # (atol per 
 
 
 def assert_same_as_reference(inputs: list, opts: dict, batch_sizes: Tensor | None,
-                             dtype: torch.dtype) -> None:
-    outs, grads = grads_of(inputs, opts, "bptt", batch_sizes)
-    ref_outs, ref_grads = grads_of(inputs, opts, "reference", batch_sizes)
+                             dtype: torch.dtype, masks: Masks = NO_MASKS) -> None:
+    outs, grads = grads_of(inputs, opts, "bptt", batch_sizes, masks)
+    ref_outs, ref_grads = grads_of(inputs, opts, "reference", batch_sizes, masks)
     assert len(grads) == len(ref_grads) == 3 + sum(t is not None for t in inputs[3:])
     for got, want in zip(outs + grads, ref_outs + ref_grads, strict=True):
         assert got.dtype == dtype and got.shape == want.shape

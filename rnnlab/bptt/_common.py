@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 
 from rnnlab.bptt import BACKENDS
+from rnnlab.bptt.masks import NO_MASKS, Masks, check_masks, masked_inputs
 from rnnlab.bptt.reference import run_reference
 from rnnlab.errors import UserError
 
@@ -157,13 +158,17 @@ def reference_single_state(
     bias_hh: Tensor | None,
     option: Any,
     batch_sizes: Sizes,
+    masks: Masks = NO_MASKS,
 ) -> tuple[Tensor, Tensor]:
-    """The autograd loop of a one-state family: ``(out, h_T)`` of ``step`` over x."""
+    """The autograd loop of a one-state family: ``(out, h_T)`` of ``step`` over x; of
+    ``masks`` only the in-loop ones act here (``h``, ``zoneout_h``)."""
 
-    def reference_step(x_t: Tensor, h: Tensor) -> Tensor:
-        return step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh, option)
+    def reference_step(x_t: Tensor, h: Tensor, h_mask: Tensor | None = None) -> Tensor:
+        return step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh, option, h_mask=h_mask)
 
-    out, (h,) = run_reference(reference_step, x, (h0,), batch_sizes)
+    zoneout = () if masks.zoneout_h is None else (masks.zoneout_h,)
+    out, (h,) = run_reference(reference_step, x, (h0,), batch_sizes, h_mask=masks.h,
+                              zoneout=zoneout)
     return out, h
 
 
@@ -190,21 +195,28 @@ def run_single_state(
     gates: int,
     batch_sizes: Tensor | None,
     backend: str,
+    masks: Masks = NO_MASKS,
 ) -> tuple[Tensor, Tensor]:
     """Run a layer whose one state is h (Elman, GRU) over x (T, B, I): (out (T, B, H), h_T).
 
     Checks ``backend``, the shapes (``gates`` blocks of H rows per weight) and ``batch_sizes``,
-    then runs ``function.apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option)``
-    (``backend="bptt"``, the hand-written backward), or the autograd loop of
+    then runs ``function.apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option,
+    m_h, d_h)`` (``backend="bptt"``, the hand-written backward; ``m_h``, ``d_h`` the masks
+    ``h`` and ``zoneout_h``), or the autograd loop of
     :func:`~rnnlab.bptt.reference.run_reference` over
     ``step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh, option)`` (``"reference"``, and
     wherever :func:`needs_autograd_path` says so).
     ``option`` is the family's one option (Elman: the nonlinearity; GRU: reset_after).
+    ``masks``: fixed regulariser masks (:mod:`rnnlab.bptt.masks`); x and W_hh are masked
+    here, around either path.
     """
     check_choice("backend", backend, BACKENDS)
     check_shapes(x, h0, weight_ih, weight_hh, gates=gates)
+    check_masks(masks, x, weight_hh, h0.shape[1], None)
     sizes = step_sizes(batch_sizes, x.shape[0], x.shape[1])
+    x, weight_hh = masked_inputs(x, weight_hh, masks)  # x̃ = m_x x, W̃_hh = M W_hh
     if backend == "reference" or needs_autograd_path(x):
         return reference_single_state(step, x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
-                                      option, batch_sizes)
-    return function.apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option)
+                                      option, batch_sizes, masks)
+    return function.apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option,
+                          masks.h, masks.zoneout_h)

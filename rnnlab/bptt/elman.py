@@ -4,6 +4,10 @@ r"""Elman RNN through time, with the backward pass written out by hand.
     a_t &= W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh} \\
     h_t &= \phi(a_t), \qquad \phi \in \{\tanh, \mathrm{relu}, \sigma\}
 
+Regularisers (fixed masks, :mod:`rnnlab.bptt.masks`): :math:`a_t = W_{ih} (m_x \odot x_t)
++ b_{ih} + \tilde W_{hh} (m_h \odot h_{t-1}) + b_{hh}`, and with zoneout
+:math:`h_t = d_t \odot h_{t-1} + (1 - d_t) \odot \phi(a_t)`.
+
 Shapes (time-major, see :mod:`rnnlab.bptt.reference`): x (T, B, I), h0 (B, H),
 weight_ih (H, I), weight_hh (H, H), bias_ih and bias_hh (H,) or None; out (T, B, H), h_T (B, H).
 """
@@ -29,6 +33,7 @@ from rnnlab.bptt._common import (
     run_single_state,
     zero_finished_rows,
 )
+from rnnlab.bptt.masks import NO_MASKS, Masks
 from rnnlab.bptt.reference import ACTIVATIONS, elman_step
 
 _ACTIVATE_INPLACE: dict[str, Callable[[Tensor], Tensor]] = {
@@ -50,15 +55,18 @@ def _derivative_from_output(h: Tensor, nonlinearity: str) -> Tensor:
 class ElmanFunction(torch.autograd.Function):
     r"""Forward and hand-written backward of an Elman layer over a whole sequence.
 
-    ``apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, nonlinearity)`` with
-    ``sizes`` a tuple of the running rows per step (see :func:`~rnnlab.bptt._common.step_sizes`).
+    ``apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, nonlinearity, m_h, d_h)``
+    with ``sizes`` a tuple of the running rows per step (see
+    :func:`~rnnlab.bptt._common.step_sizes`) and ``m_h`` (B, H), ``d_h`` (T, B, H) the
+    recurrent dropout and zoneout masks or None.
 
     Forward: :math:`W_{ih} x_t + b_{ih} + b_{hh}` for all T steps in one matmul, written into
     the output buffer; each step then adds :math:`W_{hh} h_{t-1}` and applies :math:`\phi` in
     place. Memory: saves the inputs and the states h_t (T, B, H), because :math:`\phi'(a_t)`
     can be written from :math:`h_t` — no other activations are kept. The output handed out
     is a copy of those states (T·B·H more), so that the caller may change it in place
-    (``out += x`` in a residual stack) without touching what the backward reads.
+    (``out += x`` in a residual stack) without touching what the backward reads. With
+    zoneout the candidates :math:`\tilde h_t = \phi(a_t)` are kept too (T·B·H more).
 
     Backward, with :math:`\delta h_t` the gradient reaching :math:`h_t` (from out[t] and from
     step t + 1, or from h_T for a row's last step):
@@ -66,6 +74,8 @@ class ElmanFunction(torch.autograd.Function):
     .. math::
         da_t = \delta h_t \odot \phi'(a_t), \qquad
         \delta h_{t-1} \mathrel{+}= da_t W_{hh}, \\
+        \text{masks:}\ da_t = (1 - d_t) \odot \delta h_t \odot \phi'(a_t), \quad
+        \delta h_{t-1} \mathrel{+}= m_h \odot (da_t W_{hh}) + d_t \odot \delta h_t, \\
         dx_t = da_t W_{ih}, \quad dW_{ih} = \sum_t da_t^\top x_t, \quad
         dW_{hh} = \sum_t da_t^\top h_{t-1}, \quad db_{ih} = db_{hh} = \sum_t da_t
 
@@ -85,37 +95,45 @@ class ElmanFunction(torch.autograd.Function):
         bias_hh: Tensor | None,
         sizes: Sequence[int],
         nonlinearity: str,
+        m_h: Tensor | None = None,
+        d_h: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
         activate = _ACTIVATE_INPLACE[nonlinearity]
-        # Becomes h_t in place, step by step; no separate buffer for the input projection.
-        out = F.linear(x, weight_ih, add_optional(bias_ih, bias_hh))  # (T, B, H)
+        # Becomes h_t (with zoneout: h̃_t) in place, step by step; no separate buffer for the
+        # input projection.
+        cand = F.linear(x, weight_ih, add_optional(bias_ih, bias_hh))  # (T, B, H)
+        out = cand if d_h is None else torch.empty_like(cand)
         w_hh_t = weight_hh.t()
         h_prev = h0
         for t, rows in enumerate(sizes):
-            h = out[t, :rows]
-            h.addmm_(h_prev[:rows], w_hh_t)  # a_t = (W_ih x_t + b) + W_hh h_{t-1}
+            h = cand[t, :rows]
+            h_in = h_prev[:rows] if m_h is None else h_prev[:rows] * m_h[:rows]
+            h.addmm_(h_in, w_hh_t)  # a_t = (W_ih x_t + b) + W_hh (m_h h_{t-1})
             activate(h)  # h_t = φ(a_t)
+            if d_h is not None:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
+                torch.lerp(h, h_prev[:rows], d_h[t, :rows], out=out[t, :rows])
             h_prev = out[t]
         zero_finished_rows(out, sizes)
         h_T = final_state(out, h0, sizes)
-        ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out)
+        ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out,
+                              None if d_h is None else cand, m_h, d_h)
         ctx.sizes = sizes
         ctx.nonlinearity = nonlinearity
         return out.clone(), h_T
 
     @staticmethod
     def backward(ctx: Any, dout: Tensor, dh_T: Tensor) -> tuple[Tensor | None, ...]:
-        x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out = ctx.saved_tensors
+        x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, cand, m_h, d_h = ctx.saved_tensors
         sizes = ctx.sizes
         if torch.is_grad_enabled():  # create_graph=True: the gradient must be a graph too
             inputs = (x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
             run = partial(reference_single_state, elman_step, option=ctx.nonlinearity,
-                          batch_sizes=sizes)
+                          batch_sizes=sizes, masks=Masks(h=m_h, zoneout_h=d_h))
             grads = differentiable_grads(run, inputs, ctx.needs_input_grad[:6], (dout, dh_T))
-            return *grads, None, None
+            return *grads, None, None, None, None
         T, B = out.shape[0], out.shape[1]
         # φ'(a_t) for all steps at once; the loop multiplies δh_t into it in place -> da_t.
-        da = _derivative_from_output(out, ctx.nonlinearity)  # (T, B, H)
+        da = _derivative_from_output(out if cand is None else cand, ctx.nonlinearity)
         zero_finished_rows(da, sizes)  # finished rows emit constant zeros: no gradient
         # Rows the recurrence has not reached yet hold dL/dh_T: a row's final state is its
         # state after its own last step, so dh_T joins it there.
@@ -123,8 +141,15 @@ class ElmanFunction(torch.autograd.Function):
         for t in range(T - 1, -1, -1):
             rows = sizes[t]
             dh = dh_next[:rows].add_(dout[t, :rows])  # h_t is out[t] and feeds step t+1
+            if d_h is not None:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
+                dh_keep = dh * d_h[t, :rows]
+                dh.mul_(1 - d_h[t, :rows])  # d h̃_t
             da_t = da[t, :rows].mul_(dh)  # h_t = φ(a_t)
             torch.mm(da_t, weight_hh, out=dh_next[:rows])  # a_t = ... + W_hh h_{t-1}
+            if m_h is not None:
+                dh_next[:rows].mul_(m_h[:rows])  # a_t = ... + W_hh (m_h h_{t-1})
+            if d_h is not None:
+                dh_next[:rows] += dh_keep  # h_t = d_t h_{t-1} + ...
 
         needs = ctx.needs_input_grad
         da_2d = da.flatten(0, 1)  # (T·B, H)
@@ -133,15 +158,16 @@ class ElmanFunction(torch.autograd.Function):
             dx = (da_2d @ weight_ih).view(T, B, -1)  # a_t = W_ih x_t + ...
         if needs[2]:
             dW_ih = da_2d.t() @ x.reshape(T * B, -1)
-        if needs[3]:
-            dW_hh = da_2d.t() @ previous_states(h0, out).flatten(0, 1)
+        if needs[3]:  # a_t = ... + W_hh (m_h h_{t-1})
+            h_in = previous_states(h0, out) if m_h is None else previous_states(h0, out) * m_h
+            dW_hh = da_2d.t() @ h_in.flatten(0, 1)
         if needs[4] or needs[5]:
             db = da_2d.sum(0)
         dh0 = dh_next if needs[1] else None
         db_ih = db if needs[4] else None
         # A separate tensor: two parameters must not share one .grad storage.
         db_hh = (db.clone() if needs[4] else db) if needs[5] else None
-        return dx, dh0, dW_ih, dW_hh, db_ih, db_hh, None, None
+        return dx, dh0, dW_ih, dW_hh, db_ih, db_hh, None, None, None, None
 
 
 def elman_sequence(
@@ -155,6 +181,7 @@ def elman_sequence(
     nonlinearity: str = "tanh",
     batch_sizes: Tensor | None = None,
     backend: str = "bptt",
+    masks: Masks = NO_MASKS,
 ) -> tuple[Tensor, Tensor]:
     r"""Run an Elman layer over x (T, B, I) from h0 (B, H); returns (out (T, B, H), h_T (B, H)).
 
@@ -167,9 +194,10 @@ def elman_sequence(
 
     ``backend="bptt"`` runs :class:`ElmanFunction` (hand-written backward);
     ``backend="reference"`` runs the autograd loop of :mod:`rnnlab.bptt.reference`.
+    ``masks``: fixed regulariser masks (:mod:`rnnlab.bptt.masks`), the same on every backend.
     """
     check_choice("nonlinearity", nonlinearity, tuple(ACTIVATIONS))
     return run_single_state(
         ElmanFunction, elman_step, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity,
-        gates=1, batch_sizes=batch_sizes, backend=backend,
+        gates=1, batch_sizes=batch_sizes, backend=backend, masks=masks,
     )

@@ -11,6 +11,12 @@ Gate order r, z, n (row blocks of the (3H, ·) weights, as in :class:`torch.nn.G
          + b_{hn} \qquad \text{(reset\_after=False: Cho et al. 2014)} \\
     h_t &= (1 - z) \odot n + z \odot h_{t-1}
 
+Regularisers (fixed masks, :mod:`rnnlab.bptt.masks`): the input is :math:`m_x \odot x_t`,
+every matmul with :math:`\tilde W_{hh}` reads :math:`m_h \odot h_{t-1}` instead of
+:math:`h_{t-1}` (reset before: :math:`rh = r \odot m_h \odot h_{t-1}`) while the
+interpolation keeps :math:`z \odot h_{t-1}`, and with zoneout the new state is
+:math:`d_t \odot h_{t-1} + (1 - d_t) \odot \tilde h_t`, :math:`\tilde h_t` the line above.
+
 Shapes (time-major, see :mod:`rnnlab.bptt.reference`): x (T, B, I), h0 (B, H),
 weight_ih (3H, I), weight_hh (3H, H), bias_ih and bias_hh (3H,) or None;
 out (T, B, H), h_T (B, H).
@@ -36,14 +42,17 @@ from rnnlab.bptt._common import (
     run_single_state,
     zero_finished_rows,
 )
+from rnnlab.bptt.masks import NO_MASKS, Masks
 from rnnlab.bptt.reference import gru_step
 
 
 class GRUFunction(torch.autograd.Function):
     r"""Forward and hand-written backward of a GRU layer over a whole sequence.
 
-    ``apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, reset_after)`` with ``sizes``
-    a tuple of the running rows per step (see :func:`~rnnlab.bptt._common.step_sizes`).
+    ``apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, reset_after, m_h, d_h)``
+    with ``sizes`` a tuple of the running rows per step (see
+    :func:`~rnnlab.bptt._common.step_sizes`) and ``m_h`` (B, H), ``d_h`` (T, B, H) the
+    recurrent dropout and zoneout masks or None.
 
     Forward: :math:`W_{ih} x_t + b_{ih}` for all T steps in one matmul (with reset_after=False
     all of :math:`b_{hh}` folds in there too); each step then does the recurrent matmul
@@ -53,7 +62,8 @@ class GRUFunction(torch.autograd.Function):
     Memory: saves the output (T, B, H, returned anyway) and one (T, B, 4H) buffer of
     per-step values, laid out ``[r, z, hn, n]`` (reset_after) or ``[r, z, rh, n]`` (reset
     before), i.e. 4·T·B·H numbers beyond inputs and output. Backward allocates a further
-    (T, B, 3H) for the pre-activation gradients (plus (T, B, H) for dhn, and h_{t-1} for all t).
+    (T, B, 3H) for the pre-activation gradients (plus (T, B, H) for dhn, and h_{t-1} for all t;
+    with recurrent dropout also :math:`m_h \odot h_{t-1}` for all t).
 
     Backward, with :math:`\delta h_t` the gradient reaching :math:`h_t` (from out[t] and from
     step t + 1, or from h_T for a row's last step):
@@ -67,6 +77,10 @@ class GRUFunction(torch.autograd.Function):
         \delta h_{t-1} &= \delta h_t \odot z + [da_r, da_z] W_{h[rz]} +
             \begin{cases} (da_n \odot r) W_{hn} & \text{reset\_after} \\
                           (da_n W_{hn}) \odot r & \text{reset before} \end{cases}
+
+    With the masks, :math:`\delta h_t` above is :math:`(1 - d_t) \odot \delta h_t`, the matmul
+    terms of :math:`\delta h_{t-1}` are multiplied by :math:`m_h`, and
+    :math:`\delta h_{t-1} \mathrel{+}= d_t \odot \delta h_t`;
 
     and after the loop, with :math:`da = [da_r, da_z, da_n]` over all steps:
     :math:`dx = da\,W_{ih}`, :math:`dW_{ih} = da^\top x`, :math:`db_{ih} = \sum da`;
@@ -89,6 +103,8 @@ class GRUFunction(torch.autograd.Function):
         bias_hh: Tensor | None,
         sizes: Sequence[int],
         reset_after: bool,
+        m_h: Tensor | None = None,
+        d_h: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
         T, B, H = x.shape[0], x.shape[1], h0.shape[1]
         if reset_after:
@@ -107,42 +123,46 @@ class GRUFunction(torch.autograd.Function):
         h_prev = h0
         for t, rows in enumerate(sizes):
             hp = h_prev[:rows]
+            hm = hp if m_h is None else hp * m_h[:rows]  # m_h ⊙ h_{t-1}, the matmuls' input
             g = gates[t, :rows]  # (rows, 4H)
             xw_t = xw[t, :rows]
             r, z, n = g[:, :H], g[:, H : 2 * H], g[:, 3 * H :]
             if reset_after:
                 hn = g[:, 2 * H : 3 * H]
                 # [W_hr h, W_hz h, W_hn h] + b_hh in one matmul, straight into the buffer
-                torch.addmm(bias_hh, hp, w_hh_t, out=g[:, : 3 * H])
+                torch.addmm(bias_hh, hm, w_hh_t, out=g[:, : 3 * H])
                 g[:, : 2 * H].add_(xw_t[:, : 2 * H]).sigmoid_()  # r, z = σ(a_r), σ(a_z)
                 torch.addcmul(xw_t[:, 2 * H :], r, hn, out=n).tanh_()  # n = tanh(x_n + r ⊙ hn)
             else:
                 rh = g[:, 2 * H : 3 * H]
-                torch.addmm(xw_t[:, : 2 * H], hp, w_hrz_t, out=g[:, : 2 * H]).sigmoid_()  # r, z
-                torch.mul(r, hp, out=rh)  # rh = r ⊙ h_{t-1}
+                torch.addmm(xw_t[:, : 2 * H], hm, w_hrz_t, out=g[:, : 2 * H]).sigmoid_()  # r, z
+                torch.mul(r, hm, out=rh)  # rh = r ⊙ h_{t-1}
                 torch.addmm(xw_t[:, 2 * H :], rh, w_hn_t, out=n).tanh_()  # n = tanh(x_n + W_hn rh)
             torch.lerp(n, hp, z, out=out[t, :rows])  # h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
+            if d_h is not None:
+                out[t, :rows].lerp_(hp, d_h[t, :rows])  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
             h_prev = out[t]
         zero_finished_rows(out, sizes)
         h_T = final_state(out, h0, sizes)
-        ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, gates)
+        ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, gates, m_h, d_h)
         ctx.sizes = sizes
         ctx.reset_after = reset_after
         return out.clone(), h_T
 
     @staticmethod
     def backward(ctx: Any, dout: Tensor, dh_T: Tensor) -> tuple[Tensor | None, ...]:
-        x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, gates = ctx.saved_tensors
+        x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, gates, m_h, d_h = ctx.saved_tensors
         sizes, reset_after = ctx.sizes, ctx.reset_after
         if torch.is_grad_enabled():  # create_graph=True: the gradient must be a graph too
             inputs = (x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
             run = partial(reference_single_state, gru_step, option=reset_after,
-                          batch_sizes=sizes)
+                          batch_sizes=sizes, masks=Masks(h=m_h, zoneout_h=d_h))
             grads = differentiable_grads(run, inputs, ctx.needs_input_grad[:6], (dout, dh_T))
-            return *grads, None, None
+            return *grads, None, None, None, None
         T, B, H = out.shape
         r, z, hn_or_rh, n = gates.split(H, dim=-1)  # (T, B, H) each
         h_prev = previous_states(h0, out)  # (T, B, H)
+        h_in = h_prev if m_h is None else h_prev * m_h  # what the matmuls with W_hh read
         w_hrz, w_hn = weight_hh[: 2 * H], weight_hh[2 * H :]
 
         # Each gate's local derivative for all steps at once; the loop multiplies the incoming
@@ -152,7 +172,7 @@ class GRUFunction(torch.autograd.Function):
         torch.mul(1 - z, 1 - n * n, out=da_n)  # ∂h/∂a_n, from h = (1-z) n + z h_prev, n = tanh
         torch.sub(h_prev, n, out=da_z).mul_(z * (1 - z))  # ∂h/∂a_z, the same line, z = σ(a_z)
         # ∂a_n/∂a_r through r = σ(a_r): a_n has r ⊙ hn (reset_after), or r ⊙ h_prev inside W_hn
-        torch.mul(hn_or_rh if reset_after else h_prev, r * (1 - r), out=da_r)
+        torch.mul(hn_or_rh if reset_after else h_in, r * (1 - r), out=da_r)
         zero_finished_rows(da, sizes)  # finished rows emit constant zeros: no gradient
         # dhn = da_n ⊙ r, the gradient of hn = W_hn h_prev + b_hn (reset_after only); rows
         # that finish early are never written, so with packed input they start at zero
@@ -167,6 +187,9 @@ class GRUFunction(torch.autograd.Function):
         for t in range(T - 1, -1, -1):
             rows = sizes[t]
             dh = dh_next[:rows].add_(dout[t, :rows])  # h_t is out[t] and feeds step t+1
+            if d_h is not None:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
+                dh_keep = dh * d_h[t, :rows]
+                dh.mul_(1 - d_h[t, :rows])  # d h̃_t
             r_t, z_t = r[t, :rows], z[t, :rows]
             da_n_t = da_n[t, :rows].mul_(dh)  # h_t = (1 - z) ⊙ n + z ⊙ h_prev, n = tanh(a_n)
             da_z[t, :rows].mul_(dh)  # the same line, z = σ(a_z)
@@ -174,16 +197,22 @@ class GRUFunction(torch.autograd.Function):
             if reset_after:
                 da_r[t, :rows].mul_(da_n_t)  # a_n = x_n + r ⊙ hn, r = σ(a_r)
                 dhn_t = torch.mul(da_n_t, r_t, out=dhn[t, :rows])  # the same line, via hn
-                dh_prev.addmm_(dhn_t, w_hn)  # hn = W_hn h_prev + b_hn
+                dhm = dhn_t @ w_hn  # hn = W_hn h_prev + b_hn
             else:
                 drh = da_n_t @ w_hn  # a_n = x_n + W_hn rh + b_hn
                 da_r[t, :rows].mul_(drh)  # rh = r ⊙ h_prev, r = σ(a_r)
-                dh_prev.addcmul_(drh, r_t)  # the same line, via h_prev
-            torch.addmm(dh_prev, da[t, :rows, : 2 * H], w_hrz, out=dh_next[:rows])  # a_r, a_z
+                dhm = drh * r_t  # the same line, via h_prev
+            dhm.addmm_(da[t, :rows, : 2 * H], w_hrz)  # a_r, a_z = ... + W_h[rz] h_prev
+            if m_h is None:
+                torch.add(dh_prev, dhm, out=dh_next[:rows])
+            else:  # the matmuls read m_h ⊙ h_prev
+                torch.addcmul(dh_prev, dhm, m_h[:rows], out=dh_next[:rows])
+            if d_h is not None:
+                dh_next[:rows] += dh_keep  # h_t = d_t h_{t-1} + ...
 
         needs = ctx.needs_input_grad
         da_2d = da.flatten(0, 1)  # (T·B, 3H)
-        h_prev_2d = h_prev.flatten(0, 1)  # (T·B, H)
+        h_in_2d = h_in.flatten(0, 1)  # (T·B, H)
         # the recurrent matmul's output gradient: [da_r, da_z, dhn] or [da_r, da_z, da_n]
         dgh_n = dhn.flatten(0, 1) if reset_after else da_2d[:, 2 * H :]
         dx = dW_ih = dW_hh = db_ih = db_hh = None
@@ -193,15 +222,15 @@ class GRUFunction(torch.autograd.Function):
             dW_ih = da_2d.t() @ x.reshape(T * B, -1)
         if needs[3]:
             dW_hh = torch.empty_like(weight_hh)
-            torch.mm(da_2d[:, : 2 * H].t(), h_prev_2d, out=dW_hh[: 2 * H])
-            n_input = h_prev_2d if reset_after else hn_or_rh.flatten(0, 1)  # W_hn's h or rh
+            torch.mm(da_2d[:, : 2 * H].t(), h_in_2d, out=dW_hh[: 2 * H])
+            n_input = h_in_2d if reset_after else hn_or_rh.flatten(0, 1)  # W_hn's h or rh
             torch.mm(dgh_n.t(), n_input, out=dW_hh[2 * H :])
         if needs[4]:
             db_ih = da_2d.sum(0)
         if needs[5]:
             db_hh = torch.cat((da_2d[:, : 2 * H].sum(0), dgh_n.sum(0)))
         dh0 = dh_next if needs[1] else None
-        return dx, dh0, dW_ih, dW_hh, db_ih, db_hh, None, None
+        return dx, dh0, dW_ih, dW_hh, db_ih, db_hh, None, None, None, None
 
 
 def gru_sequence(
@@ -215,6 +244,7 @@ def gru_sequence(
     reset_after: bool = True,
     batch_sizes: Tensor | None = None,
     backend: str = "bptt",
+    masks: Masks = NO_MASKS,
 ) -> tuple[Tensor, Tensor]:
     r"""Run a GRU layer over x (T, B, I) from h0 (B, H); returns (out (T, B, H), h_T (B, H)).
 
@@ -228,8 +258,9 @@ def gru_sequence(
 
     ``backend="bptt"`` runs :class:`GRUFunction` (hand-written backward);
     ``backend="reference"`` runs the autograd loop of :mod:`rnnlab.bptt.reference`.
+    ``masks``: fixed regulariser masks (:mod:`rnnlab.bptt.masks`), the same on every backend.
     """
     return run_single_state(
         GRUFunction, gru_step, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, bool(reset_after),
-        gates=3, batch_sizes=batch_sizes, backend=backend,
+        gates=3, batch_sizes=batch_sizes, backend=backend, masks=masks,
     )

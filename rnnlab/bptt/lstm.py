@@ -25,6 +25,14 @@ Peepholes (``weight_peephole`` (S, H)) have one row per sigmoid gate in that ord
 
 Time-major tensors and ``batch_sizes`` follow :mod:`rnnlab.bptt.reference`: at step t only the
 first ``batch_sizes[t]`` rows run; finished rows keep their state and output zeros.
+
+Regularisers (:mod:`rnnlab.bptt.masks`, fixed masks given by the caller): the input and
+weight-drop masks act around the kernel (``x̃ = m_x ⊙ x``, ``W̃_hh = M ⊙ W_hh``); inside the
+loop the recurrent matmul reads :math:`m_h \odot h_{t-1}`, and zoneout mixes each new state
+with the previous one, :math:`c_t = d^c_t \odot c_{t-1} + (1 - d^c_t) \odot \tilde c_t`,
+:math:`h_t = d^h_t \odot h_{t-1} + (1 - d^h_t) \odot \tilde h_t`, where
+:math:`\tilde c_t, \tilde h_t` are the equations above (the output gate's peephole and
+:math:`y_t` read :math:`\tilde c_t`). With a projection, zoneout acts on the projected h.
 """
 
 from __future__ import annotations
@@ -43,12 +51,13 @@ from rnnlab.bptt._common import (
     step_sizes,
 )
 from rnnlab.bptt._layer_norm import ln_backward, ln_forward
+from rnnlab.bptt.masks import NO_MASKS, Masks, check_masks, masked_inputs
 from rnnlab.bptt.reference import LN_EPS, LSTMWeights, lstm_gate_names, lstm_step, run_reference
 from rnnlab.errors import UserError
 
 # Buffers the forward keeps for the backward, in this order (None where a variant lacks them).
 _Saved = tuple[Tensor, Tensor, Tensor, Tensor | None, Tensor | None, Tensor | None,
-               Tensor | None, Tensor | None, Tensor | None]
+               Tensor | None, Tensor | None, Tensor | None, Tensor | None]
 
 
 # Speed on the CPU: torch's sigmoid kernel is vectorised there, its tanh is not (about 3x slower
@@ -77,20 +86,24 @@ def _lstm_forward(
     mode: str,
     sizes: tuple[int, ...] | None,
     keep: bool,
+    masks: Masks = NO_MASKS,
 ) -> tuple[Tensor, Tensor, Tensor, _Saved]:
     """The forward loop. ``keep=False`` overwrites per-step buffers (nothing will need them).
+    ``masks``: its ``h``, ``zoneout_h`` and ``zoneout_c`` act here (x and W_hh come masked).
 
     Returns ``out, h_T, c_T`` and the buffers, time-major:
     ``Z`` (T, B, G*H) gate activations (i, f, g, o after their nonlinearities),
     ``C`` (T, B, H) cell states, ``TC`` (T, B, H) tanh(y_t), and with layer norm
     ``AxHat``, ``AhHat`` (T, B, G*H) the normalised projections, ``CHat`` (T, B, H) the
-    normalised cells and ``Rx, Rh, Rc`` (T, B, 1) their reciprocal standard deviations.
+    normalised cells and ``Rx, Rh, Rc`` (T, B, 1) their reciprocal standard deviations; with
+    zoneout on c, ``CTilde`` (T, B, H) the cells' candidates c̃_t (C holds the states c_t).
     """
     T, B, _ = x.shape
     H, P, G = c0.shape[-1], h0.shape[-1], len(mode)
     K = G - 2
     peep, proj = w.weight_peephole is not None, w.weight_hr is not None
     ln_gates, ln_cell = w.weight_ln_ih is not None, w.weight_ln_c is not None
+    m_h, d_h, d_c = masks.h, masks.zoneout_h, masks.zoneout_c
     ns = sizes if sizes is not None else (B,) * T
     # Packed input: rows past their length must output 0, and every buffer must stay finite
     # there, because the backward's batched reductions multiply them by zero gradients.
@@ -124,6 +137,7 @@ def _lstm_forward(
     Rh = new(S, B, 1) if ln_gates else None
     CHat = new(S, B, H) if ln_cell else None
     Rc = new(S, B, 1) if ln_cell else None
+    CTilde = new(S, B, H) if d_c is not None else None
     W_hh_t = w.weight_hh.t()
     W_hr_t = w.weight_hr.t() if proj else None
     p_pre = w.weight_peephole[:K] if peep else None  # (K, H)
@@ -133,6 +147,7 @@ def _lstm_forward(
     outs, zs, cs, tcs = out.unbind(0), Z.unbind(0), C.unbind(0), TC.unbind(0)
     ahs = AhHat.unbind(0) if ln_gates else None
     chats = CHat.unbind(0) if ln_cell else None
+    ctildes = CTilde.unbind(0) if d_c is not None else None
 
     for t in range(T):
         n = ns[t]
@@ -141,13 +156,14 @@ def _lstm_forward(
         h_prev = outs[t - 1][:n] if t else h0[:n]
         c_prev = cs[ct - 1][:n] if t else c0[:n]
         z = zs[t][:n]  # (n, G*H), holds the input part of a; becomes the gates in place
+        h_in = h_prev if m_h is None else h_prev * m_h[:n]  # m_h ⊙ h_prev (recurrent dropout)
         if ln_gates:
-            ah = torch.mm(h_prev, W_hh_t, out=ahs[s][:n])
+            ah = torch.mm(h_in, W_hh_t, out=ahs[s][:n])
             ah_hat, rstd = ln_forward(ah, LN_EPS, out=ah)
             Rh[s, :n] = rstd
             z.addcmul_(ah_hat, w.weight_ln_hh)  # a = γ_ih LN(W_ih x) + b + γ_hh LN(W_hh h_prev)
         else:
-            z.addmm_(h_prev, W_hh_t)  # a = W_ih x + b + W_hh h_prev
+            z.addmm_(h_in, W_hh_t)  # a = W_ih x + b + W_hh h_prev
         sig, g, o = z.split_with_sizes(blocks, 1)  # a of (i, f | i | f), g, o
         if peep:
             sig.unflatten(1, (K, H)).addcmul_(c_prev.unsqueeze(1), p_pre)
@@ -155,7 +171,7 @@ def _lstm_forward(
         # One sigmoid over every gate that is ready: (i, f), g, and o unless it peeps at c_t.
         (z[:, : (K + 1) * H] if peep else z).sigmoid_()  # i = σ(a_i + p_i c_prev), f = ...
         g.mul_(2).sub_(1)  # g = tanh(a_g)
-        c = cs[ct][:n]
+        c = cs[ct][:n] if d_c is None else ctildes[s][:n]  # c_t, or c̃_t with zoneout on c
         if mode == "ifgo":
             i, f = sig.chunk(2, 1)
             torch.mul(f, c_prev, out=c).addcmul_(i, g)  # c = f c_prev + i g
@@ -181,12 +197,16 @@ def _lstm_forward(
             torch.mm(o * tc, W_hr_t, out=outs[t][:n])  # h = W_hr (o tanh(y))
         else:
             torch.mul(o, tc, out=outs[t][:n])  # h = o tanh(y)
+        if d_h is not None:
+            outs[t][:n].lerp_(h_prev, d_h[t, :n])  # h_t = d^h h_{t-1} + (1 - d^h) h̃_t
+        if d_c is not None:
+            c = torch.lerp(c, c_prev, d_c[t, :n], out=cs[ct][:n])  # c_t = d^c c_{t-1} + (1-d^c) c̃_t
         n_next = ns[t + 1] if t + 1 < T else 0
         if n_next < n:  # rows n_next .. n-1 have just taken their last step
             h_T[n_next:n] = outs[t][n_next:n]
             c_T[n_next:n] = c[n_next:]
 
-    return out, h_T, c_T, (Z, C, TC, AxHat, Rx, AhHat, Rh, CHat, Rc)
+    return out, h_T, c_T, (Z, C, TC, AxHat, Rx, AhHat, Rh, CHat, Rc, CTilde)
 
 
 def _lstm_backward(
@@ -202,17 +222,19 @@ def _lstm_backward(
     saved: _Saved,
     mode: str,
     sizes: tuple[int, ...] | None,
+    masks: Masks = NO_MASKS,
 ) -> tuple[Tensor | None, ...]:
     """Gradients ``dx, dh0, dc0`` and one per field of :class:`LSTMWeights` (None if not needed).
 
-    ``need`` maps those names to ``ctx.needs_input_grad``.
+    ``need`` maps those names to ``ctx.needs_input_grad``; ``masks`` are the forward's.
     """
-    Z, C, TC, AxHat, Rx, AhHat, Rh, CHat, Rc = saved
+    Z, C, TC, AxHat, Rx, AhHat, Rh, CHat, Rc, CTilde = saved
     T, B, I = x.shape
     H, P, G = c0.shape[-1], h0.shape[-1], len(mode)
     K = G - 2
     peep, proj = w.weight_peephole is not None, w.weight_hr is not None
     ln_gates, ln_cell = w.weight_ln_ih is not None, w.weight_ln_c is not None
+    m_h, d_h, d_c = masks.h, masks.zoneout_h, masks.zoneout_c
     ns = sizes if sizes is not None else (B,) * T
     # Rows past their length must hold zero gradients for the batched reductions below.
     new = partial(torch.zeros if sizes is not None else torch.empty, dtype=x.dtype,
@@ -237,14 +259,17 @@ def _lstm_backward(
         da_sig, da_g, da_o = das[t][:n].split_with_sizes(blocks, 1)
         tc = tcs[t][:n]
         c_prev = cs[t - 1][:n] if t else c0[:n]
-        if proj:
-            dh = torch.add(douts[t][:n], dh_next[:n], out=dH[t, :n])
-            dm = dh @ w.weight_hr  # h = W_hr m
-        else:
-            dm = douts[t][:n] + dh_next[:n]  # h = m
+        dh = torch.add(douts[t][:n], dh_next[:n], out=dH[t, :n] if proj else None)  # d h_t
+        if d_h is not None:  # h_t = d^h h_{t-1} + (1 - d^h) h̃_t
+            dh_keep = dh * d_h[t, :n]
+            dh.mul_(1 - d_h[t, :n])  # d h̃_t
+        dm = dh @ w.weight_hr if proj else dh  # h̃ = W_hr m, or h̃ = m
         torch.mul(dm * tc, _dsigmoid(o), out=da_o)  # m = o tanh(y), o = σ(a_o + p_o c)
         dy = (dm * o).mul_(_dtanh(tc, one))  # m = o tanh(y)
         dc = dc_next[:n]  # d c_t, so far from step t+1; turned into d c_{t-1} in place below
+        if d_c is not None:  # c_t = d^c c_{t-1} + (1 - d^c) c̃_t
+            dc_keep = dc * d_c[t, :n]
+            dc.mul_(1 - d_c[t, :n])  # d c̃_t; the lines below read c for c̃
         if ln_cell:
             dY[t, :n] = dy
             dc += ln_backward(dy * w.weight_ln_c, CHat[t, :n], Rc[t, :n])  # y = γ_c LN(c) + β_c
@@ -272,9 +297,15 @@ def _lstm_backward(
             dc.mul_(f)  # c = f c_prev + (1-f) g
         if peep:  # i = σ(a_i + p_i c_prev), f = σ(a_f + p_f c_prev)
             dc += (da_sig.unflatten(1, (K, H)) * p_pre).sum(1)
+        if d_c is not None:
+            dc += dc_keep  # c_t = d^c c_{t-1} + ...
         if ln_gates:  # a = ... + γ_hh LN(W_hh h_prev)
             dAh[t, :n] = ln_backward(das[t][:n] * w.weight_ln_hh, AhHat[t, :n], Rh[t, :n])
         torch.mm(dAh[t, :n], w.weight_hh, out=dh_next[:n])  # a = ... + W_hh h_prev
+        if m_h is not None:
+            dh_next[:n].mul_(m_h[:n])  # a = ... + W_hh (m_h h_prev)
+        if d_h is not None:
+            dh_next[:n] += dh_keep  # h_t = d^h h_{t-1} + ...
 
     # Everything that does not feed back into the recurrence: one batched op over all steps.
     dw: dict[str, Tensor | None] = dict.fromkeys(LSTMWeights._fields)
@@ -295,15 +326,19 @@ def _lstm_backward(
         dw["bias_ih"] = db if need["bias_ih"] else None
         dw["bias_hh"] = db.clone() if need["bias_hh"] else None
     if need["weight_hh"]:  # h_{t-1} is h0, then the outputs of steps 0 .. T-2
-        dw["weight_hh"] = torch.addmm(
-            dAh[0].t() @ h0, dAh[1:].reshape(-1, G * H).t(), out[:-1].reshape(-1, P)
-        )
+        if m_h is None:
+            dw["weight_hh"] = torch.addmm(
+                dAh[0].t() @ h0, dAh[1:].reshape(-1, G * H).t(), out[:-1].reshape(-1, P)
+            )
+        else:  # a = ... + W_hh (m_h h_{t-1})
+            h_ins = torch.cat((h0.unsqueeze(0), out[:-1])).mul_(m_h)
+            dw["weight_hh"] = dAh.reshape(-1, G * H).t() @ h_ins.reshape(-1, P)
     if need["weight_hr"]:  # h = W_hr m, m = o tanh(y)
         dw["weight_hr"] = dH.view(T * B, P).t() @ (Z[..., so] * TC).view(T * B, H)
     if need["weight_peephole"]:  # i, f = σ(a + p c_prev); o = σ(a_o + p_o c)
         c_prevs = torch.cat((c0.unsqueeze(0), C[:-1]))
         dp_pre = (dA[..., sp].unflatten(-1, (K, H)) * c_prevs.unsqueeze(2)).sum((0, 1))
-        dp_o = (dA[..., so] * C).sum((0, 1))
+        dp_o = (dA[..., so] * (C if CTilde is None else CTilde)).sum((0, 1))  # o sees c̃
         dw["weight_peephole"] = torch.cat((dp_pre, dp_o.unsqueeze(0)))
     if need["weight_ln_c"]:  # y = γ_c LN(c) + β_c
         dw["weight_ln_c"] = (dY * CHat).sum((0, 1))
@@ -317,9 +352,11 @@ def _lstm_backward(
 class LSTMFunction(torch.autograd.Function):
     """Forward and hand-written backward through time of one LSTM layer, every variant.
 
-    ``apply(mode, sizes, x, h0, c0, *weights)``: ``mode`` is the gate layout joined
-    (``"ifgo"``, ``"igo"`` or ``"fgo"``), ``sizes`` the batch sizes as a tuple of ints or
-    None, ``weights`` the fields of :class:`LSTMWeights` in order.
+    ``apply(mode, sizes, m_h, d_h, d_c, x, h0, c0, *weights)``: ``mode`` is the gate layout
+    joined (``"ifgo"``, ``"igo"`` or ``"fgo"``), ``sizes`` the batch sizes as a tuple of ints
+    or None, ``m_h``, ``d_h``, ``d_c`` the fixed masks ``h``, ``zoneout_h``, ``zoneout_c`` of
+    :class:`~rnnlab.bptt.masks.Masks` (or None), ``weights`` the fields of
+    :class:`LSTMWeights` in order (W_hh already weight-dropped, if at all).
 
     Memory kept for the backward, beyond the inputs, weights and the returned ``out``
     (T·B·P): gate activations T·B·G·H, cell states T·B·H and tanh(y_t) T·B·H, i.e.
@@ -328,7 +365,8 @@ class LSTMFunction(torch.autograd.Function):
     T·B·G·H with layer norm, T·B·P with a projection and T·B·H with LN(c), for the batched
     weight gradients after the loop. The output handed out is a copy of the saved one (T·B·P
     more), so that the caller may change it in place (``out += x``) without touching what
-    the backward reads.
+    the backward reads. Zoneout on c keeps the candidates c̃_t as well (T·B·H); with
+    recurrent dropout the backward forms m_h ⊙ h_{t-1} for all t (T·B·P).
 
     Double backward: when the backward runs with grad mode on (``create_graph=True``), it
     returns the gradients of the reference loop instead (see
@@ -340,44 +378,53 @@ class LSTMFunction(torch.autograd.Function):
         ctx: Any,
         mode: str,
         sizes: tuple[int, ...] | None,
+        m_h: Tensor | None,
+        d_h: Tensor | None,
+        d_c: Tensor | None,
         x: Tensor,
         h0: Tensor,
         c0: Tensor,
         *weights: Tensor | None,
     ) -> tuple[Tensor, Tensor, Tensor]:
         w = LSTMWeights(*weights)
-        out, h_T, c_T, saved = _lstm_forward(x, h0, c0, w, mode, sizes, keep=True)
+        masks = Masks(h=m_h, zoneout_h=d_h, zoneout_c=d_c)
+        out, h_T, c_T, saved = _lstm_forward(x, h0, c0, w, mode, sizes, keep=True, masks=masks)
         ctx.mode, ctx.sizes = mode, sizes
-        ctx.save_for_backward(x, h0, c0, *w, out, *saved)
+        ctx.save_for_backward(m_h, d_h, d_c, x, h0, c0, *w, out, *saved)
         return out.clone(), h_T, c_T
 
     @staticmethod
     def backward(
         ctx: Any, dout: Tensor, dh_T: Tensor, dc_T: Tensor
     ) -> tuple[Tensor | None, ...]:
-        x, h0, c0, *rest = ctx.saved_tensors
+        m_h, d_h, d_c, x, h0, c0, *rest = ctx.saved_tensors
+        masks = Masks(h=m_h, zoneout_h=d_h, zoneout_c=d_c)
         nw = len(LSTMWeights._fields)
         w, out, saved = LSTMWeights(*rest[:nw]), rest[nw], tuple(rest[nw + 1 :])
+        skip = (None,) * 5  # mode, sizes and the masks have no gradient
         if torch.is_grad_enabled():  # create_graph=True: the gradient must be a graph too
-            run = partial(_lstm_reference, mode=ctx.mode, sizes=ctx.sizes)
-            grads = differentiable_grads(run, (x, h0, c0, *w), ctx.needs_input_grad[2:],
+            run = partial(_lstm_reference, mode=ctx.mode, sizes=ctx.sizes, masks=masks)
+            grads = differentiable_grads(run, (x, h0, c0, *w), ctx.needs_input_grad[5:],
                                          (dout, dh_T, dc_T))
-            return None, None, *grads
-        need = dict(zip(("x", "h0", "c0", *LSTMWeights._fields), ctx.needs_input_grad[2:],
+            return *skip, *grads
+        need = dict(zip(("x", "h0", "c0", *LSTMWeights._fields), ctx.needs_input_grad[5:],
                         strict=True))
         grads = _lstm_backward(need, dout, dh_T, dc_T, x, h0, c0, w, out, saved, ctx.mode,
-                               ctx.sizes)
-        return None, None, *grads
+                               ctx.sizes, masks)
+        return *skip, *grads
 
 
 def _lstm_reference(
     x: Tensor, h0: Tensor, c0: Tensor, *weights: Tensor | None, mode: str,
-    sizes: tuple[int, ...] | None,
+    sizes: tuple[int, ...] | None, masks: Masks = NO_MASKS,
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """The autograd reference loop of the layer ``mode`` names: ``(out, h_T, c_T)``."""
+    """The autograd reference loop of the layer ``mode`` names: ``(out, h_T, c_T)``; of
+    ``masks`` only the in-loop ones act here (``h``, ``zoneout_h``, ``zoneout_c``)."""
     step = partial(lstm_step, w=LSTMWeights(*weights), forget_gate="f" in mode,
                    coupled=mode == "fgo")
-    out, (h, c) = run_reference(step, x, (h0, c0), sizes)
+    zoneout = (masks.zoneout_h, masks.zoneout_c) if masks.zoneout_h is not None or (
+        masks.zoneout_c is not None) else ()
+    out, (h, c) = run_reference(step, x, (h0, c0), sizes, h_mask=masks.h, zoneout=zoneout)
     return out, h, c
 
 
@@ -422,6 +469,7 @@ def lstm_sequence(
     coupled: bool = False,
     batch_sizes: Tensor | None = None,
     backend: str = "bptt",
+    masks: Masks = NO_MASKS,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Run an LSTM layer over x (T, B, I); returns (out (T, B, P), h_T (B, P), c_T (B, H)).
 
@@ -431,15 +479,20 @@ def lstm_sequence(
     gradients (``torch.no_grad`` or no input requiring grad) nothing is kept for a backward:
     beyond ``out``, only the projected inputs (T·B·G·H) and one or two steps of the buffers.
     Rows of x past their length (``batch_sizes``) are never used but must be finite.
+    ``masks``: fixed regulariser masks (:mod:`rnnlab.bptt.masks`), the same on every backend.
     """
     check_choice("backend", backend, BACKENDS)
     names = lstm_gate_names(forget_gate, coupled)
     sizes = _check(x, h0, c0, w, len(names), batch_sizes)
+    check_masks(masks, x, w.weight_hh, h0.shape[-1], c0.shape[-1])
+    x, weight_hh = masked_inputs(x, w.weight_hh, masks)  # x̃ = m_x x, W̃_hh = M W_hh
+    w = w._replace(weight_hh=weight_hh)
     mode = "".join(names)
     if backend == "reference" or needs_autograd_path(x):
-        return _lstm_reference(x, h0, c0, *w, mode=mode, sizes=sizes)
+        return _lstm_reference(x, h0, c0, *w, mode=mode, sizes=sizes, masks=masks)
     tensors = (x, h0, c0, *w)
     if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
-        return LSTMFunction.apply(mode, sizes, x, h0, c0, *w)
-    out, h, c, _ = _lstm_forward(x, h0, c0, w, mode, sizes, keep=False)
+        return LSTMFunction.apply(mode, sizes, masks.h, masks.zoneout_h, masks.zoneout_c,
+                                  x, h0, c0, *w)
+    out, h, c, _ = _lstm_forward(x, h0, c0, w, mode, sizes, keep=False, masks=masks)
     return out, h, c

@@ -13,7 +13,10 @@ Conventions shared by the whole of :mod:`rnnlab.bptt`:
   decreasing length. A finished row keeps its state and emits zeros, so the returned final
   state of each row is the state after its own last step, exactly as ``torch.nn`` does for
   packed input;
-* biases are optional (``None`` when ``bias=False``).
+* biases are optional (``None`` when ``bias=False``);
+* ``h_mask`` (B, ·), where a step takes it, is the recurrent dropout mask on h_{t-1} where it
+  feeds the recurrent matmul, and ``zoneout`` of :func:`run_reference` the zoneout masks of
+  each state (see :mod:`rnnlab.bptt.masks`).
 """
 
 from __future__ import annotations
@@ -47,10 +50,14 @@ def elman_step(
     bias_ih: Tensor | None,
     bias_hh: Tensor | None,
     nonlinearity: str = "tanh",
+    *,
+    h_mask: Tensor | None = None,
 ) -> Tensor:
-    r"""One Elman step: :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`."""
+    r"""One Elman step: :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`,
+    with ``h_mask``: :math:`W_{hh} (m_h \odot h_{t-1})`."""
     phi = ACTIVATIONS[nonlinearity]
-    return phi(F.linear(x, weight_ih, bias_ih) + F.linear(h_prev, weight_hh, bias_hh))
+    h_in = h_prev if h_mask is None else h_mask * h_prev
+    return phi(F.linear(x, weight_ih, bias_ih) + F.linear(h_in, weight_hh, bias_hh))
 
 
 # ----------------------------------------------------------------------------- GRU
@@ -65,6 +72,8 @@ def gru_step(
     bias_hh: Tensor | None,
     reset_after: bool = True,
     record: dict[str, Tensor] | None = None,
+    *,
+    h_mask: Tensor | None = None,
 ) -> Tensor:
     r"""One GRU step, gate order r, z, n (rows of the (3H, ·) weights).
 
@@ -78,18 +87,22 @@ def gru_step(
         h_t &= (1 - z) \odot n + z \odot h_{t-1}
 
     ``record``, when given, receives the gate activations ``r``, ``z``, ``n`` (for traces).
+    ``h_mask`` (recurrent dropout) multiplies :math:`h_{t-1}` wherever it enters a matmul
+    with :math:`W_{hh}` (:math:`m_h \odot h_{t-1}`, reset before: :math:`r \odot m_h \odot
+    h_{t-1}`); the interpolation of :math:`h_t` takes :math:`h_{t-1}` unmasked.
     """
     H = h_prev.shape[-1]
+    h_in = h_prev if h_mask is None else h_mask * h_prev
     x_r, x_z, x_n = F.linear(x, weight_ih, bias_ih).chunk(3, -1)
     b_rz = None if bias_hh is None else bias_hh[: 2 * H]
     b_n = None if bias_hh is None else bias_hh[2 * H :]
-    h_r, h_z = F.linear(h_prev, weight_hh[: 2 * H], b_rz).chunk(2, -1)
+    h_r, h_z = F.linear(h_in, weight_hh[: 2 * H], b_rz).chunk(2, -1)
     r = torch.sigmoid(x_r + h_r)
     z = torch.sigmoid(x_z + h_z)
     if reset_after:
-        n = torch.tanh(x_n + r * F.linear(h_prev, weight_hh[2 * H :], b_n))
+        n = torch.tanh(x_n + r * F.linear(h_in, weight_hh[2 * H :], b_n))
     else:
-        n = torch.tanh(x_n + F.linear(r * h_prev, weight_hh[2 * H :], b_n))
+        n = torch.tanh(x_n + F.linear(r * h_in, weight_hh[2 * H :], b_n))
     if record is not None:
         record.update(r=r, z=z, n=n)
     return (1 - z) * n + z * h_prev
@@ -139,6 +152,8 @@ def lstm_step(
     forget_gate: bool = True,
     coupled: bool = False,
     record: dict[str, Tensor] | None = None,
+    *,
+    h_mask: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
     r"""One LSTM step; every variant of the family is an option of this one function.
 
@@ -163,11 +178,13 @@ def lstm_step(
     gains are the ``weight_ln_*`` tensors.
 
     ``record``, when given, receives the gate activations present (``i``, ``f``, ``g``, ``o``;
-    with coupled gates ``i`` is 1 - f) for traces.
+    with coupled gates ``i`` is 1 - f) for traces. ``h_mask`` (recurrent dropout): the
+    recurrent matmul reads :math:`m_h \odot h_{t-1}`.
     """
     names = lstm_gate_names(forget_gate, coupled)
+    h_in = h_prev if h_mask is None else h_mask * h_prev
     a_x = F.linear(x, w.weight_ih)  # (B, G*H)
-    a_h = F.linear(h_prev, w.weight_hh)  # (B, G*H)
+    a_h = F.linear(h_in, w.weight_hh)  # (B, G*H)
     if w.weight_ln_ih is not None:
         a_x = F.layer_norm(a_x, a_x.shape[-1:], eps=LN_EPS) * w.weight_ln_ih
         a_h = F.layer_norm(a_h, a_h.shape[-1:], eps=LN_EPS) * w.weight_ln_hh
@@ -219,10 +236,17 @@ def run_reference(
     x: Tensor,
     states: Sequence[Tensor],
     batch_sizes: Tensor | Sequence[int] | None = None,
+    *,
+    h_mask: Tensor | None = None,
+    zoneout: Sequence[Tensor | None] = (),
 ) -> tuple[Tensor, tuple[Tensor, ...]]:
-    """Run ``step(x_t, *states) -> new states`` over time; the first state is the output.
+    r"""Run ``step(x_t, *states) -> new states`` over time; the first state is the output.
 
     Rows past their length (``batch_sizes``, a tensor or ints) keep their state and emit zeros.
+    ``h_mask`` (B, ·), if given, is passed on as ``step(..., h_mask=h_mask[:n])``;
+    ``zoneout`` holds a (T, B, ·) mask or None for each state (or is empty):
+    :math:`s_t = d_t \odot s_{t-1} + (1 - d_t) \odot \tilde s_t`, with :math:`\tilde s_t`
+    the step's new state.
     Returns ``(out (T, B, ·), final states)``.
     """
     T, B = x.shape[0], x.shape[1]
@@ -230,8 +254,13 @@ def run_reference(
     outs = []
     for t in range(T):
         n = B if batch_sizes is None else int(batch_sizes[t])
-        new = step(x[t, :n], *(s[:n] for s in states))
+        prev = tuple(s[:n] for s in states)
+        extra = {} if h_mask is None else {"h_mask": h_mask[:n]}
+        new = step(x[t, :n], *prev, **extra)
         new = (new,) if isinstance(new, Tensor) else tuple(new)
+        if zoneout:  # s_t = d_t s_{t-1} + (1 - d_t) s̃_t
+            new = tuple(s if d is None else d[t, :n] * p + (1 - d[t, :n]) * s
+                        for s, p, d in zip(new, prev, zoneout, strict=True))
         if n < B:
             states = tuple(torch.cat([ns, s[n:]]) for ns, s in zip(new, states, strict=True))
             outs.append(F.pad(new[0], (0, 0, 0, B - n)))

@@ -3,13 +3,16 @@
 * ``"fused"``: torch's own kernel (``torch._VF.lstm`` / ``gru`` / ``rnn_tanh`` / ``rnn_relu``,
   through :func:`rnnlab.nn.torch_kernel.run_torch_kernel`): oneDNN on the CPU, cuDNN on CUDA.
   Only for a configuration torch computes exactly (:meth:`RecurrentLayer.torch_mode` is not
-  None); any other is a :class:`FusedKernelError` naming the option that rules it out.
+  None, and no regulariser of :mod:`rnnlab.nn.regularisers` is set, as torch's kernel has
+  none); any other is a :class:`FusedKernelError` naming the option that rules it out.
 * ``"bptt"``: rnnlab's hand-written forward and backward through time (:mod:`rnnlab.bptt`);
   it hands over to the autograd reference loop by itself where it must (an empty batch,
   torch.func transforms, compiling; see ``rnnlab.bptt._common.needs_autograd_path``).
 * ``"reference"``: the plain autograd loop over the reference cells.
 * ``"auto"`` (the default): ``"fused"`` where it is allowed and is the faster of the two,
-  else ``"bptt"``. Allowed: the configuration is torch's, no torch.func transform, compile
+  else ``"bptt"``. Allowed: the configuration is torch's, no regulariser changes what the
+  layer computes in its mode (dropout and weight-drop do not in evaluation), no torch.func
+  transform, compile
   or export is active (they keep the behaviour documented in docs/torch-compat.md:
   vmap works, export guards the length) and autocast is off (torch's CPU kernel refuses
   some autocast mixes; the hand-written path makes torch's dtype choice itself). Faster:
@@ -61,9 +64,11 @@ def check_layer_backend(backend: str) -> str:
 def fused_mode(layer: RecurrentLayer) -> str:
     """torch's kernel name for ``layer``, or a FusedKernelError naming what rules it out."""
     mode = layer.torch_mode()
-    if mode is None:
+    regularised = layer.regularisers_in_effect()
+    if mode is None or regularised:
+        lacks = layer.variant_name() if mode is None else " or ".join(regularised)
         raise FusedKernelError(
-            f"backend='fused' runs torch's own kernel, which has no {layer.variant_name()}; "
+            f"backend='fused' runs torch's own kernel, which has no {lacks}; "
             f"{layer!r} needs backend='bptt' (or 'auto', which picks it)"
         )
     return mode
@@ -84,7 +89,8 @@ def choose_kernel(layer: RecurrentLayer, data: Tensor, autocast_on: bool) -> str
     if backend == "auto":
         fast = data.device.type != "cpu" or layer.fused_on_cpu()
         usable = not autocast_on and not _special_mode_active() and data.numel() > 0
-        if fast and usable and layer.torch_mode() is not None:
+        torchs = layer.torch_mode() is not None and not layer.regularisers_in_effect()
+        if fast and usable and torchs:
             return "fused"
     if backend == "reference":
         return "reference"

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.bptt import elman as elman_bptt
+from rnnlab.bptt.masks import NO_MASKS, Masks
 from rnnlab.bptt.reference import ACTIVATIONS, elman_step
 from rnnlab.errors import UserError
 from rnnlab.nn.cell import RecurrentCell
@@ -71,8 +72,14 @@ class RNN(_ElmanOptions, RecurrentLayer):
 
     Args: as ``torch.nn.RNN`` (``nonlinearity`` may also be ``"sigmoid"``), plus ``backend``:
     ``"auto"`` | ``"fused"`` (torch's kernel) | ``"bptt"`` (hand-written backward,
-    :mod:`rnnlab.bptt.elman`) | ``"reference"`` (autograd), see :mod:`rnnlab.nn.backend`; and
-    ``init`` (``"default"`` or ``"torch"``; for this family both are torch.nn's draw).
+    :mod:`rnnlab.bptt.elman`) | ``"reference"`` (autograd), see :mod:`rnnlab.nn.backend`;
+    ``init`` (``"default"`` or ``"torch"``; for this family both are torch.nn's draw); and the
+    regularisers of :mod:`rnnlab.nn.regularisers`, all off by default:
+    ``recurrent_dropout=p`` (:math:`a_t = W_{ih} (m_x \odot x_t) + W_{hh} (m_h \odot h_{t-1})
+    + b`, one mask per sequence), ``weight_drop=p`` (:math:`\tilde W_{hh} = M \odot W_{hh} /
+    (1-p)`, one mask per forward), ``zoneout=z`` (:math:`h_t = d_t \odot h_{t-1} + (1 - d_t)
+    \odot \tilde h_t`; in evaluation d_t = z), ``learn_init=True`` (parameters
+    ``initial_h_l{k}[_reverse]`` (H,), used when no h_0 is passed).
 
     Shapes: input (T, B, I) ((B, T, I) with batch_first; (T, I) unbatched; or packed),
     h_0 (L*D, B, H) -> output (T, B, D*H), h_n (L*D, B, H), D = 2 if bidirectional else 1.
@@ -95,10 +102,16 @@ class RNN(_ElmanOptions, RecurrentLayer):
         *,
         backend: str = "auto",
         init: str = "default",
+        recurrent_dropout: float = 0.0,
+        weight_drop: float = 0.0,
+        zoneout: float = 0.0,
+        learn_init: bool = False,
     ) -> None:
         super().__init__(
             input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
             proj_size=0, device=device, dtype=dtype, backend=backend, init=init,
+            recurrent_dropout=recurrent_dropout, weight_drop=weight_drop, zoneout=zoneout,
+            learn_init=learn_init,
         )
         self.nonlinearity = _check_nonlinearity(nonlinearity)
         self._build()
@@ -116,13 +129,14 @@ class RNN(_ElmanOptions, RecurrentLayer):
         return (self.hidden_size,)
 
     def _run_direction(
-        self, x: Tensor, states: States, params: dict[str, Tensor], batch_sizes: Tensor | None
+        self, x: Tensor, states: States, params: dict[str, Tensor], batch_sizes: Tensor | None,
+        masks: Masks = NO_MASKS,
     ) -> tuple[Tensor, States]:
         out, h = elman_bptt.elman_sequence(
             x, states[0], params["weight_ih"], params["weight_hh"],
             params.get("bias_ih"), params.get("bias_hh"),
             nonlinearity=self.nonlinearity, batch_sizes=batch_sizes,
-            backend=self._sequence_backend(),
+            backend=self._sequence_backend(), masks=masks,
         )
         return out, (h,)
 

@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.bptt import gru as gru_bptt
+from rnnlab.bptt.masks import NO_MASKS, Masks
 from rnnlab.bptt.reference import gru_step
 from rnnlab.nn.cell import RecurrentCell
 from rnnlab.nn.checks import States
@@ -59,8 +60,15 @@ class GRU(_GRUOptions, RecurrentLayer):
     Args: as ``torch.nn.GRU``, plus ``reset_after`` (True: torch's form, the reset gate
     scales :math:`W_{hn} h + b_{hn}`; False: Cho et al.'s, it scales h before
     :math:`W_{hn}`), ``backend`` (``"auto"`` | ``"fused"`` | ``"bptt"`` | ``"reference"``, see
-    :mod:`rnnlab.nn.backend`) and
-    ``init`` (``"default"`` or ``"torch"``; for this family both are torch.nn's draw).
+    :mod:`rnnlab.nn.backend`),
+    ``init`` (``"default"`` or ``"torch"``; for this family both are torch.nn's draw) and the
+    regularisers of :mod:`rnnlab.nn.regularisers`, all off by default:
+    ``recurrent_dropout=p`` (one mask per sequence on x_t and on h_{t-1} wherever it enters a
+    matmul with W_hh; the interpolation :math:`z \odot h_{t-1}` reads h unmasked),
+    ``weight_drop=p`` (:math:`\tilde W_{hh} = M \odot W_{hh} / (1-p)`, one mask per forward),
+    ``zoneout=z`` (:math:`h_t = d_t \odot h_{t-1} + (1 - d_t) \odot \tilde h_t`; in
+    evaluation d_t = z), ``learn_init=True`` (parameters ``initial_h_l{k}[_reverse]`` (H,),
+    used when no h_0 is passed).
 
     Shapes: input (T, B, I) ((B, T, I) with batch_first; (T, I) unbatched; or packed),
     h_0 (L*D, B, H) -> output (T, B, D*H), h_n (L*D, B, H), D = 2 if bidirectional else 1.
@@ -85,10 +93,16 @@ class GRU(_GRUOptions, RecurrentLayer):
         reset_after: bool = True,
         backend: str = "auto",
         init: str = "default",
+        recurrent_dropout: float = 0.0,
+        weight_drop: float = 0.0,
+        zoneout: float = 0.0,
+        learn_init: bool = False,
     ) -> None:
         super().__init__(
             input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
             proj_size=0, device=device, dtype=dtype, backend=backend, init=init,
+            recurrent_dropout=recurrent_dropout, weight_drop=weight_drop, zoneout=zoneout,
+            learn_init=learn_init,
         )
         self.reset_after = bool(reset_after)
         self._build()
@@ -106,12 +120,14 @@ class GRU(_GRUOptions, RecurrentLayer):
         return (self.hidden_size,)
 
     def _run_direction(
-        self, x: Tensor, states: States, params: dict[str, Tensor], batch_sizes: Tensor | None
+        self, x: Tensor, states: States, params: dict[str, Tensor], batch_sizes: Tensor | None,
+        masks: Masks = NO_MASKS,
     ) -> tuple[Tensor, States]:
         out, h = gru_bptt.gru_sequence(
             x, states[0], params["weight_ih"], params["weight_hh"],
             params.get("bias_ih"), params.get("bias_hh"),
             reset_after=self.reset_after, batch_sizes=batch_sizes, backend=self._sequence_backend(),
+            masks=masks,
         )
         return out, (h,)
 

@@ -42,6 +42,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.bptt import lstm as lstm_bptt
+from rnnlab.bptt.masks import NO_MASKS, Masks
 from rnnlab.bptt.reference import LSTMWeights, lstm_gate_names, lstm_step
 from rnnlab.errors import UserError
 from rnnlab.nn.cell import RecurrentCell
@@ -159,7 +160,20 @@ class LSTM(_LSTMOptions, RecurrentLayer):
     ``forget_gate``, ``peephole``, ``coupled``, ``layer_norm``, ``forget_bias`` (see the module
     docstring), ``backend`` (``"auto"`` | ``"fused"`` torch's kernel | ``"bptt"`` hand-written
     backward | ``"reference"`` autograd; see :mod:`rnnlab.nn.backend`) and
-    ``init`` (``"default"`` | ``"torch"``: exactly torch.nn's initial weights for the same seed).
+    ``init`` (``"default"`` | ``"torch"``: exactly torch.nn's initial weights for the same seed),
+    and the regularisers of :mod:`rnnlab.nn.regularisers`, all off by default:
+
+    * ``recurrent_dropout=p``: :math:`a_t = W_{ih} (m_x \odot x_t) + W_{hh} (m_h \odot
+      h_{t-1}) + b`, masks of 0 or 1/(1-p), one per sequence, in training;
+    * ``weight_drop=p``: :math:`\tilde W_{hh} = M \odot W_{hh} / (1-p)`, one mask per forward,
+      in training (AWD-LSTM's weight-drop; ``weight_hh_l{k}`` stays a plain parameter);
+    * ``zoneout=z``, ``zoneout_cell=z``: :math:`h_t = d^h_t \odot h_{t-1} + (1 - d^h_t)
+      \odot \tilde h_t`, :math:`c_t = d^c_t \odot c_{t-1} + (1 - d^c_t) \odot \tilde c_t`,
+      with :math:`\tilde h_t, \tilde c_t` the cell's equations and fresh d_t at every step;
+      in evaluation d_t = z (on the projected h with ``proj_size``);
+    * ``learn_init=True``: parameters ``initial_h_l{k}[_reverse]`` (P,) and
+      ``initial_c_l{k}[_reverse]`` (H,), used when no state is passed.
+
     With the defaults the layer computes exactly what ``torch.nn.LSTM`` computes.
 
     Shapes: input (T, B, I) ((B, T, I) with batch_first; (T, I) unbatched; or packed),
@@ -191,10 +205,17 @@ class LSTM(_LSTMOptions, RecurrentLayer):
         forget_bias: float | None = DEFAULT_FORGET_BIAS,
         backend: str = "auto",
         init: str = "default",
+        recurrent_dropout: float = 0.0,
+        weight_drop: float = 0.0,
+        zoneout: float = 0.0,
+        zoneout_cell: float = 0.0,
+        learn_init: bool = False,
     ) -> None:
         RecurrentLayer.__init__(
             self, input_size, hidden_size, num_layers, bias, batch_first, dropout,
             bidirectional, proj_size, device=device, dtype=dtype, backend=backend, init=init,
+            recurrent_dropout=recurrent_dropout, weight_drop=weight_drop, zoneout=zoneout,
+            zoneout_cell=zoneout_cell, learn_init=learn_init,
         )
         self._set_options(forget_gate, peephole, coupled, layer_norm, forget_bias)
         self._build()
@@ -226,11 +247,13 @@ class LSTM(_LSTMOptions, RecurrentLayer):
         init_lstm(params, self.hidden_size, self.gates, self.forget_bias)
 
     def _run_direction(
-        self, x: Tensor, states: States, params: dict[str, Tensor], batch_sizes: Tensor | None
+        self, x: Tensor, states: States, params: dict[str, Tensor], batch_sizes: Tensor | None,
+        masks: Masks = NO_MASKS,
     ) -> tuple[Tensor, States]:
         out, h, c = lstm_bptt.lstm_sequence(
             x, states[0], states[1], lstm_weights(params), forget_gate=self.forget_gate,
             coupled=self.coupled, batch_sizes=batch_sizes, backend=self._sequence_backend(),
+            masks=masks,
         )
         return out, (h, c)
 

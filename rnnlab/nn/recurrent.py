@@ -10,7 +10,8 @@ A family (RNN, LSTM, GRU) supplies only
 * ``_direction_shapes(layer_input_size)``: its parameters of one layer and direction,
   by short name (``weight_ih``, ``weight_hh``, ...), registered as ``{name}_l{k}[_reverse]``;
 * ``_state_sizes()``: the width of each state (RNN/GRU: ``(H,)``; LSTM: ``(P, H)``);
-* ``_run_direction(x, states, params, batch_sizes)``: one call of its ``*_sequence``;
+* ``_run_direction(x, states, params, batch_sizes, masks)``: one call of its ``*_sequence``,
+  with the regulariser masks of that layer and direction (:mod:`rnnlab.nn.regularisers`);
 * optionally ``_init_direction(params)``: initialisation beyond torch's uniform one;
 * ``torch_mode()``: torch's kernel name for its configuration ("LSTM", "GRU", "RNN_TANH",
   "RNN_RELU") or None for a variant torch lacks, and ``variant_name()``, the option that makes
@@ -23,6 +24,11 @@ A family (RNN, LSTM, GRU) supplies only
 * ``torch_class``, its twin in torch.nn, with ``_torch_options()`` / ``_options_from_torch()``
   (the family's arguments of the twin) and ``torch_unsupported()`` (the options the twin lacks),
   for :meth:`to_torch` and :meth:`from_torch`.
+
+The recurrent regularisers (``recurrent_dropout``, ``weight_drop``, ``zoneout``,
+``zoneout_cell``, ``learn_init``; :mod:`rnnlab.nn.regularisers`) live here for every family:
+the masks are drawn once per forward and per layer and direction by :meth:`sample_masks` and
+handed to the family's sequence function.
 
 The one-step cells have their own base, :class:`~rnnlab.nn.cell.RecurrentCell`.
 """
@@ -38,6 +44,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
+from rnnlab.bptt.masks import Masks
+from rnnlab.nn import regularisers
 from rnnlab.nn.backend import check_layer_backend, choose_kernel, fused_mode, record_kernel
 from rnnlab.nn.checks import (
     States,
@@ -97,6 +105,12 @@ class RecurrentLayer(nn.Module):
     unbatched, or a ``PackedSequence``; output (T, B, D*P) with D = 2 if bidirectional else 1
     and P the state width (proj_size or H); states (num_layers*D, B, ·), layer-major.
     A subclass sets its own options, then calls ``self._build()``.
+
+    Regularisers (keyword options, all off by default; :mod:`rnnlab.nn.regularisers`):
+    ``recurrent_dropout`` (variational dropout on x_t and h_{t-1}, one mask per sequence),
+    ``weight_drop`` (DropConnect on W_hh, one mask per forward), ``zoneout`` (on h) and, for
+    the LSTM, ``zoneout_cell`` (on c), each a probability in [0, 1); ``learn_init`` (learnable
+    initial states ``initial_h_l{k}[_reverse]``, LSTM also ``initial_c_l{k}[_reverse]``).
     """
 
     kind: ClassVar[str] = "RNN"  # name used in messages
@@ -105,6 +119,13 @@ class RecurrentLayer(nn.Module):
     # Whether torch's CPU autocast runs this family in the lower precision (it lists
     # rnn_tanh, rnn_relu and lstm, not gru: measured with torch 2.13).
     cpu_autocast_lowers: ClassVar[bool] = True
+    # The regularisers, off (also for a layer pickled before they existed); set per instance.
+    recurrent_dropout: float = 0.0
+    weight_drop: float = 0.0
+    zoneout: float = 0.0
+    zoneout_cell: float = 0.0
+    learn_init: bool = False
+    _initial_state_names: tuple[tuple[str, ...], ...] = ()
 
     def __init__(
         self,
@@ -120,6 +141,12 @@ class RecurrentLayer(nn.Module):
         dtype: torch.dtype | None = None,
         backend: str = "auto",
         init: str = "default",
+        *,
+        recurrent_dropout: float = 0.0,
+        weight_drop: float = 0.0,
+        zoneout: float = 0.0,
+        zoneout_cell: float = 0.0,
+        learn_init: bool = False,
     ) -> None:
         super().__init__()
         # torch's checks, in torch's order (RNNBase.__init__), with its types and messages
@@ -138,6 +165,12 @@ class RecurrentLayer(nn.Module):
         self.last_kernel: str | None = None  # "fused" | "bptt" | "reference" after a call
         self.init = check_init(init)
         self._factory = {"device": device, "dtype": dtype}
+        check = regularisers.check_probability
+        self.recurrent_dropout = check("recurrent_dropout", recurrent_dropout)
+        self.weight_drop = check("weight_drop", weight_drop)
+        self.zoneout = check("zoneout", zoneout)
+        self.zoneout_cell = check("zoneout_cell", zoneout_cell)
+        self.learn_init = check_bool("learn_init", learn_init)
 
     # ------------------------------------------------------------------ family hooks
 
@@ -148,7 +181,8 @@ class RecurrentLayer(nn.Module):
         raise NotImplementedError
 
     def _run_direction(
-        self, x: Tensor, states: States, params: dict[str, Tensor], batch_sizes: Tensor | None
+        self, x: Tensor, states: States, params: dict[str, Tensor], batch_sizes: Tensor | None,
+        masks: Masks,
     ) -> tuple[Tensor, States]:
         raise NotImplementedError
 
@@ -227,6 +261,18 @@ class RecurrentLayer(nn.Module):
                     names[short] = full
                 self._all_weights.append(names)
                 self._flat_weights_names.extend(names.values())
+        # learn_init: one learnable initial value per state, layer and direction (after the
+        # weights, so torch's draw of the weights is unchanged); not among the flat weights
+        initial_names = []
+        state_names = ("h", "c")[: self.num_states]
+        for index in range(len(self._all_weights) if self.learn_init else 0):
+            layer, direction = divmod(index, self.num_directions)
+            suffix = f"_l{layer}" + ("_reverse" if direction else "")
+            names = tuple(f"initial_{s}{suffix}" for s in state_names)
+            for name, size in zip(names, self._state_sizes(), strict=True):
+                self.register_parameter(name, nn.Parameter(torch.empty(size, **self._factory)))
+            initial_names.append(names)
+        self._initial_state_names = tuple(initial_names)
         self.reset_parameters()
 
     def _params(self, index: int, dtype: torch.dtype | None = None) -> dict[str, Tensor]:
@@ -264,7 +310,8 @@ class RecurrentLayer(nn.Module):
         return [[getattr(self, n) for n in names.values()] for names in self._all_weights]
 
     def reset_parameters(self) -> None:
-        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every parameter, then the family's.
+        """torch's init, U(-1/sqrt(H), 1/sqrt(H)) for every weight, then the family's; learned
+        initial states (``learn_init``) start at zero.
 
         The parameters are registered, and so drawn, in torch.nn's order (per layer and
         direction: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr), so with
@@ -272,10 +319,13 @@ class RecurrentLayer(nn.Module):
         """
         bound = 1.0 / math.sqrt(self.hidden_size)
         with torch.no_grad():
-            for p in self.parameters():
-                p.uniform_(-bound, bound)
+            for name in self._flat_weights_names:
+                getattr(self, name).uniform_(-bound, bound)
             for index in range(len(self._all_weights)):
                 self._init_direction(self._params(index))
+            for names in self._initial_state_names:
+                for name in names:
+                    getattr(self, name).zero_()
 
     def flatten_parameters(self) -> None:
         """No-op, kept so that code written for ``torch.nn`` (cuDNN) runs unchanged."""
@@ -283,7 +333,7 @@ class RecurrentLayer(nn.Module):
     def to_torch(self) -> nn.Module:
         """The ``torch.nn`` equivalent with the same weights; UserError naming every option
         torch.nn cannot express."""
-        check_convertible(self.kind, self.torch_unsupported())
+        check_convertible(self.kind, self.torch_unsupported() + self.regularisers_torch_lacks())
         return twin(
             self.torch_class, self, self.input_size, self.hidden_size, self.num_layers,
             bias=self.bias, batch_first=self.batch_first, dropout=self.dropout,
@@ -317,6 +367,9 @@ class RecurrentLayer(nn.Module):
             s += ", bidirectional=True"
         for key, value in self._family_repr().items():
             s += f", {key}={value!r}"
+        for key in (*regularisers.PROBABILITIES, "learn_init"):
+            if getattr(self, key):
+                s += f", {key}={getattr(self, key)!r}"
         if self.backend != "auto":
             s += f", backend={self.backend!r}"
         if self.init != "default":
@@ -326,6 +379,25 @@ class RecurrentLayer(nn.Module):
     def _family_repr(self) -> dict[str, Any]:
         """Family options that differ from their defaults, for ``extra_repr``."""
         return {}
+
+    # ------------------------------------------------------------------ regularisers
+
+    def regularisers_in_effect(self) -> list[str]:
+        """The regulariser options that change what the layer computes in its current mode
+        (zoneout, learn_init; dropout and weight-drop in training), as "name=value"."""
+        return regularisers.in_effect(self)
+
+    def regularisers_torch_lacks(self) -> list[str]:
+        """The regulariser options that change inference, which torch.nn's layers lack."""
+        return regularisers.torch_lacks(self)
+
+    def sample_masks(self, index: int, x: Tensor, weight_hh: Tensor) -> Masks:
+        """The regulariser masks of (layer, direction) ``index`` for this forward on its input
+        x (T, B, I_k): drawn from torch's global RNG in training, the zoneout expectation in
+        evaluation, none when every regulariser is off (see :mod:`rnnlab.nn.regularisers`).
+        Called once per layer and direction per forward, whichever backend runs, so replacing
+        it fixes the masks of every path."""
+        return regularisers.sample_masks(self, x, weight_hh)
 
     # ------------------------------------------------------------------ forward
 
@@ -412,6 +484,10 @@ class RecurrentLayer(nn.Module):
         (num_layers*D, B, size); permuted to the packed order when ``sorted_indices`` is given."""
         LD = self.num_layers * self.num_directions
         sizes = self._state_sizes()
+        if hx is None and self.learn_init:  # each learned (size,) expanded over the batch
+            per_state = zip(*self._initial_state_names, strict=True)  # names of h, then of c
+            learned = [torch.stack([getattr(self, n) for n in names]) for names in per_state]
+            return tuple(s.to(like.dtype)[:, None].expand(LD, B, s.shape[-1]) for s in learned)
         if hx is None:
             return tuple(like.new_zeros(LD, B, size) for size in sizes)
         states = as_states(hx, self.num_states, self.kind)
@@ -463,7 +539,8 @@ class RecurrentLayer(nn.Module):
                 flip = padding.reverse if padding is not None else None
                 seq = flip_sequences(layer_input, flip) if direction else layer_input
                 params = self._params(index, dtype)
-                out, last = self._run_direction(seq, start, params, batch_sizes)
+                masks = self.sample_masks(index, seq, params["weight_hh"])
+                out, last = self._run_direction(seq, start, params, batch_sizes, masks)
                 outs.append(flip_sequences(out, flip) if direction else out)
                 finals.append(last)
             layer_input = torch.cat(outs, -1) if len(outs) > 1 else outs[0]

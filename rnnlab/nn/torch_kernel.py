@@ -10,9 +10,11 @@ the ONNX exporter turns into ONNX's LSTM / GRU / RNN operator, which takes any l
 batch. Where the configuration is exactly one torch has (:meth:`torch_mode`), the layer calls
 that same op with its own parameters in torch's flat order, so a trace or an export of it is
 what torch.nn's would be. The variants torch has no kernel for (peepholes, layer norm, the
-1997 and coupled cells, the reset-before GRU, the sigmoid Elman) cannot be traced correctly
-and raise :class:`TraceError`; ``torch.export`` and ``torch.compile`` handle them instead
-(they run the autograd reference loop, specialised and guarded on the length).
+1997 and coupled cells, the reset-before GRU, the sigmoid Elman), and the regularisers that
+change what the layer computes (zoneout and learned initial states always; recurrent dropout
+and weight-drop in training), cannot be traced correctly and raise :class:`TraceError`;
+``torch.export`` and ``torch.compile`` handle them instead (they run the autograd reference
+loop, specialised and guarded on the length).
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ def check_traceable(layer: RecurrentLayer) -> str:
             "give wrong results for other lengths. Use torch.export.export or torch.compile "
             "(they specialise on the length and check it), or a configuration torch.nn has "
             "(see docs/torch-compat.md)."
+        )
+    regularised = layer.regularisers_in_effect()
+    if regularised:
+        raise TraceError(
+            f"torch.jit.trace (and torch.onnx.export with dynamo=False) records torch's own RNN "
+            f"kernel, which has no {' or '.join(regularised)}, so the trace would compute "
+            "something else. Use torch.export.export or torch.compile, or (for dropout and "
+            "weight_drop) trace the layer in eval mode."
         )
     return mode
 

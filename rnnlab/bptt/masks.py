@@ -1,0 +1,73 @@
+r"""Fixed regulariser masks of one layer direction, and the parts applied around the kernels.
+
+The masks are sampled by the caller (:mod:`rnnlab.nn.regularisers` samples them once per
+forward of a layer) and handed unchanged to whichever path runs — the hand-written Function,
+the autograd reference loop, the re-run of the double backward — so the paths can be held
+together exactly. Each field is None when its regulariser is off.
+
+* ``x`` (B, I), variational dropout on the inputs (Gal & Ghahramani 2016), values 0 or
+  1/(1-p), the same at every step: :math:`\tilde x_t = m_x \odot x_t`. Applied before the
+  kernel (one elementwise op, differentiated by autograd), so before the all-steps input
+  projection.
+* ``h`` (B, P), variational dropout on the state feeding the recurrent matmul, the same at
+  every step: :math:`a_t = W_{ih} \tilde x_t + W_{hh} (m_h \odot h_{t-1}) + b`; backward
+  :math:`\delta h_{t-1} \mathrel{+}= m_h \odot (da_t W_{hh})`. Inside the kernels' loops.
+* ``weight_hh`` (the shape of W_hh), DropConnect on the recurrent weights (Merity et al.
+  2017): :math:`\tilde W_{hh} = M \odot W_{hh}`, M with values 0 or 1/(1-p), one per forward,
+  shared by the batch and every step. Applied around the kernel (one elementwise op), which
+  runs on :math:`\tilde W_{hh}`.
+* ``zoneout_h`` (T, B, P) and ``zoneout_c`` (T, B, H) (Krueger et al. 2017): per step and
+  unit, :math:`h_t = d_t \odot h_{t-1} + (1 - d_t) \odot \tilde h_t` with :math:`\tilde h_t`
+  the cell's new state, fresh :math:`d_t \in \{0, 1\}` at each step in training and the
+  constant z (an expanded tensor) in evaluation, the expectation; backward
+  :math:`\delta h_{t-1} \mathrel{+}= d_t \odot \delta h_t`, :math:`\delta \tilde h_t =
+  (1 - d_t) \odot \delta h_t`; the same for c. A zoned-out step of the LSTM keeps both
+  :math:`\tilde c_t` and :math:`\tilde h_t = o \odot \tanh(\tilde c_t)` from the unzoned
+  candidate (the paper's equations). Steps past a row's length (``batch_sizes``) leave its
+  state untouched, as without zoneout.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from torch import Tensor
+
+from rnnlab.errors import UserError
+
+
+class Masks(NamedTuple):
+    """The regulariser masks of one layer direction (see the module docstring); None: off."""
+
+    x: Tensor | None = None  # (B, I)
+    h: Tensor | None = None  # (B, P)
+    weight_hh: Tensor | None = None  # (G*H, P), as weight_hh
+    zoneout_h: Tensor | None = None  # (T, B, P)
+    zoneout_c: Tensor | None = None  # (T, B, H), LSTM only
+
+
+NO_MASKS = Masks()
+
+
+def check_masks(masks: Masks, x: Tensor, weight_hh: Tensor, P: int, H: int | None) -> None:
+    """Raise UserError unless every mask given fits x (T, B, I), W_hh, P (and H for c)."""
+    T, B, I = x.shape
+    wanted = {"x": (B, I), "h": (B, P), "weight_hh": tuple(weight_hh.shape),
+              "zoneout_h": (T, B, P), "zoneout_c": None if H is None else (T, B, H)}
+    for name, mask in masks._asdict().items():
+        if mask is None:
+            continue
+        if wanted[name] is None:
+            raise UserError(f"mask {name!r} does not apply to a layer without a cell state")
+        if tuple(mask.shape) != wanted[name]:
+            raise UserError(f"mask {name!r} must have shape {wanted[name]}, "
+                            f"got {tuple(mask.shape)}")
+
+
+def masked_inputs(x: Tensor, weight_hh: Tensor, masks: Masks) -> tuple[Tensor, Tensor]:
+    r"""``(m_x ⊙ x, M ⊙ W_hh)``: the two masks applied around the kernel, as autograd ops."""
+    if masks.x is not None:
+        x = x * masks.x  # x̃_t = m_x ⊙ x_t, the same mask at every step
+    if masks.weight_hh is not None:
+        weight_hh = weight_hh * masks.weight_hh  # W̃_hh = M ⊙ W_hh
+    return x, weight_hh
