@@ -29,15 +29,12 @@ logger ``rnnlab.nn.backend`` says so whenever it changes.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
 from rnnlab.errors import UserError
-
-if TYPE_CHECKING:
-    from rnnlab.nn.recurrent import RecurrentLayer
+from rnnlab.nn.layer_view import LayerView
 
 LAYER_BACKENDS = ("auto", "fused", "bptt", "reference")
 KERNELS = ("fused", "bptt", "reference")  # what ``last_kernel`` may say
@@ -61,7 +58,7 @@ def check_layer_backend(backend: str) -> str:
     return backend
 
 
-def fused_mode(layer: RecurrentLayer) -> str:
+def fused_mode(layer: LayerView) -> str:
     """torch's kernel name for ``layer``, or a FusedKernelError naming what rules it out."""
     mode = layer.torch_mode()
     regularised = layer.regularisers_in_effect()
@@ -80,7 +77,7 @@ def _special_mode_active() -> bool:
     return torch._C._are_functorch_transforms_active() or torch.compiler.is_compiling()
 
 
-def choose_kernel(layer: RecurrentLayer, data: Tensor, autocast_on: bool) -> str:
+def choose_kernel(layer: LayerView, data: Tensor, autocast_on: bool) -> str:
     """The kernel ``layer`` runs on input ``data`` (padded or packed): one of :data:`KERNELS`."""
     backend = layer.backend
     if backend == "fused":
@@ -101,7 +98,7 @@ def choose_kernel(layer: RecurrentLayer, data: Tensor, autocast_on: bool) -> str
     return "bptt"
 
 
-def record_kernel(layer: RecurrentLayer, kernel: str) -> None:
+def record_kernel(layer: LayerView, kernel: str) -> None:
     """Set ``layer.last_kernel``; log a debug line when it changes (not while compiling: a
     log call inside a compiled region would break the graph)."""
     changed = kernel != getattr(layer, "last_kernel", None)  # a layer pickled before it existed

@@ -35,15 +35,13 @@ whichever path runs, so every backend sees the same masks for the same seed.
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from torch import Tensor
 
 from rnnlab.bptt.masks import NO_MASKS, Masks
 from rnnlab.errors import UserError
-
-if TYPE_CHECKING:
-    from rnnlab.nn.recurrent import RecurrentLayer
+from rnnlab.nn.layer_view import LayerView
 
 PROBABILITIES = ("recurrent_dropout", "weight_drop", "zoneout", "zoneout_cell")
 
@@ -55,7 +53,7 @@ def check_probability(name: str, value: Any) -> float:
     return float(value)
 
 
-def in_effect(layer: RecurrentLayer) -> list[str]:
+def in_effect(layer: LayerView) -> list[str]:
     """The regulariser options that change what ``layer`` computes in its current mode
     ("name=value"): zoneout and learn_init always, dropout and weight-drop in training."""
     on = torch_lacks(layer)
@@ -65,7 +63,7 @@ def in_effect(layer: RecurrentLayer) -> list[str]:
     return on
 
 
-def torch_lacks(layer: RecurrentLayer) -> list[str]:
+def torch_lacks(layer: LayerView) -> list[str]:
     """The regulariser options that change inference, which torch.nn's layers have no
     equivalent of."""
     on = [f"{name}={getattr(layer, name)}" for name in ("zoneout", "zoneout_cell")
@@ -86,7 +84,7 @@ def _zoneout(shape: tuple[int, ...], z: float, training: bool, like: Tensor) -> 
     return like.new_full((), z).expand(shape)
 
 
-def sample_masks(layer: RecurrentLayer, x: Tensor, weight_hh: Tensor) -> Masks:
+def sample_masks(layer: LayerView, x: Tensor, weight_hh: Tensor) -> Masks:
     """The masks of one layer direction for one forward on x (T, B, I) (dtype and device of
     x); ``weight_hh`` is the direction's (cast) recurrent weight."""
     T, B, I = x.shape

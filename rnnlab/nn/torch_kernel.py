@@ -19,15 +19,11 @@ loop, specialised and guarded on the length).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
 from torch import _VF, Tensor
 
 from rnnlab.errors import UserError
-
-if TYPE_CHECKING:
-    from rnnlab.nn.recurrent import RecurrentLayer
+from rnnlab.nn.layer_view import LayerView
 
 States = tuple[Tensor, ...]
 
@@ -48,7 +44,7 @@ def is_tracing() -> bool:
     return torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
 
 
-def check_traceable(layer: RecurrentLayer) -> str:
+def check_traceable(layer: LayerView) -> str:
     """The torch mode of ``layer``, or a TraceError saying why it cannot be traced."""
     mode = layer.torch_mode()
     if mode is None:
@@ -71,7 +67,7 @@ def check_traceable(layer: RecurrentLayer) -> str:
 
 
 def run_torch_kernel(
-    layer: RecurrentLayer,
+    layer: LayerView,
     mode: str,
     x: Tensor,
     states: States,
