@@ -32,6 +32,9 @@ class Option:
     # value is named)
     text: str | None = None  # variant text, "{}" for the value; None: never named
     to_layer: bool = True  # passed to the layer constructor (False: read by the model only)
+    # the value's own rule, check(field, value) raising UserError (the layer's own check, so
+    # a config says it before a layer is built); None: any value the field's type allows
+    check: Callable[[str, Any], object] | None = None
 
     def variant_text(self, value: Any) -> str | None:
         """What the variant text says about ``value`` (None: nothing)."""
@@ -90,6 +93,14 @@ class Family:
     def reads(self, name: str) -> bool:
         """Whether ``name`` is a ModelConfig field this family reads."""
         return any(o.field == name for o in self.options)
+
+    def validate(self, config: Config) -> None:
+        """Raise UserError for a bad value of one of the family's options (each Option's
+        ``check``) or a bad combination of them (``check``)."""
+        for option in self.options:
+            if option.check is not None:
+                option.check(option.field, getattr(config, option.field))
+        self.check(config)
 
     def variant(self, config: Config) -> str:
         """The options of ``config`` that differ from the plain form, e.g. "peephole, CIFG"."""
