@@ -11,6 +11,7 @@ from __future__ import annotations
 from rnnlab.models.config import ModelConfig
 from rnnlab.viz.diagrams.canvas import Canvas
 from rnnlab.viz.diagrams.drawing import Line, drawing_of
+from rnnlab.viz.diagrams.regularisers import regulariser_equations
 from rnnlab.viz.diagrams.style import BELT, FONT, FONT_SMALL, GATE_KINDS, INK, KINDS, MUTED
 
 
@@ -97,8 +98,9 @@ def mlp_equations(config: ModelConfig) -> list[Line]:
 
 
 def equations_for(config: ModelConfig) -> list[Line]:
-    """The equations of the family and variant of ``config`` (its Drawing's)."""
-    return drawing_of(config).equations(config)
+    """The equations of the family and variant of ``config`` (its Drawing's), then those of
+    the regularisers that are on."""
+    return drawing_of(config).equations(config) + regulariser_equations(config)
 
 
 def draw_equations(canvas: Canvas, config: ModelConfig) -> None:

@@ -12,11 +12,14 @@ from rnnlab.viz.diagrams.parameters import (
     is_stacked,
     stack_input_size,
 )
+from rnnlab.viz.diagrams.regularisers import title_part
 
 
 def describe(config: ModelConfig) -> str:
-    """The title: family and variant, with the papers they come from (its Drawing's)."""
-    return drawing_of(config).title(config)
+    """The title: family and variant, with the papers they come from (its Drawing's), and the
+    regularisers that are on (:mod:`.regularisers`)."""
+    title, regularised = drawing_of(config).title(config), title_part(config)
+    return f"{title} + {regularised}" if regularised else title
 
 
 def mlp_title(config: ModelConfig) -> str:
