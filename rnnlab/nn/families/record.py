@@ -35,6 +35,9 @@ class Option:
     # the value's own rule, check(field, value) raising UserError (the layer's own check, so
     # a config says it before a layer is built); None: any value the field's type allows
     check: Callable[[str, Any], object] | None = None
+    # parameters it adds to one layer and direction besides the family's ``shapes`` (learned
+    # initial states), given the config; None: none
+    parameters: Callable[[Config], int] | None = None
 
     def variant_text(self, value: Any) -> str | None:
         """What the variant text says about ``value`` (None: nothing)."""
@@ -122,4 +125,5 @@ class Family:
         """Parameters of one layer in one direction that reads ``layer_input`` features."""
         if self.shapes is None:
             raise UserError(f"family {self.name!r} has no recurrent layers")
-        return sum(math.prod(shape) for shape in self.shapes(config, layer_input).values())
+        count = sum(math.prod(shape) for shape in self.shapes(config, layer_input).values())
+        return count + sum(o.parameters(config) for o in self.options if o.parameters)
