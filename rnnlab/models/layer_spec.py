@@ -21,12 +21,12 @@ spellings of the same layer compare equal, and a config survives a checkpoint's 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rnnlab.errors import UserError
+from rnnlab.nn.families import families
 
 DENSE = "dense"
 DENSE_OPTIONS = ("nonlinearity",)
@@ -118,8 +118,22 @@ def parse_layer(
             values.update(kind_words[option])
         else:
             known = ", ".join([*kind_words, *(f"{f}=" for f in allowed)])
-            raise UserError(f"unknown option {option!r} in layer {text!r} (a {kind} layer "
-                            f"takes: {known})")
+            raise UserError(f"unknown option {option!r} in layer {text!r} (options of "
+                            f"{kind} layers: {known})")
     # Fields set to their default say nothing: dropping them makes equal layers equal.
     kept = sorted((k, v) for k, v in values.items() if v != defaults[k])
     return LayerSpec(kind, size, tuple(kept))
+
+
+def parse_layers(items: str | Iterable[Any], defaults: Mapping[str, Any]) -> tuple[LayerSpec, ...]:
+    """A layer list (one comma-separated text, or a list of texts or LayerSpecs) parsed with
+    the words and options of the registered families (:mod:`rnnlab.nn.families`)."""
+    recurrent = [f for f in families() if f.recurrent]
+    words = {f.name: {w: {name: value} for w, (name, value) in f.words.items()}
+             for f in recurrent}
+    reads = {f.name: [o.field for o in f.options] for f in recurrent}
+    if isinstance(items, str):
+        items = split_items(items)
+    return tuple(item if isinstance(item, LayerSpec) else parse_layer(str(item).strip(), words,
+                                                                       reads, defaults)
+                 for item in items if not isinstance(item, str) or item.strip())

@@ -18,11 +18,17 @@ from __future__ import annotations
 from typing import Any
 
 from torch import Tensor, nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
 from rnnlab.models.layer_spec import LayerSpec
+from rnnlab.models.stack_parts import (
+    ACTIVATIONS,
+    last_valid_step,
+    make_recurrent_layer,
+    run_packed,
+)
+from rnnlab.nn.families import family
 
 
 def layer_config(config: ModelConfig, spec: LayerSpec) -> ModelConfig:
@@ -37,7 +43,7 @@ def layer_output_size(config: ModelConfig, spec: LayerSpec) -> int:
     if not spec.recurrent:
         return spec.size
     one = layer_config(config, spec)
-    return (2 if one.bidirectional else 1) * (one.proj_size or one.hidden_size)
+    return (2 if one.bidirectional else 1) * family(one.family).output_width(one)
 
 
 class LayerStack(nn.Module):
@@ -48,8 +54,6 @@ class LayerStack(nn.Module):
     """
 
     def __init__(self, config: ModelConfig, input_size: int) -> None:
-        from rnnlab.models.recurrent_stack import ACTIVATIONS, make_recurrent_layer
-
         super().__init__()
         self.specs = config.layer_specs
         self.blocks = nn.ModuleList()
@@ -69,7 +73,8 @@ class LayerStack(nn.Module):
         # selection needs; the dense layers after it work per step, so selecting first gives
         # the same result, T times cheaper.
         self.last_recurrent = max(i for i, s in enumerate(self.specs) if s.recurrent)
-        self.recurrent_layers = [b for b, s in zip(self.blocks, self.specs) if s.recurrent]
+        pairs = zip(self.blocks, self.specs, strict=True)
+        self.recurrent_layers = [block for block, spec in pairs if spec.recurrent]
 
     def forward(
         self,
@@ -79,14 +84,12 @@ class LayerStack(nn.Module):
         last_only: bool = False,
     ) -> tuple[Tensor, list[Any]]:
         """x (B, T, I) → features (B, T, O) or (B, O) if ``last_only``, final states."""
-        from rnnlab.models.recurrent_stack import last_valid_step
-
         states = self._initial_states(state)
         finals: list[Any] = []
         out = x
-        for i, (spec, block) in enumerate(zip(self.specs, self.blocks)):
+        for i, (spec, block) in enumerate(zip(self.specs, self.blocks, strict=True)):
             if spec.recurrent:
-                out, final = _run_layer(block, out, lengths, states[len(finals)])
+                out, final = run_packed(block, out, lengths, states[len(finals)])
                 finals.append(final)
             else:
                 out = block(out)
@@ -108,14 +111,19 @@ class LayerStack(nn.Module):
         return list(state)
 
 
-def _run_layer(
-    layer: nn.Module, x: Tensor, lengths: Tensor | None, state: Any
-) -> tuple[Tensor, Any]:
-    """One recurrent layer; sequences shorter than T are packed so padding never enters."""
-    T = x.shape[1]
-    if lengths is None or bool((lengths == T).all()):
-        return layer(x, state)
-    packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    out, state = layer(packed, state)
-    out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
-    return out, state
+
+def layer_text(config: ModelConfig, spec: LayerSpec) -> str:
+    """One layer in words: ``"LSTM 64 (peephole, bidirectional)"``, ``"dense 32 (relu)"``."""
+    if not spec.recurrent:
+        act = spec.option("nonlinearity", "tanh")
+        return f"dense {spec.size}" + (f" ({act})" if act != "tanh" else "")
+    one = layer_config(config, spec)
+    parts = [p for p in (one.variant, "bidirectional" if one.bidirectional else "") if p]
+    return f"{family(one.family).display_name} {spec.size}" + (
+        f" ({', '.join(parts)})" if parts else ""
+    )
+
+
+def layers_title(config: ModelConfig) -> str:
+    """A layer list in words, in the order the data flows: ``"dense 32 → LSTM 64 → GRU 16"``."""
+    return " → ".join(layer_text(config, spec) for spec in config.layer_specs)
