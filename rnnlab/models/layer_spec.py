@@ -78,10 +78,9 @@ def coerce_option(key: str, value: str, default: Any) -> Any:
     raise UserError(f"model option {key!r} cannot be set in a model list")
 
 
-def split_items(text: str | Iterable[str]) -> list[str]:
-    """``"dense:32, lstm:64"`` or ``["dense:32", "lstm:64"]`` -> the items, stripped."""
-    items = text.split(",") if isinstance(text, str) else list(text)
-    return [str(item).strip() for item in items if str(item).strip()]
+def split_items(text: str) -> list[str]:
+    """``"dense:32, lstm:64"`` -> ``["dense:32", "lstm:64"]``."""
+    return [item.strip() for item in str(text).split(",") if item.strip()]
 
 
 def parse_layer(
@@ -126,14 +125,17 @@ def parse_layer(
 
 
 def parse_layers(items: str | Iterable[Any], defaults: Mapping[str, Any]) -> tuple[LayerSpec, ...]:
-    """A layer list (one comma-separated text, or a list of texts or LayerSpecs) parsed with
-    the words and options of the registered families (:mod:`rnnlab.nn.families`)."""
+    """A layer list parsed with the words and options of the registered families
+    (:mod:`rnnlab.nn.families`): one comma-separated text, or texts (each may hold several
+    comma-separated items, as ``--layers "dense:32, lstm:64"`` gives them) or LayerSpecs."""
     recurrent = [f for f in families() if f.recurrent]
     words = {f.name: {w: {name: value} for w, (name, value) in f.words.items()}
              for f in recurrent}
     reads = {f.name: [o.field for o in f.options] for f in recurrent}
-    if isinstance(items, str):
-        items = split_items(items)
-    return tuple(item if isinstance(item, LayerSpec) else parse_layer(str(item).strip(), words,
-                                                                       reads, defaults)
-                 for item in items if not isinstance(item, str) or item.strip())
+    specs: list[LayerSpec] = []
+    for item in [items] if isinstance(items, str) else items:
+        if isinstance(item, LayerSpec):
+            specs.append(item)
+        else:
+            specs += [parse_layer(text, words, reads, defaults) for text in split_items(item)]
+    return tuple(specs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import struct
+import typing
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -119,11 +120,13 @@ def check_model_dict(model: Any, where: Path) -> None:
         raise UserError(f"incompatible model config in {where}: unknown field(s) "
                         f"{', '.join(map(str, unknown))[:200]}")
     defaults = ModelConfig()
+    hints = typing.get_type_hints(ModelConfig)
     for name, value in model.items():
         default = getattr(defaults, name)
-        if isinstance(default, tuple):
+        if isinstance(default, tuple):  # tuple[int, ...] widths or tuple[str, ...] layers
+            item = typing.get_args(hints[name])[0]
             ok = isinstance(value, list | tuple) and all(
-                isinstance(v, int) and not isinstance(v, bool) for v in value)
+                isinstance(v, item) and not isinstance(v, bool) for v in value)
         elif isinstance(default, bool):
             ok = isinstance(value, bool)
         elif isinstance(default, int):
