@@ -49,6 +49,15 @@ class LayerSpec:
     def option(self, name: str, default: Any = None) -> Any:
         return dict(self.options).get(name, default)
 
+    def scaled(self, ratio: float) -> LayerSpec:
+        """The same layer with its width (and projection) times ``ratio``, each at least 1
+        and a projection below the width (what the parameter-budget search varies)."""
+        size = max(1, round(self.size * ratio))
+        options = dict(self.options)
+        if options.get("proj_size"):
+            options["proj_size"] = max(1, min(round(options["proj_size"] * ratio), size - 1))
+        return LayerSpec(self.kind, size, tuple(sorted(options.items())))
+
     def __str__(self) -> str:
         parts = [self.kind, str(self.size)]
         parts += [f"{k}={_value_text(v)}" for k, v in self.options]

@@ -112,18 +112,21 @@ class LayerStack(nn.Module):
 
 
 
-def layer_text(config: ModelConfig, spec: LayerSpec) -> str:
-    """One layer in words: ``"LSTM 64 (peephole, bidirectional)"``, ``"dense 32 (relu)"``."""
+def layer_text(config: ModelConfig, spec: LayerSpec, size: bool = True) -> str:
+    """One layer in words: ``"LSTM 64 (peephole, bidirectional)"``, ``"dense 32 (relu)"``;
+    without the width if not ``size``."""
+    width = f" {spec.size}" if size else ""
     if not spec.recurrent:
         act = spec.option("nonlinearity", "tanh")
-        return f"dense {spec.size}" + (f" ({act})" if act != "tanh" else "")
+        return f"dense{width}" + (f" ({act})" if act != "tanh" else "")
     one = layer_config(config, spec)
     parts = [p for p in (one.variant, "bidirectional" if one.bidirectional else "") if p]
-    return f"{family(one.family).display_name} {spec.size}" + (
+    return f"{family(one.family).display_name}{width}" + (
         f" ({', '.join(parts)})" if parts else ""
     )
 
 
-def layers_title(config: ModelConfig) -> str:
-    """A layer list in words, in the order the data flows: ``"dense 32 → LSTM 64 → GRU 16"``."""
-    return " → ".join(layer_text(config, spec) for spec in config.layer_specs)
+def layers_title(config: ModelConfig, sizes: bool = True) -> str:
+    """A layer list in words, in the order the data flows: ``"dense 32 → LSTM 64 → GRU 16"``
+    (``"dense → LSTM → GRU"`` without ``sizes``)."""
+    return " → ".join(layer_text(config, spec, sizes) for spec in config.layer_specs)
