@@ -36,6 +36,7 @@ from rnnlab.train.ranges import (
     MAX_WIDTH,
     MODEL_RANGES,
     TRAIN_RANGES,
+    check_layer_ranges,
     count,
     real,
 )
@@ -158,6 +159,7 @@ def _new_run(args: argparse.Namespace) -> tuple[Any, Any, TrainConfig]:
     params = file.task_params if task_name == (file.task_name or DEFAULT_TASK) else {}
     task = make_task(task_name, **{**params, **_parse_task_params(args.param)})
     model_config = dataclass_from_args(ModelConfig, args, file.model)
+    check_layer_ranges(model_config.layers)
     train_values = dict(file.train)
     limits = [args.minutes, args.epochs, train_values.get("minutes"), train_values.get("epochs")]
     if args.steps is None and "steps" not in train_values and any(limits):

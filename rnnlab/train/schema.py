@@ -22,7 +22,7 @@ import torch
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
 from rnnlab.tasks.base import TaskSpec
-from rnnlab.train.ranges import MODEL_RANGES, check_fields
+from rnnlab.train.ranges import MODEL_RANGES, check_fields, check_layer_ranges
 
 MAX_CONFIG_BYTES = 64 * 2**20  # a real config.json is a few KB (a text vocabulary: a few MB)
 MAX_DEPTH = 32  # a real config.json nests 4 levels deep
@@ -139,6 +139,7 @@ def check_model_dict(model: Any, where: Path) -> None:
             raise UserError(f"incompatible model config in {where}: {name} must be "
                             f"{type(default).__name__}, got {value!r:.60}")
     check_fields(model, MODEL_RANGES, "model")
+    check_layer_ranges(model.get("layers", ()))
 
 
 def check_spec_dict(spec: Any, where: Path) -> None:
