@@ -198,3 +198,16 @@ def test_bad_layers_on_the_command_line(
 ) -> None:
     one_line_error(capsys, ["train", "--task", "cue-word", "--layers", layers, "--steps", "1",
                             "--out-dir", str(tmp_path / "r")], *words)
+
+
+def test_unit_activity_refuses_a_layer_list_clearly() -> None:
+    from rnnlab.inspect.trace import trace
+    from rnnlab.inspect.unit_activity import unit_activity
+
+    model = build_model(ModelConfig(layers="lstm:6, gru:4", embedding_dim=4), LM).eval()
+    with pytest.raises(UserError, match="has 2 \\(a layer list\\)"):
+        unit_activity(model, [str(i) for i in range(11)], torch.arange(8))
+    ids = torch.randint(0, 11, (1, 8))
+    assert trace(model, ids, module=1, grads=False).family == "gru"  # one layer can be traced
+    with pytest.raises(UserError, match="module=N"):
+        trace(model, ids, grads=False)
