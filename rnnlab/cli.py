@@ -36,6 +36,7 @@ from rnnlab.train.ranges import (
     MAX_WIDTH,
     MODEL_RANGES,
     TRAIN_RANGES,
+    check_layer_ranges,
     count,
     real,
 )
@@ -148,7 +149,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _new_run(args: argparse.Namespace) -> tuple[Any, Any, TrainConfig]:
     """Task, model (seeded, freshly built) and training config of a new run: the --config
     file's settings, with the flags given on top."""
-    from rnnlab.models import build_model, hidden_size_for_budget
+    from rnnlab.models import build_model, fit_budget
     from rnnlab.tasks import make_task
     from rnnlab.utils import seed_everything
 
@@ -158,13 +159,14 @@ def _new_run(args: argparse.Namespace) -> tuple[Any, Any, TrainConfig]:
     params = file.task_params if task_name == (file.task_name or DEFAULT_TASK) else {}
     task = make_task(task_name, **{**params, **_parse_task_params(args.param)})
     model_config = dataclass_from_args(ModelConfig, args, file.model)
+    check_layer_ranges(model_config.layers)
     train_values = dict(file.train)
     limits = [args.minutes, args.epochs, train_values.get("minutes"), train_values.get("epochs")]
     if args.steps is None and "steps" not in train_values and any(limits):
         train_values["steps"] = 0  # a time or epoch limit replaces the default step limit
     train_config = dataclass_from_args(TrainConfig, args, train_values)
     if args.budget:
-        model_config.hidden_size = hidden_size_for_budget(model_config, task.spec, args.budget)
+        model_config = fit_budget(model_config, task.spec, args.budget)
     seed_everything(train_config.seed)  # the initial weights are part of the run's seed
     return task, build_model(model_config, task.spec), train_config
 
@@ -685,6 +687,7 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
         "Train several architectures at matched parameter counts; write one HTML report.",
         "rnnlab compare                  # MLP, Elman RNN, LSTM, GRU on cue-word, < 3 min\n"
         "rnnlab compare --models lstm,lstm:peephole,lstm:coupled,gru --seeds 3\n"
+        "rnnlab compare --models 'lstm, [lstm:32:peephole, gru:16, dense:8]'\n"
         "rnnlab compare --task text -p path=../shared/data/tinyshakespeare.txt --minutes 2",
         populate=_compare_options,
     )
@@ -693,17 +696,14 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
 
 def _compare_options(p: argparse.ArgumentParser) -> None:
     from rnnlab.compare import CompareConfig
+    from rnnlab.compare.specs import split_models
 
     _add_task_params(p, "a task parameter, e.g. -p gap=2:30 (repeatable)")
     add_dataclass_options(
         p, CompareConfig, skip=tuple(COMPARE_OPTIONS_ELSEWHERE), ranges=COMPARE_RANGES,
-        short={"output": "-o"}, parsers={"models": (_comma_list, "MODEL,MODEL,...")},
+        short={"output": "-o"}, parsers={"models": (split_models, "MODEL,MODEL,...")},
     )  # fmt: skip
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
-
-
-def _comma_list(text: str) -> tuple[str, ...]:
-    return tuple(m for m in text.split(",") if m.strip())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

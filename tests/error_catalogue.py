@@ -30,6 +30,14 @@ NOTES: dict[str, str] = {
     "rnnlab/compare/specs.py": "A model list that is not in the mini-language: an unknown "
     "family or variant, a field=value of the wrong type, a model listed twice. Write models "
     "as family[:option...], e.g. lstm:peephole or mlp:window=8.",
+    "rnnlab/models/layer_spec.py": "A layer of a --layers list that is not kind:size[:option"
+    "...]: an unknown kind, a missing or non-positive size, an option the kind does not take "
+    "(the message lists those it does), a value of the wrong type. Write layers like "
+    "dense:32, lstm:128:peephole, gru:64:bidirectional.",
+    "rnnlab/models/config.py": "A model config rnnlab cannot build: an unknown family, "
+    "nonlinearity or backend, a size below its minimum, a rule between a family's options "
+    "(coupled gates need the forget gate; a projection must be smaller than the cell), or a "
+    "layer list beside the uniform-stack options it replaces. Change the named field.",
     "rnnlab/train/checkpoint.py": "A checkpoint that is missing, damaged (a file does not match "
     "its checksum: copied half-way or edited), from an incompatible rnnlab, or a model whose "
     "weights are not finite. Copy the checkpoint again, use the rnnlab version that wrote it, "

@@ -14,7 +14,7 @@ from rnnlab.models import (
     build_model,
     count_parameters,
 )
-from rnnlab.models.recurrent_stack import last_valid_step
+from rnnlab.models.stack_parts import last_valid_step
 from rnnlab.tasks.base import TaskSpec
 
 FAMILIES = ("mlp", "rnn", "lstm", "gru")

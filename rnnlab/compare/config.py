@@ -22,7 +22,7 @@ class CompareConfig:
 
     task: str = "cue-word"  # any rnnlab task (see `rnnlab tasks`)
     task_params: dict[str, Any] = field(default_factory=dict)  # e.g. {"path": "book.txt"}
-    models: tuple[str, ...] = DEFAULT_MODELS  # family[:option...], e.g. "lstm:peephole"
+    models: tuple[str, ...] = DEFAULT_MODELS  # family[:option...] ("lstm:peephole") or [layer list]
     budget: int = 20_000  # parameters per model: each gets the hidden size closest to it
     seeds: int = 1  # runs per model with seeds 0..N-1; results are mean ± sd
     steps: int = 700  # optimizer steps per model and seed; 0 = only the time limit

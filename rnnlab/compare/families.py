@@ -18,6 +18,15 @@ def display_name(config: ModelConfig) -> str:
     return family(config.family).display_name
 
 
+LAYER_LIST = "layers"  # what a layer list is filed under where a family name is asked for
+
+
+def family_key(config: ModelConfig) -> str:
+    """The family a report files a model under (its colour, its card's text): the family's
+    name, or ``"layers"`` for a layer list, which mixes families."""
+    return LAYER_LIST if config.layers else config.family
+
+
 def is_window_mlp(config: ModelConfig) -> bool:
     """A feed-forward model over a fixed window of the last ``config.window`` inputs."""
     return not is_recurrent(config)
@@ -30,7 +39,17 @@ def is_recurrent(config: ModelConfig) -> bool:
 
 def has_gates(config: ModelConfig) -> bool:
     """A gated recurrent model, whose gate activations are worth a heatmap."""
-    return bool(family(config.family).gates)
+    return gated_module(config) is not None
+
+
+def gated_module(config: ModelConfig) -> int | None:
+    """Which recurrent module a gate heatmap traces: 0 for a uniform gated stack; for a
+    layer list, the position (among its recurrent layers) of the first gated one; None if
+    there is none."""
+    if not config.layers:
+        return 0 if family(config.family).gates else None
+    recurrent = [s for s in config.layer_specs if s.recurrent]
+    return next((i for i, s in enumerate(recurrent) if family(s.kind).gates), None)
 
 
 def has_cell_state(name: str) -> bool:
@@ -38,4 +57,7 @@ def has_cell_state(name: str) -> bool:
     return "c" in family(name).state_kinds
 
 
-__all__ = ["display_name", "has_cell_state", "has_gates", "is_recurrent", "is_window_mlp"]
+__all__ = [
+    "LAYER_LIST", "display_name", "family_key", "gated_module", "has_cell_state", "has_gates",
+    "is_recurrent", "is_window_mlp",
+]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from rnnlab.compare.families import has_cell_state, has_gates, is_recurrent
+from rnnlab.compare.families import gated_module, has_cell_state, has_gates, is_recurrent
 from rnnlab.compare.results import Run
 from rnnlab.compare.specs import ModelSpec
 from rnnlab.inspect import Trace, gradient_flow, trace
@@ -56,12 +56,13 @@ def _probe_task(task: Task) -> Task:
 def gradient_series(task: Task, initial: nn.Module | None, trained: nn.Module
                     ) -> tuple[Series, Series]:
     """||dL/dh_t|| relative to the loss step, against the distance, for the untrained and the
-    trained weights, on the same test batch (loss at each sequence's last step)."""
+    trained weights, on the same test batch (loss at each sequence's last step), at the
+    recurrent layer nearest the input (the only one, or a layer list's first)."""
     probe = _probe_task(task)
     batch = batch_of(probe, "test", 32)
     out = []
     for model in (initial if initial is not None else trained, trained):
-        flow = gradient_flow(model, probe, batch=batch)
+        flow = gradient_flow(model, probe, batch=batch, module=0)
         out.append(Series(flow["distance"], flow["relative"]))
     return out[0], out[1]
 
@@ -80,16 +81,18 @@ def _cue_unit(values: Tensor, cues: Tensor) -> tuple[int, float]:
     return unit, float(explained[unit])
 
 
-def gate_panel(task: Task, model: nn.Module, label: str) -> GatePanel | None:
+def gate_panel(task: Task, model: nn.Module, label: str, module: int | None = None
+               ) -> GatePanel | None:
     """Gate activations (mean over units) and one telling unit over a test passage, for an
-    LSTM or GRU model on a token task; None for feature inputs."""
+    LSTM or GRU model on a token task (``module``: which recurrent layer of a layer list);
+    None for feature inputs."""
     vocab = task.spec.vocab
     if task.spec.input_kind != "tokens" or vocab is None:
         return None
     words = not (task.name == "text" and task.params.to_dict().get("level") == "char")
     own = task.probe_passage(CUE_PASSAGE) if has_adjustable_lag(task) else None
     batch = own if own is not None else _test_passage(task, words)
-    tr = trace(model, batch, grads=False)
+    tr = trace(model, batch, grads=False, module=module)
     row = 0
     length = int(batch.lengths[row]) if batch.lengths is not None else tr.steps
     tokens = [vocab[int(i)] for i in batch.x[row, :length]]
@@ -164,7 +167,7 @@ def add_probes(task: Task, specs: Sequence[ModelSpec], runs: dict[str, list[Run]
         data.gradients = moments
     for spec, run in recurrent:
         if has_gates(spec.config):
-            panel = gate_panel(task, run.model, spec.label)
+            panel = gate_panel(task, run.model, spec.label, gated_module(spec.config))
             if panel is not None:
                 data.gates.append(panel)
 

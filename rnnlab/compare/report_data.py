@@ -8,7 +8,7 @@ import statistics
 from collections.abc import Sequence
 
 from rnnlab.compare.config import CompareConfig
-from rnnlab.compare.families import is_window_mlp
+from rnnlab.compare.families import family_key, is_window_mlp
 from rnnlab.compare.metrics import choose_metrics
 from rnnlab.compare.probes import add_probes
 from rnnlab.compare.results import Run
@@ -37,7 +37,7 @@ def report_data(task: Task, config: CompareConfig, specs: list[ModelSpec],
         title=" vs ".join(s.label for s in specs) + f" on {task.name}",
         intro=f"{task.description}. Each model has about {config.budget:,} parameters and "
               f"trains on the same sequences in the same order.",
-        colors=model_colors([(s.label, s.config.family) for s in specs]), chance=chance,
+        colors=model_colors([(s.label, family_key(s.config)) for s in specs]), chance=chance,
         metric_names=table_metrics, seeds=config.seeds,
     )
     _add_models(data, task, spec_by, runs, table_metrics)
@@ -64,7 +64,7 @@ def _add_models(data: ReportData, task: Task, spec_by: dict[str, ModelSpec],
     for label, model_runs in runs.items():
         spec, model = spec_by[label], model_runs[0].model
         data.models.append(ModelCard(
-            label, spec.config.family, model.num_parameters, model.describe(),
+            label, family_key(spec.config), model.num_parameters, model.describe(),
             svg_text(spec.config, input_size=task.spec.input_size,
                      output_size=task.spec.output_size),
         ))
@@ -100,7 +100,7 @@ def _outcome(label: str, spec: ModelSpec, runs: list[Run], main: str, higher: bo
             horizon[g] = statistics.fmean(r.horizon["accuracy"][g] for r in runs if r.horizon)
             margin[g] = 2 * (runs[0].horizon or {})["stderr"][g]
     return reading_mod.Outcome(
-        label=label, family=spec.config.family, parameters=runs[0].model.num_parameters,
+        label=label, family=family_key(spec.config), parameters=runs[0].model.num_parameters,
         score=stat([r.test.get(main, math.nan) for r in runs])[0], metric=main,
         higher_is_better=higher, horizon=horizon, horizon_margin=margin,
         window=spec.config.window if is_window_mlp(spec.config) else None,

@@ -21,7 +21,7 @@ from rnnlab.compare.report_data import report_data
 from rnnlab.compare.results import CompareResult, Run
 from rnnlab.compare.specs import ModelSpec, parse_models, windows_of
 from rnnlab.inspect import memory_horizon
-from rnnlab.models import build_model, hidden_size_for_budget
+from rnnlab.models import build_model, fit_budget
 from rnnlab.models.config import ModelConfig
 from rnnlab.tasks import Task
 from rnnlab.train import TrainConfig, evaluate, train
@@ -64,14 +64,14 @@ def compare(config: CompareConfig | None = None, *, command: str = "",
 
 def _sized_specs(task: Task, config: CompareConfig) -> list[ModelSpec]:
     """The model list, each model given the hidden size that fits the parameter budget
-    (unless the spec set one), each checked to build before any training."""
+    (unless the spec set one; a layer list is scaled as a whole), each checked to build
+    before any training."""
     base = ModelConfig(embedding_dim=config.embedding_dim
                        if task.spec.input_kind == "tokens" else 0)
     specs = parse_models(config.models, base)
     for spec in specs:
         if not spec.fixed_size:
-            spec.config.hidden_size = hidden_size_for_budget(spec.config, task.spec,
-                                                             config.budget)
+            spec.config = fit_budget(spec.config, task.spec, config.budget)
         build_model(spec.config, task.spec)  # refuse an impossible model before training
     return specs
 

@@ -17,6 +17,8 @@ from typing import Any
 from rnnlab.compare.families import display_name, is_window_mlp
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
+from rnnlab.models.layer_spec import coerce_option
+from rnnlab.models.layer_stack import layers_title
 from rnnlab.nn.families import families
 
 # The words of the mini-language: per family, each variant name and the config fields it sets
@@ -34,6 +36,12 @@ class ModelSpec:
     config: ModelConfig
     label: str  # e.g. "LSTM (peephole)"
     fixed_size: bool = False  # hidden_size was given: do not fit it to the budget
+
+
+def layers_label(config: ModelConfig) -> str:
+    """How the report names a layer list: its layers without sizes, which the parameter
+    budget sets ("LSTM (peephole) → GRU → dense")."""
+    return layers_title(config, sizes=False)
 
 
 def label_for(config: ModelConfig, extra: Sequence[str] = ()) -> str:
@@ -71,7 +79,29 @@ def windows_of(specs: Sequence[ModelSpec]) -> list[int]:
     return [s.config.window for s in specs if is_window_mlp(s.config)]
 
 
+def split_models(text: str) -> tuple[str, ...]:
+    """``"lstm, [lstm:32:peephole, gru:16], gru"`` -> the three model texts: commas separate
+    models, except inside brackets, which hold a layer list."""
+    models, depth, start = [], 0, 0
+    for i, char in enumerate(text + ","):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if depth < 0 or (i == len(text) and depth):
+            raise UserError(f"unbalanced brackets in the model list {text!r}")
+        if char == "," and depth == 0:
+            models.append(text[start:i].strip())
+            start = i + 1
+    return tuple(m for m in models if m)
+
+
+def model_text(spec_text: str) -> str:
+    """A model text as :func:`split_models` reads it back (a layer list in brackets)."""
+    return f"[{spec_text}]" if "," in spec_text and not spec_text.startswith("[") else spec_text
+
+
 def _parse_one(text: str, base: ModelConfig) -> ModelSpec:
+    if text.startswith("[") or "," in text:  # a layer list: "[lstm:32:peephole, gru:16]"
+        config = dataclasses.replace(base, layers=text.strip("[] "))
+        return ModelSpec(text, config, layers_label(config))
     defaults = _defaults(base)
     family, *options = [p.strip() for p in text.replace("+", ":").split(":")]
     if family not in FLAGS:
@@ -82,7 +112,7 @@ def _parse_one(text: str, base: ModelConfig) -> ModelSpec:
         key, sep, value = option.partition("=")
         key = key.strip().replace("-", "_") if sep else key
         if sep and key in defaults and key != "family":
-            values[key] = _coerce(key, value.strip(), defaults[key])
+            values[key] = coerce_option(key, value.strip(), defaults[key])
         elif not sep and option in FLAGS[family]:
             values.update(FLAGS[family][option])
         else:
@@ -108,19 +138,7 @@ def _unshown(config: ModelConfig, values: dict[str, Any], defaults: dict[str, An
             and label_for(dataclasses.replace(config, **{k: defaults[k]})) == shown]
 
 
-def _coerce(key: str, value: str, default: Any) -> Any:
-    """``value`` as the type of the field's default; UserError if it is not one."""
-    try:
-        if isinstance(default, bool):
-            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(value)
-            return value.lower() in ("true", "1", "yes")
-        if isinstance(default, int | float | str):
-            return type(default)(value)
-    except ValueError:
-        raise UserError(f"model option {key}={value!r} is not a valid "
-                        f"{type(default).__name__}") from None
-    raise UserError(f"model option {key!r} cannot be set in a model list")
-
-
-__all__ = ["FLAGS", "ModelSpec", "label_for", "parse_models", "windows_of"]
+__all__ = [
+    "FLAGS", "ModelSpec", "label_for", "layers_label", "model_text", "parse_models",
+    "split_models", "windows_of",
+]

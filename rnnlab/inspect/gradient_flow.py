@@ -126,6 +126,7 @@ def gradient_flow(
     seed: int = 0,
     layer: int = 0,
     direction: int = 0,
+    module: int | None = None,
     at_end: bool = True,
 ) -> dict[str, Any]:
     """||dL/dh_t|| against the distance from the loss, for ``model`` on a batch of ``task``.
@@ -136,6 +137,8 @@ def gradient_flow(
         batch: the batch to use; default the first ``split`` batch of ``batch_size`` rows.
         layer, direction: whose states (default the first layer, which is furthest from the
             loss in depth as well as in time).
+        module: which recurrent module of a model with several (a layer list; 0 = nearest
+            the input), as :func:`~rnnlab.inspect.trace.trace` takes it.
         at_end: many-to-many tasks: score only each sequence's last step
             (:func:`loss_at_end`), so that the loss "sits at the end"; False keeps the task's
             loss over every step (then each step's gradient mixes many distances).
@@ -150,7 +153,7 @@ def gradient_flow(
         batch = loss_at_end(task, batch)
     device = model_device(model)
     batch = batch.to(device)
-    tr = trace(model, batch, task=task)
+    tr = trace(model, batch, task=task, module=module)
     result = flow_from_trace(tr, layer=layer, direction=direction)
     result["loss"] = tr.loss
     describe = getattr(model, "describe", None)

@@ -196,18 +196,26 @@ class Trace:
         }
 
 
-def find_recurrent_layer(model: nn.Module) -> RecurrentLayer:
-    """The one rnnlab.nn RNN/LSTM/GRU layer of ``model`` (or ``model`` itself)."""
+def find_recurrent_layer(model: nn.Module, module: int | None = None) -> RecurrentLayer:
+    """The one rnnlab.nn RNN/LSTM/GRU layer of ``model`` (or ``model`` itself); with
+    ``module``, the one at that position (0 = nearest the input) of a model with several (a
+    layer list)."""
     if isinstance(model, RecurrentLayer):
         return model
     found = [m for m in model.modules() if isinstance(m, RecurrentLayer)]
+    if module is not None and found:
+        if not 0 <= module < len(found):
+            raise UserError(f"{type(model).__name__} has {len(found)} recurrent layer(s); "
+                            f"module must be in 0..{len(found) - 1}, got {module}")
+        return found[module]
     if not found:
         raise UserError(
             f"{type(model).__name__} has no rnnlab RNN/LSTM/GRU layer: nothing to trace "
             "(a feed-forward model keeps no state over time)"
         )
     if len(found) > 1:
-        raise UserError(f"{type(model).__name__} has {len(found)} recurrent layers; trace one")
+        raise UserError(f"{type(model).__name__} has {len(found)} recurrent layers (a layer "
+                        "list); choose one with module=N (0 = nearest the input)")
     return found[0]
 
 
@@ -251,11 +259,13 @@ def trace(
     loss_fn: Callable[..., Tensor] | None = None,
     target: Tensor | None = None,
     grads: bool = True,
+    module: int | None = None,
 ) -> Trace:
     """Run ``model`` (an rnnlab model, or a bare rnnlab.nn RNN/LSTM/GRU) on ``x`` and trace it.
 
     Args:
-        model: a model with exactly one rnnlab.nn recurrent layer, or such a layer.
+        model: a model with one rnnlab.nn recurrent layer (or several, with ``module``), or
+            such a layer.
         x: the model's input (token ids (B, T) or features (B, T, F); a layer: whatever it
             takes), or a task :class:`~rnnlab.tasks.base.Batch` (its lengths are used).
         lengths: (B,) lengths of padded sequences.
@@ -264,6 +274,8 @@ def trace(
         loss_fn: the loss is ``loss_fn(output)``, or ``loss_fn(output, target)`` when a
             ``target`` is given. Without task and loss_fn: the sum of the output.
         grads: False skips the gradients (no graph is built: cheaper, for long passages).
+        module: which recurrent layer to trace in a model with several (a layer list),
+            0 = nearest the input; the others run as they are.
 
     Returns:
         A :class:`Trace`; see the module docstring for the conventions.
@@ -276,7 +288,7 @@ def trace(
         raise UserError("trace(task=...) needs x to be a Batch of that task")
     if target is not None and loss_fn is None:
         raise UserError("trace(target=...) needs a loss_fn(output, target)")
-    layer = find_recurrent_layer(model)
+    layer = find_recurrent_layer(model, module)
     family_name, gate_names = traced_family(layer).name, layer.recorded_gates()
     capture = _Capture()
 

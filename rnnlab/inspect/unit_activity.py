@@ -24,6 +24,7 @@ from torch import Tensor, nn
 
 from rnnlab.errors import UserError
 from rnnlab.inspect.trace import Key, key_name, trace
+from rnnlab.nn import RecurrentLayer
 from rnnlab.nn.families import families, family
 from rnnlab.tasks.base import Task
 from rnnlab.utils.device import model_device
@@ -123,6 +124,12 @@ def unit_activity(
         :class:`UnitActivity`: tokens, ids, and per (layer, direction) ``{"h", "c", gate}``
         arrays (N, units).
     """
+    layers = [m for m in model.modules() if isinstance(m, RecurrentLayer)]
+    if len(layers) > 1:
+        # The passage runs in chunks that carry the model's state, which for a layer list is
+        # a list over its layers, while a trace follows one of them.
+        raise UserError(f"unit activity follows one recurrent layer; this model has "
+                        f"{len(layers)} (a layer list): trace one with trace(model, x, module=N)")
     if isinstance(passage, Tensor):
         ids = [int(i) for i in passage.reshape(-1)]
         names = (

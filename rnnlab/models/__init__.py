@@ -5,7 +5,7 @@ Every model has ``.config`` (:class:`ModelConfig`), ``.spec`` (the task's ``Task
 ``describe()``. Build one with :func:`build_model`.
 """
 
-from rnnlab.models.budget import hidden_size_for_budget
+from rnnlab.models.budget import fit_budget, hidden_size_for_budget
 from rnnlab.models.build import build_model, model_class
 from rnnlab.models.classifier import Classifier
 from rnnlab.models.config import FAMILIES, ModelConfig
@@ -37,6 +37,7 @@ __all__ = [
     "check_compatible",
     "count_parameters",
     "detach_state",
+    "fit_budget",
     "hidden_size_for_budget",
     "model_class",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 
 import torch
 
@@ -28,9 +29,39 @@ log = logging.getLogger(__name__)
 META_ABOVE = 10_000_000
 
 
+def with_size(config: ModelConfig, size: int) -> ModelConfig:
+    """``config`` at another size: its hidden size, or for a layer list every layer scaled
+    so that the widest recurrent layer has ``size`` units (the proportions are kept)."""
+    if not config.layers:
+        return dataclasses.replace(config, hidden_size=size)
+    ratio = size / _widest(config)
+    return dataclasses.replace(config, layers=tuple(str(s.scaled(ratio))
+                                                    for s in config.layer_specs))
+
+
+def _widest(config: ModelConfig) -> int:
+    return max(s.size for s in config.layer_specs if s.recurrent)
+
+
+def _smallest_size(config: ModelConfig) -> int:
+    """The smallest valid size: a projection must stay below its layer's width."""
+    if not config.layers:
+        return config.min_hidden_size
+    widest = _widest(config)
+    projected = [s.size for s in config.layer_specs if s.option("proj_size")]
+    # A projected layer needs width >= 2 after scaling by size / widest.
+    return max([1] + [math.ceil(1.5 * widest / w) for w in projected])
+
+
+def fit_budget(config: ModelConfig, spec: TaskSpec, budget: int) -> ModelConfig:
+    """``config`` at the size whose model has the parameter count closest to ``budget``
+    (see :func:`hidden_size_for_budget`); a layer list is scaled as a whole."""
+    return with_size(config, hidden_size_for_budget(config, spec, budget))
+
+
 def _count_for_hidden(config: ModelConfig, spec: TaskSpec, hidden_size: int, on_meta: bool) -> int:
     """Parameters of the model ``config`` with ``hidden_size``."""
-    candidate = dataclasses.replace(config, hidden_size=hidden_size)
+    candidate = with_size(config, hidden_size)
     if on_meta:
         try:
             with torch.device("meta"):
@@ -47,7 +78,8 @@ def hidden_size_for_budget(
     config: ModelConfig, spec: TaskSpec, budget: int, *, max_hidden: int = 1 << 16
 ) -> int:
     """The hidden size whose model (``config`` with that size) has the parameter count closest
-    to ``budget``; every other field of ``config`` is kept.
+    to ``budget``; every other field of ``config`` is kept. For a layer list, the width of
+    its widest recurrent layer, the others scaled with it (:func:`with_size`).
 
     The count grows with the hidden size, so an exponential search for an upper bound and a
     bisection find the smallest size reaching the budget in O(log budget) builds; that size
@@ -56,7 +88,7 @@ def hidden_size_for_budget(
     """
     if budget < 1:
         raise UserError(f"the parameter budget must be positive, got {budget}")
-    low = config.min_hidden_size
+    low = _smallest_size(config)
     counts: dict[int, int] = {}
     # The exponential search overshoots the budget by at most ~4x (counts grow at most
     # quadratically in the hidden size), which bounds the largest real build.

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from rnnlab.errors import UserError
+from rnnlab.models.layer_spec import LayerSpec, parse_layers
 from rnnlab.nn.backend import LAYER_BACKENDS
 from rnnlab.nn.families import families, family, family_names
 
@@ -58,6 +59,7 @@ class ModelConfig:
     embedding_dim: token inputs: embedding width (0 = one-hot input)
     dense_before: widths of dense layers applied per step before the stack
     dense_after: widths of dense layers between the stack and the head
+    layers: body as a layer list, e.g. "dense:32, lstm:64:peephole, gru:16"
     window: MLP: how many most recent steps it sees
     tie_weights: language model: output layer shares the embedding matrix
     backend: bptt (hand-written) | auto | fused (torch's kernel) | reference
@@ -84,6 +86,7 @@ class ModelConfig:
     embedding_dim: int = 0  # token inputs: embedding width (0 = one-hot input)
     dense_before: tuple[int, ...] = ()  # widths of dense layers applied per step before the stack
     dense_after: tuple[int, ...] = ()  # widths of dense layers between the stack and the head
+    layers: tuple[str, ...] = ()  # body as a layer list, e.g. "dense:32, lstm:64:peephole, gru:16"
     window: int = 5  # MLP: how many most recent steps it sees
     tie_weights: bool = False  # language model: output layer shares the embedding matrix
     backend: str = "bptt"  # bptt (hand-written) | auto | fused (torch's kernel) | reference
@@ -93,6 +96,9 @@ class ModelConfig:
         # config compare equal to itself after a round trip through a checkpoint.
         self.dense_before = tuple(int(w) for w in self.dense_before)
         self.dense_after = tuple(int(w) for w in self.dense_after)
+        # One canonical text per layer ("lstm:64:peephole=true"): two spellings of one layer
+        # list give equal configs, and checkpoints and run files hold plain strings.
+        self.layers = tuple(str(spec) for spec in parse_layers(self.layers, _DEFAULTS))
         self.validate()
 
     def validate(self) -> None:
@@ -129,6 +135,38 @@ class ModelConfig:
             widths = getattr(self, name)
             if any(w < 1 for w in widths):
                 raise UserError(f"{name} widths must be positive, got {widths}")
+        if self.layers:
+            self._validate_layers()
+
+    def _validate_layers(self) -> None:
+        """A layer list says the whole body: the uniform-stack fields must not say it too
+        (they would be silently ignored), and each layer must be valid on its own."""
+        specs = self.layer_specs
+        if not any(spec.recurrent for spec in specs):
+            raise UserError("a layer list needs at least one recurrent layer (rnn, lstm or gru); "
+                            "the feed-forward model over a window is family mlp")
+        given = [f.name for f in fields(self) if f.name not in LAYER_LIST_FIELDS
+                 and getattr(self, f.name) != _DEFAULTS[f.name]]
+        if given:
+            raise UserError(f"{', '.join(given)} cannot be set with a layer list: give each "
+                            "layer its own size and options (lstm:64:peephole)")
+        for spec in specs:
+            if spec.recurrent:
+                try:
+                    ModelConfig(family=spec.kind, hidden_size=spec.size, **dict(spec.options))
+                except UserError as error:
+                    raise UserError(f"layer {str(spec)!r}: {error}") from None
+
+    @property
+    def reads_ahead(self) -> bool:
+        """Whether any recurrent layer is bidirectional (its outputs see future steps)."""
+        return self.bidirectional or any(s.option("bidirectional", False)
+                                         for s in self.layer_specs)
+
+    @property
+    def layer_specs(self) -> tuple[LayerSpec, ...]:
+        """The layer list parsed (empty for a uniform stack)."""
+        return parse_layers(self.layers, _DEFAULTS)
 
     @property
     def variant(self) -> str:
@@ -153,3 +191,9 @@ class ModelConfig:
         if unknown:
             raise UserError(f"unknown model config field(s): {', '.join(unknown)}")
         return cls(**data)
+
+
+# The fields a config with a layer list still reads: what sits around the body (the input
+# encoding, dropout between the layers, tied weights) and how the layers compute.
+LAYER_LIST_FIELDS = ("layers", "dropout", "embedding_dim", "tie_weights", "backend")
+_DEFAULTS = {f.name: f.default for f in fields(ModelConfig)}

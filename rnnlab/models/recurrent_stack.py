@@ -28,12 +28,17 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
 from rnnlab.models.count import count_parameters
-from rnnlab.nn import MLP
+from rnnlab.models.layer_stack import LayerStack, layers_title
+from rnnlab.models.stack_parts import (
+    dense_layers,
+    last_valid_step,
+    make_recurrent_layer,
+    run_packed,
+)
 from rnnlab.nn.families import family
 from rnnlab.tasks.base import TaskSpec
 
@@ -41,7 +46,6 @@ from rnnlab.tasks.base import TaskSpec
 # a list of per-layer states, or None (no state yet).
 State = Tensor | tuple[Tensor, ...] | list[Any] | None
 
-ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
 
 
 def detach_state(state: Any) -> Any:
@@ -71,7 +75,7 @@ def role_of(spec: TaskSpec) -> str:
 
 def check_compatible(config: ModelConfig, spec: TaskSpec) -> None:
     """Refuse, with a ValueError that says why, a config that cannot serve ``spec``."""
-    if config.bidirectional and not spec.bidirectional_ok:
+    if config.reads_ahead and not spec.bidirectional_ok:
         # A bidirectional layer sees future steps: for prediction tasks that is cheating.
         raise UserError(
             "bidirectional=True is not allowed for this task: its outputs must not depend on "
@@ -107,26 +111,6 @@ def check_lengths(x: Tensor, lengths: Tensor | None) -> None:
         )
     if lengths.numel() and (int(lengths.min()) < 1 or int(lengths.max()) > x.shape[1]):
         raise UserError(f"lengths must lie in 1..T = 1..{x.shape[1]}")
-
-
-def dense_layers(
-    in_features: int, widths: tuple[int, ...], activation: str, dropout: float
-) -> nn.Module:
-    """Dense layers applied per step: (Linear → activation → dropout) for each width.
-
-    Works on (..., in_features) → (..., widths[-1]); the identity when ``widths`` is empty.
-    Built from :class:`rnnlab.nn.MLP`, whose last layer is linear, so the activation and
-    dropout after the last width are added here: these layers feed another layer, not a loss.
-    """
-    if not widths:
-        return nn.Identity()
-    layers = [
-        MLP(in_features, list(widths[:-1]), widths[-1], activation=activation, dropout=dropout),
-        ACTIVATIONS[activation](),
-    ]
-    if dropout > 0:
-        layers.append(nn.Dropout(dropout))
-    return nn.Sequential(*layers)
 
 
 class InputEncoder(nn.Module):
@@ -174,44 +158,6 @@ class InputEncoder(nn.Module):
         return v
 
 
-def make_recurrent_layer(config: ModelConfig, input_size: int) -> nn.Module:
-    """The rnnlab.nn RNN/LSTM/GRU stack a config asks for, batch-first: the family's layer
-    with the options it reads (:meth:`~rnnlab.nn.families.Family.layer_kwargs`)."""
-    common = dict(
-        num_layers=config.num_layers,
-        batch_first=True,
-        bidirectional=config.bidirectional,
-        # Dropout acts between stacked layers: with one layer there is nothing to drop between
-        # (and the layer, like torch's, would warn).
-        dropout=config.dropout if config.num_layers > 1 else 0.0,
-        backend=config.backend,
-    )
-    kind = family(config.family)
-    if kind.layer is None:
-        raise UserError(f"family {config.family!r} has no recurrent layer")
-    return kind.layer(input_size, config.hidden_size, **common, **kind.layer_kwargs(config))
-
-
-def last_valid_step(out: Tensor, lengths: Tensor | None, directions: int) -> Tensor:
-    """The many-to-one summary of a recurrent layer's outputs (B, T, D·W) → (B, D·W).
-
-    The forward direction has read the whole sequence at its last valid step
-    (``lengths - 1``); the backward direction has read it at step 0. So a bidirectional
-    summary is [forward output at lengths-1, backward output at 0], which is also what
-    torch's ``h_n`` holds for the last layer.
-    """
-    B, T, width = out.shape
-    if lengths is None:
-        last = torch.full((B,), T - 1, dtype=torch.long, device=out.device)
-    else:
-        last = lengths.to(device=out.device, dtype=torch.long) - 1
-    forward_last = out[torch.arange(B, device=out.device), last]  # (B, D·W)
-    if directions == 1:
-        return forward_last
-    half = width // 2  # torch lays out [forward | backward] along the last dimension
-    return torch.cat([forward_last[:, :half], out[:, 0, half:]], dim=-1)
-
-
 class RecurrentStack(nn.Module):
     """dense_before → the RNN/LSTM/GRU layers → [last valid step] → dropout → dense_after.
 
@@ -242,14 +188,7 @@ class RecurrentStack(nn.Module):
 
         Steps past a sequence's length come out as zeros and do not touch the state.
         """
-        T = x.shape[1]
-        if lengths is None or bool((lengths == T).all()):
-            # Nothing to pack: the plain path is faster and gives the same result.
-            return self.rnn(x, state)
-        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, state = self.rnn(packed, state)
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=T)
-        return out, state
+        return run_packed(self.rnn, x, lengths, state)
 
     def forward(
         self,
@@ -299,10 +238,14 @@ class SequenceModel(nn.Module):
         return text + (", bidirectional" if c.bidirectional else "")
 
     def describe(self) -> str:
-        """One line: family (variant) role: layers, sizes; parameter count."""
+        """One line: family (variant) role: layers, sizes; parameter count. A layer list is
+        named by its layers (``dense 32 → LSTM 64 (peephole) → GRU 16 classifier: ...``)."""
         c = self.config
-        variant = f" ({c.variant})" if c.variant else ""
-        parts = [self.layers_text()]
+        if c.layers:
+            title, parts = layers_title(c), []
+        else:
+            variant = f" ({c.variant})" if c.variant else ""
+            title, parts = family(c.family).display_name + variant, [self.layers_text()]
         if self.spec.input_kind == "tokens":
             parts.append(
                 f"embedding {c.embedding_dim}"
@@ -320,13 +263,15 @@ class SequenceModel(nn.Module):
         K = self.spec.output_size
         parts.append(f"{K} output{'s' if K != 1 else ''}")
         return (
-            f"{family(c.family).display_name}{variant} {self.role}: {', '.join(parts)}; "
+            f"{title} {self.role}: {', '.join(parts)}; "
             f"{self.num_parameters:,} parameters"
         )
 
 
 class RecurrentModel(SequenceModel):
-    """encoder → :class:`RecurrentStack` → head; the base of the recurrent models.
+    """encoder → body → head; the base of the recurrent models. The body is a
+    :class:`RecurrentStack` (family, sizes), or a :class:`~rnnlab.models.layer_stack.LayerStack`
+    when the config has a layer list.
 
     Many-to-many specs get an output per step (B, T, K); many-to-one specs get the output at
     each sequence's last valid step (B, K) (see :func:`last_valid_step`).
@@ -337,7 +282,8 @@ class RecurrentModel(SequenceModel):
             raise UserError("family 'mlp' is the window MLP (rnnlab.models.WindowMLP)")
         super().__init__(config, spec)
         self.encoder = InputEncoder(spec, config.embedding_dim)
-        self.stack = RecurrentStack(config, self.encoder.output_size)
+        body = LayerStack if config.layers else RecurrentStack
+        self.stack = body(config, self.encoder.output_size)
         self.head = nn.Linear(self.stack.output_size, spec.output_size)
 
     def forward(

@@ -9,10 +9,12 @@ learning rate of 1e39 is inf once it meets a tensor). Each bound says why in its
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rnnlab.errors import UserError
+from rnnlab.models.config import ModelConfig
 
 MAX_WIDTH = 8192  # units of a layer: an LSTM layer of 8192 is 2 GB of float32 weights
 MAX_STEPS = 10**12  # any count of steps: far more than a run can take, still exact in float64
@@ -125,6 +127,19 @@ def check_fields(values: dict[str, Any], ranges: dict[str, Range], what: str = "
             raise UserError(f"{prefix}{name} has {len(value)} entries; at most 64 are allowed")
         for item in items:
             rng.check(f"{prefix}{name}", item)
+
+
+MAX_LAYERS = 64  # entries of a layer list, as of any other list
+
+
+def check_layer_ranges(layers: Sequence[str]) -> None:
+    """The ranges of :data:`MODEL_RANGES` for every layer of a layer list (its width is
+    checked as ``hidden_size``), before any layer is built."""
+    if len(layers) > MAX_LAYERS:
+        raise UserError(f"layers has {len(layers)} entries; at most {MAX_LAYERS} are allowed")
+    for spec in ModelConfig(layers=tuple(layers)).layer_specs:
+        check_fields({"hidden_size": spec.size, **dict(spec.options)}, MODEL_RANGES,
+                     f"layer {str(spec)!r}")
 
 
 def _num(value: float) -> str:

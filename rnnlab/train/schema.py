@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import struct
+import typing
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import torch
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
 from rnnlab.tasks.base import TaskSpec
-from rnnlab.train.ranges import MODEL_RANGES, check_fields
+from rnnlab.train.ranges import MODEL_RANGES, check_fields, check_layer_ranges
 
 MAX_CONFIG_BYTES = 64 * 2**20  # a real config.json is a few KB (a text vocabulary: a few MB)
 MAX_DEPTH = 32  # a real config.json nests 4 levels deep
@@ -119,11 +120,13 @@ def check_model_dict(model: Any, where: Path) -> None:
         raise UserError(f"incompatible model config in {where}: unknown field(s) "
                         f"{', '.join(map(str, unknown))[:200]}")
     defaults = ModelConfig()
+    hints = typing.get_type_hints(ModelConfig)
     for name, value in model.items():
         default = getattr(defaults, name)
-        if isinstance(default, tuple):
+        if isinstance(default, tuple):  # tuple[int, ...] widths or tuple[str, ...] layers
+            item = typing.get_args(hints[name])[0]
             ok = isinstance(value, list | tuple) and all(
-                isinstance(v, int) and not isinstance(v, bool) for v in value)
+                isinstance(v, item) and not isinstance(v, bool) for v in value)
         elif isinstance(default, bool):
             ok = isinstance(value, bool)
         elif isinstance(default, int):
@@ -136,6 +139,7 @@ def check_model_dict(model: Any, where: Path) -> None:
             raise UserError(f"incompatible model config in {where}: {name} must be "
                             f"{type(default).__name__}, got {value!r:.60}")
     check_fields(model, MODEL_RANGES, "model")
+    check_layer_ranges(model.get("layers", ()))
 
 
 def check_spec_dict(spec: Any, where: Path) -> None:

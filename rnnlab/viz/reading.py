@@ -22,7 +22,7 @@ class Outcome:
     """What the reading needs to know about one model (means over seeds)."""
 
     label: str  # "LSTM"
-    family: str  # mlp | rnn | lstm | gru
+    family: str  # mlp | rnn | lstm | gru | layers (a layer list)
     parameters: int
     score: float  # the test value of the main metric
     metric: str = "accuracy"  # its name

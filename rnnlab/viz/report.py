@@ -132,7 +132,7 @@ class ModelCard:
     """A model as the report introduces it."""
 
     label: str  # e.g. "LSTM (peephole)"
-    family: str  # mlp | rnn | lstm | gru
+    family: str  # mlp | rnn | lstm | gru | layers (a layer list)
     parameters: int
     summary: str  # the model's describe()
     diagram_svg: str | None = None  # rnnlab.viz.diagrams.svg_text(config)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rnnlab.models.config import ModelConfig
+from rnnlab.models.layer_stack import layer_config
 from rnnlab.nn.families import family
 from rnnlab.viz.diagrams.parameters import (
     count_layer_parameters,
@@ -33,6 +34,7 @@ class Block:
     fan_in: int | None = None
     fan_out: int | None = None
     formula: str | None = None
+    layer: ModelConfig | None = None  # a recurrent block of a layer list: its own config
 
     @property
     def count_text(self) -> str:
@@ -91,35 +93,70 @@ def count_mlp_blocks(
     return blocks
 
 
+def _recurrent_block(
+    name: str, config: ModelConfig, fan_in: int | None, layer: ModelConfig | None = None
+) -> Block:
+    """One recurrent layer of ``config`` (both directions together) reading ``fan_in``."""
+    D = directions(config)
+    out = D * output_width(config)
+    if fan_in is None:
+        a, b = first_layer_formula(config)
+        formula = f"{a:,}·I + {b:,}" if D == 1 else f"{D} × ({a:,}·I + {b:,})"
+        return Block(name, None, None, out, formula, layer)
+    return Block(name, D * count_layer_parameters(config, fan_in), fan_in, out, layer=layer)
+
+
+def _output_block(
+    config: ModelConfig, width: int | None, output_size: int | None, tokens: bool
+) -> Block:
+    if config.tie_weights and tokens and width == config.embedding_dim and output_size:
+        return Block("output", output_size, width, output_size)  # bias only
+    return _dense("output", width, output_size, unknown_out="V" if tokens else "O")
+
+
+def count_layer_list_blocks(
+    config: ModelConfig, input_size: int | None, output_size: int | None
+) -> list[Block]:
+    """A layer list's blocks bottom to top: embedding, then each layer as written (a
+    recurrent one carries its own one-layer config), then the output layer."""
+    tokens = bool(config.embedding_dim)
+    blocks = [_embedding(config, input_size)] if tokens else []
+    width = config.embedding_dim if tokens else input_size
+    number = dense = 0
+    for spec in config.layer_specs:
+        if spec.recurrent:
+            number += 1
+            layer = layer_config(config, spec)
+            blocks.append(_recurrent_block(f"layer {number}", layer, width, layer))
+        else:
+            dense += 1
+            blocks.append(_dense(f"dense {dense}", width, spec.size))
+        width = blocks[-1].fan_out
+    blocks.append(_output_block(config, width, output_size, tokens))
+    return blocks
+
+
 def count_stack_blocks(
     config: ModelConfig, input_size: int | None, output_size: int | None
 ) -> list[Block]:
     """A recurrent model's blocks bottom to top: embedding, dense before, the recurrent
-    layers (both directions together), dense after, and the output layer."""
+    layers (both directions together), dense after, and the output layer (for a layer list:
+    :func:`count_layer_list_blocks`)."""
+    if config.layers:
+        return count_layer_list_blocks(config, input_size, output_size)
     tokens = bool(config.embedding_dim)
     blocks = [_embedding(config, input_size)] if tokens else []
     width = config.embedding_dim if tokens else input_size
     for k, out in enumerate(config.dense_before, start=1):
         blocks.append(_dense(f"dense before {k}", width, out))
         width = out
-    D = directions(config)
     for number, fan_in in enumerate(layer_inputs(config, input_size), start=1):
-        out = D * output_width(config)
-        if fan_in is None:
-            a, b = first_layer_formula(config)
-            formula = f"{a:,}·I + {b:,}" if D == 1 else f"{D} × ({a:,}·I + {b:,})"
-            blocks.append(Block(f"layer {number}", None, None, out, formula))
-        else:
-            params = D * count_layer_parameters(config, fan_in)
-            blocks.append(Block(f"layer {number}", params, fan_in, out))
-    width = D * output_width(config)
+        blocks.append(_recurrent_block(f"layer {number}", config, fan_in))
+    width = directions(config) * output_width(config)
     for k, out in enumerate(config.dense_after, start=1):
         blocks.append(_dense(f"dense after {k}", width, out))
         width = out
-    if config.tie_weights and tokens and width == config.embedding_dim and output_size:
-        blocks.append(Block("output", output_size, width, output_size))  # bias only
-    else:
-        blocks.append(_dense("output", width, output_size, unknown_out="V" if tokens else "O"))
+    blocks.append(_output_block(config, width, output_size, tokens))
     return blocks
 
 

@@ -9,6 +9,7 @@ line is printed in that gate's colour in the diagram.
 from __future__ import annotations
 
 from rnnlab.models.config import ModelConfig
+from rnnlab.models.layer_stack import layer_config, layer_text
 from rnnlab.viz.diagrams.canvas import Canvas
 from rnnlab.viz.diagrams.drawing import Line, drawing_of
 from rnnlab.viz.diagrams.regularisers import regulariser_equations
@@ -99,8 +100,18 @@ def mlp_equations(config: ModelConfig) -> list[Line]:
 
 def equations_for(config: ModelConfig) -> list[Line]:
     """The equations of the family and variant of ``config`` (its Drawing's), then those of
-    the regularisers that are on."""
-    return drawing_of(config).equations(config) + regulariser_equations(config)
+    the regularisers that are on; for a layer list, those of each different recurrent layer
+    under its name (x_t: what it reads)."""
+    if not config.layers:
+        return drawing_of(config).equations(config) + regulariser_equations(config)
+    lines: list[Line] = []
+    seen: set[str] = set()
+    for spec in config.layer_specs:
+        if spec.recurrent and str(spec) not in seen:
+            seen.add(str(spec))
+            lines.append((layer_text(config, spec) + ":", MUTED))
+            lines += equations_for(layer_config(config, spec))
+    return lines
 
 
 def draw_equations(canvas: Canvas, config: ModelConfig) -> None:

@@ -29,7 +29,8 @@ def output_width(config: ModelConfig) -> int:
 def is_stacked(config: ModelConfig) -> bool:
     """Whether the model has more structure than one cell: layers, directions, dense blocks."""
     return (
-        config.num_layers > 1
+        bool(config.layers)
+        or config.num_layers > 1
         or config.bidirectional
         or bool(config.dense_before)
         or bool(config.dense_after)

@@ -9,7 +9,7 @@ PNG by the path's extension, ``svg_text`` returns the SVG markup. Views:
 * ``stack`` — layers, directions, dense blocks, sizes and parameter counts;
 * ``auto`` — the family's main view (its Drawing's: mlp: feedforward; rnn: unrolled; lstm,
   gru: cell); with the stack beside it when the model has more than one layer, two
-  directions or dense layers.
+  directions or dense layers; a layer list (``ModelConfig.layers``) is its stack.
 """
 
 from __future__ import annotations
@@ -66,6 +66,11 @@ def resolve_view(config: ModelConfig, view: str) -> list[str]:
                 "with view 'feedforward' (or 'auto')"
             )
         return ["feedforward"]
+    if config.layers:  # several cells, each with its own family: the stack shows them all
+        if view not in ("auto", "stack"):
+            raise UserError(f"view {view!r} draws one cell; a layer list is drawn with view "
+                            "'stack' (or 'auto'); draw a single layer by its own config")
+        return ["stack"]
     if view == "feedforward":
         raise UserError(
             f"view 'feedforward' draws the window MLP; for family {config.family!r} choose "

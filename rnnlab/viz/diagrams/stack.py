@@ -2,7 +2,9 @@
 
 Each recurrent layer is a row of cell boxes, one per direction: the forward lane reads
 t = 1 .. T, the backward lane T .. 1, and their outputs are concatenated before the next block.
-Embedding and dense layers (``dense_before`` / ``dense_after``) sit below and above the stack.
+Embedding and dense layers (``dense_before`` / ``dense_after``) sit below and above the stack;
+a layer list (``ModelConfig.layers``) is drawn as written, each layer with its own family and
+sizes.
 Beside every block: its widths and its parameter count (computed from the config, see
 :mod:`.parameters`).
 """
@@ -112,8 +114,9 @@ def draw_stack(
         key = block.name.replace(" ", "-")
         if block.name.startswith("layer"):
             number += 1
-            row = _layer_row(canvas, config, y, number)
-            note = _layer_note(config, block)
+            layer = block.layer or config  # a layer list's layer has its own config
+            row = _layer_row(canvas, layer, y, number)
+            note = _layer_note(layer, block)
         elif block.name == "output":
             label = "softmax" if tokens else "output layer"
             row = _plain_box(canvas, y, label, "block-output", "output")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rnnlab.models.config import ModelConfig
+from rnnlab.models.layer_stack import layers_title
 from rnnlab.nn.families import family
 from rnnlab.viz.diagrams.blocks import count_parameters_by_block, total
 from rnnlab.viz.diagrams.drawing import drawing_of
@@ -17,7 +18,9 @@ from rnnlab.viz.diagrams.regularisers import title_part
 
 def describe(config: ModelConfig) -> str:
     """The title: family and variant, with the papers they come from (its Drawing's), and the
-    regularisers that are on (:mod:`.regularisers`)."""
+    regularisers that are on (:mod:`.regularisers`); a layer list's layers in order."""
+    if config.layers:
+        return "Layers: " + layers_title(config)
     title, regularised = drawing_of(config).title(config), title_part(config)
     return f"{title} + {regularised}" if regularised else title
 
@@ -59,6 +62,10 @@ def lstm_title(config: ModelConfig) -> str:
 
 def summary(config: ModelConfig, input_size: int | None, output_size: int | None) -> str:
     """The subtitle: sizes and parameter counts."""
+    if config.layers:
+        n = len(config.layer_specs)
+        grand = total(count_parameters_by_block(config, input_size, output_size))
+        return f"{n} layers" + ("" if grand is None else f" · model: {grand:,} parameters")
     kind = family(config.family)
     if not kind.recurrent:  # the window MLP
         L = config.num_layers
