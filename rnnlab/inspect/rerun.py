@@ -114,6 +114,7 @@ def run_direction(
     for t in range(x.shape[0]):
         record: dict[str, Tensor] | None = {} if record_gates else None
         new = step(x[t], states, record)
+        # zoneout: s_t = d_t ⊙ s_{t-1} + (1 - d_t) ⊙ s̃_t for each state that has a mask
         new = tuple(n if d is None else d[t] * s + (1 - d[t]) * n
                     for n, s, d in itertools.zip_longest(new, states, zoneout[: len(new)]))
         if mask is None:
