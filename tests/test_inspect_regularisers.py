@@ -30,7 +30,7 @@ def _randomise_initial_states(model: torch.nn.Module) -> None:
     """Learned initial states start at zero; move them so that they matter."""
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if ".initial_" in name:
+            if "initial_" in name:
                 p.normal_()
 
 
@@ -89,3 +89,43 @@ def test_rerun_of_recurrent_dropout_in_training_is_refused() -> None:
     with pytest.raises(UserError, match="eval mode"):
         rerun_layer(layer, torch.randn(5, 2, 3), None)
     rerun_layer(layer.eval(), torch.randn(5, 2, 3), None)  # eval: no mask, fine
+
+
+def _grad_of_state(layer, x: torch.Tensor, t: int, loss_fn) -> tuple[torch.Tensor, ...]:
+    """dL/d(state after step t) of the real layer, run in two pieces around step t (the
+    first from its learned initial state, the second from the state after t as a leaf)."""
+    with torch.no_grad():
+        before, state = layer(x[: t + 1])
+    leaves = tuple(s.clone().requires_grad_(True) for s in (
+        state if isinstance(state, tuple) else (state,)))
+    parts = [before[:t], leaves[0]]
+    if t + 1 < x.shape[0]:
+        parts.append(layer(x[t + 1:], leaves[0] if len(leaves) == 1 else leaves)[0])
+    grads = torch.autograd.grad(loss_fn(torch.cat(parts)), leaves, allow_unused=True)
+    return tuple(torch.zeros_like(s[0]) if g is None else g[0]
+                 for g, s in zip(grads, leaves, strict=True))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: RNN(3, 4, zoneout=0.3, learn_init=True, weight_drop=0.5, recurrent_dropout=0.2),
+    lambda: GRU(3, 4, zoneout=0.3, learn_init=True, weight_drop=0.5, recurrent_dropout=0.2),
+    lambda: LSTM(3, 4, zoneout=0.3, zoneout_cell=0.4, learn_init=True, weight_drop=0.5),
+], ids=["rnn", "gru", "lstm"])
+def test_gradients_with_zoneout_are_total_derivatives(make) -> None:
+    """dL/dh_t (and, with zoneout on c, dL/dc_t: the zoned c feeds only the next step, as
+    h̃_t reads the unzoned c̃_t) from the trace against the real layer split at step t."""
+    torch.manual_seed(0)
+    layer = make().double().eval()
+    _randomise_initial_states(layer)
+    x = torch.randn(5, 2, 3, dtype=torch.float64)
+    weights = torch.randn(5, 2, 4, dtype=torch.float64)
+
+    def loss_fn(out: torch.Tensor) -> torch.Tensor:
+        return (out * weights).sum()
+
+    tr = trace(layer, x, loss_fn=loss_fn)
+    for t in (0, 2, 4):
+        got = _grad_of_state(layer, x, t, loss_fn)
+        torch.testing.assert_close(tr.dh(0)[t], got[0], atol=1e-12, rtol=1e-10)
+        if isinstance(layer, LSTM):
+            torch.testing.assert_close(tr.dc(0)[t], got[1], atol=1e-12, rtol=1e-10)
