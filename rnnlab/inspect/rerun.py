@@ -16,11 +16,17 @@ Conventions:
   the last element of each sequence; :func:`rnnlab.nn.flip.flip_sequences` with
   ``Recording.reverse_index`` brings them back to input order (the map is its own inverse);
 * a row past its length keeps its state and emits zeros; its recorded steps are garbage that
-  the caller masks with ``Recording.mask``.
+  the caller masks with ``Recording.mask``;
+* the layer's regularisers (:mod:`rnnlab.nn.regularisers`) act as in the layer: its learned
+  initial states start the run when no state is given, its own masks
+  (:meth:`~rnnlab.nn.RecurrentLayer.sample_masks`) drop inputs and recurrent weights, and
+  zoneout mixes each step's states, h_t = d_t ⊙ h_{t-1} + (1 - d_t) ⊙ h̃_t (in eval mode, as a
+  trace runs, d_t = z); the recorded h and c are the mixed states the next step reads.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +35,7 @@ import torch
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
+from rnnlab.bptt.masks import masked_inputs
 from rnnlab.errors import UserError
 from rnnlab.nn import RecurrentLayer
 from rnnlab.nn.families import Family, family_of_layer
@@ -49,15 +56,33 @@ def traced_family(layer: RecurrentLayer) -> Family:
     return found
 
 
-def bound_step(layer: RecurrentLayer, k: int, direction: int) -> Step:
-    """The layer's reference step (:meth:`RecurrentLayer.step`) bound to the parameters of
-    layer ``k``, ``direction``."""
-    params = layer.direction_parameters(k, direction)
+def bound_step(layer: RecurrentLayer, params: dict[str, Tensor]) -> Step:
+    """The layer's reference step (:meth:`RecurrentLayer.step`) bound to ``params``, the
+    parameters of one layer and direction (W_hh with its weight-drop mask, if any)."""
 
     def step(x: Tensor, states: States, record: dict[str, Tensor] | None) -> States:
         return layer.step(x, states, params, record)
 
     return step
+
+
+def regularised(
+    layer: RecurrentLayer, index: int, seq: Tensor, params: dict[str, Tensor]
+) -> tuple[Tensor, dict[str, Tensor], tuple[Tensor | None, ...]]:
+    """The layer's own regulariser masks of (layer, direction) ``index`` for the input ``seq``
+    (:meth:`RecurrentLayer.sample_masks`), applied as the layer applies them: the input
+    dropout on ``seq``, weight-drop on W_hh (:func:`rnnlab.bptt.masks.masked_inputs`); returns
+    them with the zoneout masks d_t of each state (h, c), for :func:`run_direction` to mix.
+    In eval mode (as a trace runs) only zoneout (d_t = z) is left, and the re-run equals the
+    layer."""
+    masks = layer.sample_masks(index, seq, params["weight_hh"])
+    if masks.h is not None:
+        raise UserError(
+            "cannot re-run a layer with recurrent_dropout step by step in training mode (the "
+            "mask on h_{t-1} acts inside the cell's matmul); re-run it in eval mode, as trace does"
+        )
+    seq, weight_hh = masked_inputs(seq, params["weight_hh"], masks)
+    return seq, params | {"weight_hh": weight_hh}, (masks.zoneout_h, masks.zoneout_c)
 
 
 # ----------------------------------------------------------------------------- the re-run
@@ -73,9 +98,13 @@ class Recording:
 
 
 def run_direction(
-    step: Step, x: Tensor, states: States, mask: Tensor | None, record_gates: bool
+    step: Step, x: Tensor, states: States, mask: Tensor | None, record_gates: bool,
+    zoneout: tuple[Tensor | None, ...] = (),
 ) -> tuple[Tensor, States, dict[str, list[Tensor]]]:
     """Run ``step`` over x (T, B, I); rows past their length keep their state and emit zeros.
+
+    ``zoneout``: per state (h, c), None or the masks d (T, B, ·) of zoneout (Krueger et al.
+    2017): the state after step t is d_t ⊙ s_{t-1} + (1 - d_t) ⊙ s̃_t, s̃_t the cell's.
 
     Returns (out (T, B, P), final states, the per-step tensors: "h", "c" and each gate — the
     very tensors of the graph, so gradients with respect to them are the total derivatives).
@@ -85,6 +114,9 @@ def run_direction(
     for t in range(x.shape[0]):
         record: dict[str, Tensor] | None = {} if record_gates else None
         new = step(x[t], states, record)
+        # zoneout: s_t = d_t ⊙ s_{t-1} + (1 - d_t) ⊙ s̃_t for each state that has a mask
+        new = tuple(n if d is None else d[t] * s + (1 - d[t]) * n
+                    for n, s, d in itertools.zip_longest(new, states, zoneout[: len(new)]))
         if mask is None:
             states = new
             outs.append(new[0])
@@ -132,10 +164,12 @@ def rerun_layer(
     for k in range(layer.num_layers):
         outs = []
         for d in range(layer.num_directions):
-            step = bound_step(layer, k, d)
             first = tuple(s[k * layer.num_directions + d] for s in start)
             seq = flip_sequences(layer_input, index) if d else layer_input
-            out, last, steps = run_direction(step, seq, first, mask, record_gates)
+            seq, params, zoneout = regularised(
+                layer, k * layer.num_directions + d, seq, layer.direction_parameters(k, d))
+            out, last, steps = run_direction(bound_step(layer, params), seq, first, mask,
+                                             record_gates, zoneout)
             outs.append(flip_sequences(out, index) if d else out)
             finals.append(last)
             recorded[(k, d)] = steps

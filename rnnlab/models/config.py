@@ -51,6 +51,11 @@ class ModelConfig:
     proj_size: LSTM: projection of h to this size (LSTMP), 0 = none
     forget_bias: LSTM: initial forget-gate bias (Jozefowicz et al. 2015)
     reset_after: GRU: torch/cuDNN form; False = Cho et al. 2014
+    recurrent_dropout: variational dropout on x_t, h_{t-1}: one mask per sequence
+    weight_drop: DropConnect on W_hh, one mask per forward (AWD-LSTM)
+    zoneout: chance each unit of h keeps its last value (Krueger et al. 2017)
+    zoneout_cell: LSTM: zoneout on the cell state c
+    learn_init: learned initial states h_0 (LSTM: and c_0)
     embedding_dim: token inputs: embedding width (0 = one-hot input)
     dense_before: widths of dense layers applied per step before the stack
     dense_after: widths of dense layers between the stack and the head
@@ -73,6 +78,11 @@ class ModelConfig:
     proj_size: int = 0  # LSTM: projection of h to this size (LSTMP), 0 = none
     forget_bias: float = 1.0  # LSTM: initial forget-gate bias (Jozefowicz et al. 2015)
     reset_after: bool = True  # GRU: torch/cuDNN form; False = Cho et al. 2014
+    recurrent_dropout: float = 0.0  # variational dropout on x_t, h_{t-1}: one mask per sequence
+    weight_drop: float = 0.0  # DropConnect on W_hh, one mask per forward (AWD-LSTM)
+    zoneout: float = 0.0  # chance each unit of h keeps its last value (Krueger et al. 2017)
+    zoneout_cell: float = 0.0  # LSTM: zoneout on the cell state c
+    learn_init: bool = False  # learned initial states h_0 (LSTM: and c_0)
     embedding_dim: int = 0  # token inputs: embedding width (0 = one-hot input)
     dense_before: tuple[int, ...] = ()  # widths of dense layers applied per step before the stack
     dense_after: tuple[int, ...] = ()  # widths of dense layers between the stack and the head
@@ -120,7 +130,7 @@ class ModelConfig:
             raise UserError(f"window must be at least 1, got {self.window}")
         if self.proj_size < 0:
             raise UserError(f"proj_size must be >= 0 (0 = none), got {self.proj_size}")
-        kind.check(self)  # the rules between the family's own options
+        kind.validate(self)  # the family's own options: their ranges, the rules between them
         for name in ("dense_before", "dense_after"):
             widths = getattr(self, name)
             if any(w < 1 for w in widths):

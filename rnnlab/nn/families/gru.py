@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from rnnlab.nn.families.record import Family, Gate, Option
+from rnnlab.nn.families.regularisers import regulariser_options
 from rnnlab.nn.gru import GRU, GRUCell, gru_shapes
 
 GRU_FAMILY = Family(
@@ -12,7 +13,7 @@ GRU_FAMILY = Family(
     card_text="A GRU (Cho et al. 2014) is a lighter gated cousin: an update gate z blends the "
     "old state with a candidate n, and a reset gate r decides how much of the old state the "
     "candidate sees. Three weight blocks instead of the LSTM's four, and no separate cell.",
-    options=(Option("reset_after", plain=True, text="reset before"),),
+    options=(Option("reset_after", plain=True, text="reset before"), *regulariser_options()),
     words={"reset-before": ("reset_after", False)},
     layer=GRU,
     cell=GRUCell,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rnnlab.bptt.reference import lstm_gate_names
 from rnnlab.errors import UserError
 from rnnlab.nn.families.record import Config, Family, Gate, Option, Shapes
+from rnnlab.nn.families.regularisers import regulariser_options
 from rnnlab.nn.lstm import (
     DEFAULT_FORGET_BIAS,
     LSTM,
@@ -50,6 +51,7 @@ LSTM_FAMILY = Family(
         Option("layer_norm", plain=False, text="layer norm"),
         Option("proj_size", plain=0, text="projection {}"),
         Option("forget_bias", plain=DEFAULT_FORGET_BIAS),  # an initialisation, not a variant
+        *regulariser_options(cell=True),
     ),
     words={
         "peephole": ("peephole", True),

@@ -32,6 +32,12 @@ class Option:
     # value is named)
     text: str | None = None  # variant text, "{}" for the value; None: never named
     to_layer: bool = True  # passed to the layer constructor (False: read by the model only)
+    # the value's own rule, check(field, value) raising UserError (the layer's own check, so
+    # a config says it before a layer is built); None: any value the field's type allows
+    check: Callable[[str, Any], object] | None = None
+    # parameters it adds to one layer and direction besides the family's ``shapes`` (learned
+    # initial states), given the config; None: none
+    parameters: Callable[[Config], int] | None = None
 
     def variant_text(self, value: Any) -> str | None:
         """What the variant text says about ``value`` (None: nothing)."""
@@ -91,6 +97,14 @@ class Family:
         """Whether ``name`` is a ModelConfig field this family reads."""
         return any(o.field == name for o in self.options)
 
+    def validate(self, config: Config) -> None:
+        """Raise UserError for a bad value of one of the family's options (each Option's
+        ``check``) or a bad combination of them (``check``)."""
+        for option in self.options:
+            if option.check is not None:
+                option.check(option.field, getattr(config, option.field))
+        self.check(config)
+
     def variant(self, config: Config) -> str:
         """The options of ``config`` that differ from the plain form, e.g. "peephole, CIFG"."""
         parts = (o.variant_text(getattr(config, o.field)) for o in self.options)
@@ -111,4 +125,5 @@ class Family:
         """Parameters of one layer in one direction that reads ``layer_input`` features."""
         if self.shapes is None:
             raise UserError(f"family {self.name!r} has no recurrent layers")
-        return sum(math.prod(shape) for shape in self.shapes(config, layer_input).values())
+        count = sum(math.prod(shape) for shape in self.shapes(config, layer_input).values())
+        return count + sum(o.parameters(config) for o in self.options if o.parameters)

@@ -12,6 +12,7 @@ from rnnlab.models.config import ModelConfig
 from rnnlab.models.layer_stack import layer_config, layer_text
 from rnnlab.viz.diagrams.canvas import Canvas
 from rnnlab.viz.diagrams.drawing import Line, drawing_of
+from rnnlab.viz.diagrams.regularisers import regulariser_equations
 from rnnlab.viz.diagrams.style import BELT, FONT, FONT_SMALL, GATE_KINDS, INK, KINDS, MUTED
 
 
@@ -98,10 +99,11 @@ def mlp_equations(config: ModelConfig) -> list[Line]:
 
 
 def equations_for(config: ModelConfig) -> list[Line]:
-    """The equations of the family and variant of ``config`` (its Drawing's); for a layer
-    list, those of each different recurrent layer under its name (x_t: what it reads)."""
+    """The equations of the family and variant of ``config`` (its Drawing's), then those of
+    the regularisers that are on; for a layer list, those of each different recurrent layer
+    under its name (x_t: what it reads)."""
     if not config.layers:
-        return drawing_of(config).equations(config)
+        return drawing_of(config).equations(config) + regulariser_equations(config)
     lines: list[Line] = []
     seen: set[str] = set()
     for spec in config.layer_specs:

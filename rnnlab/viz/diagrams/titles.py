@@ -13,14 +13,16 @@ from rnnlab.viz.diagrams.parameters import (
     is_stacked,
     stack_input_size,
 )
+from rnnlab.viz.diagrams.regularisers import title_part
 
 
 def describe(config: ModelConfig) -> str:
-    """The title: family and variant, with the papers they come from (its Drawing's); a
-    layer list's layers in order."""
+    """The title: family and variant, with the papers they come from (its Drawing's), and the
+    regularisers that are on (:mod:`.regularisers`); a layer list's layers in order."""
     if config.layers:
         return "Layers: " + layers_title(config)
-    return drawing_of(config).title(config)
+    title, regularised = drawing_of(config).title(config), title_part(config)
+    return f"{title} + {regularised}" if regularised else title
 
 
 def mlp_title(config: ModelConfig) -> str:
