@@ -20,6 +20,7 @@ from rnnlab.models.config import ModelConfig
 from rnnlab.models.layer_spec import coerce_option
 from rnnlab.models.layer_stack import layers_title
 from rnnlab.nn.families import families
+from rnnlab.train.ranges import MODEL_RANGES, check_fields, check_layer_ranges
 
 # The words of the mini-language: per family, each variant name and the config fields it sets
 # (the families' own words, from their records).
@@ -101,6 +102,7 @@ def model_text(spec_text: str) -> str:
 def _parse_one(text: str, base: ModelConfig) -> ModelSpec:
     if text.startswith("[") or "," in text:  # a layer list: "[lstm:32:peephole, gru:16]"
         config = dataclasses.replace(base, layers=text.strip("[] "))
+        check_layer_ranges(config.layers)
         return ModelSpec(text, config, layers_label(config))
     defaults = _defaults(base)
     family, *options = [p.strip() for p in text.replace("+", ":").split(":")]
@@ -113,6 +115,8 @@ def _parse_one(text: str, base: ModelConfig) -> ModelSpec:
         key = key.strip().replace("-", "_") if sep else key
         if sep and key in defaults and key != "family":
             values[key] = coerce_option(key, value.strip(), defaults[key])
+            # The ranges of the command line's model options: mlp:window=100000 never ends.
+            check_fields({key: values[key]}, MODEL_RANGES, f"model {text!r}:")
         elif not sep and option in FLAGS[family]:
             values.update(FLAGS[family][option])
         else:

@@ -23,7 +23,15 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from rnnlab.tasks.base import Batch, Split, TaskParams, TaskSpec
-from rnnlab.tasks.common import Example, GeneratedTask, check_output, check_range, ratio
+from rnnlab.tasks.common import (
+    MAX_EVAL,
+    MAX_LENGTH,
+    Example,
+    GeneratedTask,
+    check_output,
+    check_range,
+    ratio,
+)
 
 TOLERANCE = 0.04  # |error| below this counts as correct
 
@@ -34,8 +42,8 @@ class AddingParams(TaskParams):
     eval_size: int = 2560  # sequences in each fixed valid/test set (the paper's 2560)
 
     def check(self) -> None:
-        check_range("adding", "T", self.T, 22)  # T/2 - 1 > 10 keeps the two draws apart
-        check_range("adding", "eval_size", self.eval_size, 1)
+        check_range("adding", "T", self.T, 22, MAX_LENGTH)  # T/2 - 1 > 10 keeps the two draws apart
+        check_range("adding", "eval_size", self.eval_size, 1, MAX_EVAL)
 
 
 def adding_target(x1: float, x2: float) -> float:

@@ -103,6 +103,13 @@ def parse_params(cls: type[TaskParams], task: str, given: dict[str, Any]) -> Tas
     return params
 
 
+# Upper bounds of the generated tasks' parameters: inside them nothing hangs or exhausts memory
+# while a task is built or its fixed valid/test sets are generated (all at once).
+MAX_LENGTH = 100_000  # steps of a sequence, or a lag: a batch of 32 such sequences fits easily
+MAX_EVAL = 1_000_000  # sequences of a fixed valid/test set (or of a finite train set)
+MAX_SEED = 2**63 - 1  # numpy and torch take seeds below 2**64
+
+
 def check_range(task: str, name: str, value: float, lo: float, hi: float | None = None) -> None:
     """UserError unless lo <= value (<= hi)."""
     if value < lo or (hi is not None and value > hi):

@@ -21,7 +21,15 @@ import torch
 from torch import Tensor
 
 from rnnlab.tasks.base import Batch, Split, TaskParams, TaskSpec
-from rnnlab.tasks.common import Example, GeneratedTask, check_range, ratio, token_ce
+from rnnlab.tasks.common import (
+    MAX_EVAL,
+    MAX_LENGTH,
+    Example,
+    GeneratedTask,
+    check_range,
+    ratio,
+    token_ce,
+)
 
 COPY_LENGTH = 10  # entries to remember
 CATEGORIES = 8  # the remembered entries come from a_0 .. a_7
@@ -35,8 +43,8 @@ class CopyParams(TaskParams):
     eval_size: int = 1000  # sequences in each fixed valid/test set
 
     def check(self) -> None:
-        check_range("copy", "T", self.T, 1)
-        check_range("copy", "eval_size", self.eval_size, 1)
+        check_range("copy", "T", self.T, 1, MAX_LENGTH)
+        check_range("copy", "eval_size", self.eval_size, 1, MAX_EVAL)
 
 
 class CopyTask(GeneratedTask):

@@ -36,6 +36,8 @@ from torch import Tensor
 from rnnlab.errors import UserError
 from rnnlab.tasks.base import Batch, Split, TaskParams, TaskSpec
 from rnnlab.tasks.common import (
+    MAX_EVAL,
+    MAX_LENGTH,
     Example,
     GeneratedTask,
     check_range,
@@ -123,12 +125,13 @@ class CueWordParams(TaskParams):
         if isinstance(gap, tuple):
             if len(gap) != 2 or gap[0] > gap[1]:
                 raise UserError(f"task 'cue-word': gap = {gap!r} must be an int or (lo, hi)")
-            lo = gap[0]
+            lo, hi = gap
         else:
-            lo = gap
-        check_range("cue-word", "gap", lo, MIN_GAP)
+            lo = hi = gap
+        check_range("cue-word", "gap", lo, MIN_GAP, MAX_LENGTH)
+        check_range("cue-word", "gap", hi, MIN_GAP, MAX_LENGTH)
         check_range("cue-word", "n_answers", self.n_answers, 2, len(CUES))
-        check_range("cue-word", "eval_size", self.eval_size, 1)
+        check_range("cue-word", "eval_size", self.eval_size, 1, MAX_EVAL)
 
 
 class CueWordTask(GeneratedTask, AdjustableLag):

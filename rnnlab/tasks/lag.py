@@ -39,6 +39,8 @@ from torch import Tensor
 
 from rnnlab.tasks.base import Batch, Split, TaskParams, TaskSpec
 from rnnlab.tasks.common import (
+    MAX_EVAL,
+    MAX_LENGTH,
     Example,
     GeneratedTask,
     check_choice,
@@ -64,9 +66,9 @@ class LagParams(TaskParams):
 
     def check(self) -> None:
         check_choice("lag", "variant", self.variant, VARIANTS)
-        check_range("lag", "p", self.p, 1 if self.variant == "2c" else 2)
-        check_range("lag", "q", self.q, 0)
-        check_range("lag", "eval_size", self.eval_size, 1)
+        check_range("lag", "p", self.p, 1 if self.variant == "2c" else 2, MAX_LENGTH)
+        check_range("lag", "q", self.q, 0, MAX_LENGTH)
+        check_range("lag", "eval_size", self.eval_size, 1, MAX_EVAL)
 
 
 class LagTask(GeneratedTask, AdjustableLag):

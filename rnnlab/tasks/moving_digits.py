@@ -54,6 +54,7 @@ from torch import Tensor
 from rnnlab.errors import UserError
 from rnnlab.tasks.base import Batch, Split, TaskParams, TaskSpec
 from rnnlab.tasks.common import (
+    MAX_EVAL,
     Example,
     GeneratedTask,
     check_choice,
@@ -112,7 +113,7 @@ class MovingDigitsParams(TaskParams):
         check_range(NAME, "digits", self.digits, 1, 2)
         check_range(NAME, "frames", self.frames, 2, 100)
         check_range(NAME, "future", self.future, 1, 100)
-        check_range(NAME, "eval_size", self.eval_size, 1)
+        check_range(NAME, "eval_size", self.eval_size, 1, MAX_EVAL)
         speeds = (self.speeds,) if isinstance(self.speeds, int) else tuple(self.speeds)
         self.speeds = speeds
         room = self.canvas - DIGIT * self.scale

@@ -29,6 +29,7 @@ from torch import Tensor
 from rnnlab.errors import UserError
 from rnnlab.tasks.base import Batch, Split, TaskParams, TaskSpec
 from rnnlab.tasks.common import (
+    MAX_SEED,
     Example,
     ParamTask,
     check_batch_args,
@@ -108,7 +109,7 @@ class DigitsParams(TaskParams):
     def check(self) -> None:
         check_range("digits", "valid_fraction", self.valid_fraction, 0.0, 0.5)
         check_range("digits", "test_fraction", self.test_fraction, 0.01, 0.5)
-        check_range("digits", "split_seed", self.split_seed, 0)
+        check_range("digits", "split_seed", self.split_seed, 0, MAX_SEED)
 
 
 class DigitsRows(ClassificationDataset):
@@ -166,7 +167,7 @@ class JapaneseVowelsParams(TaskParams):
 
     def check(self) -> None:
         check_range("japanese-vowels", "valid_fraction", self.valid_fraction, 0.0, 0.5)
-        check_range("japanese-vowels", "split_seed", self.split_seed, 0)
+        check_range("japanese-vowels", "split_seed", self.split_seed, 0, MAX_SEED)
 
 
 class JapaneseVowels(ClassificationDataset):

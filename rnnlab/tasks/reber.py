@@ -33,6 +33,8 @@ from torch import Tensor
 
 from rnnlab.tasks.base import Batch, Split, TaskParams, TaskSpec
 from rnnlab.tasks.common import (
+    MAX_EVAL,
+    MAX_SEED,
     Example,
     GeneratedTask,
     check_output,
@@ -116,9 +118,9 @@ class ReberParams(TaskParams):
     data_seed: int = 0  # draws the fixed training set that valid/test strings are kept out of
 
     def check(self) -> None:
-        check_range("reber", "train_size", self.train_size, 0)
-        check_range("reber", "eval_size", self.eval_size, 1)
-        check_range("reber", "data_seed", self.data_seed, 0)
+        check_range("reber", "train_size", self.train_size, 0, MAX_EVAL)
+        check_range("reber", "eval_size", self.eval_size, 1, MAX_EVAL)
+        check_range("reber", "data_seed", self.data_seed, 0, MAX_SEED)
 
 
 class ReberTask(GeneratedTask):

@@ -30,7 +30,7 @@ import numpy as np
 
 from rnnlab.errors import UserError
 from rnnlab.tasks.base import TaskParams, TaskSpec
-from rnnlab.tasks.common import check_choice, check_range
+from rnnlab.tasks.common import MAX_SEED, check_choice, check_range
 from rnnlab.tasks.packaged import ClassificationDataset, split_indices
 
 NAME = "spoken-digits"
@@ -78,7 +78,7 @@ class SpokenDigitsParams(TaskParams):
         check_choice(NAME, "split", self.split, SPLITS)
         check_range(NAME, "valid_fraction", self.valid_fraction, 0.0, 0.5)
         check_range(NAME, "test_fraction", self.test_fraction, 0.01, 0.5)
-        check_range(NAME, "split_seed", self.split_seed, 0)
+        check_range(NAME, "split_seed", self.split_seed, 0, MAX_SEED)
 
 
 class SpokenDigits(ClassificationDataset):

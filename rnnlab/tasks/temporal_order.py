@@ -28,6 +28,7 @@ from torch import Tensor
 
 from rnnlab.tasks.base import Batch, Split, TaskParams, TaskSpec
 from rnnlab.tasks.common import (
+    MAX_EVAL,
     Example,
     GeneratedTask,
     check_choice,
@@ -52,7 +53,7 @@ class TemporalOrderParams(TaskParams):
 
     def check(self) -> None:
         check_choice("temporal-order", "variant", self.variant, tuple(CLASSES))
-        check_range("temporal-order", "eval_size", self.eval_size, 1)
+        check_range("temporal-order", "eval_size", self.eval_size, 1, MAX_EVAL)
 
 
 def order_class(relevant: str) -> int:

@@ -33,6 +33,7 @@ from torch import Tensor
 from rnnlab.errors import UserError
 from rnnlab.tasks.base import Batch, Split, TaskParams, TaskSpec
 from rnnlab.tasks.common import (
+    MAX_LENGTH,
     ParamTask,
     check_batch_args,
     check_choice,
@@ -91,7 +92,7 @@ class TextParams(TaskParams):
         if not self.path:
             raise UserError("task 'text' needs a file: path=FILE")
         check_choice("text", "level", self.level, ("char", "word"))
-        check_range("text", "seq_len", self.seq_len, 1)
+        check_range("text", "seq_len", self.seq_len, 1, MAX_LENGTH)
         if not 0.0 < self.split < 1.0:
             raise UserError(f"task 'text': split = {self.split!r} must be between 0 and 1")
         check_range("text", "min_count", self.min_count, 1)
