@@ -21,7 +21,9 @@ with ``relative=true`` a target is read relative to the window's last value and 
 the change from it, both scaled by the standard deviation :math:`s` of the training part's
 ``horizon``-step changes (inputs :math:`(x_{e-k} - x_e)/s`, targets :math:`(x_j - x_e)/s`,
 forecast :math:`x_e + s\hat y`): a trending series (co2) then needs no extrapolation of its
-level. The loss is the MSE of the scaled targets.
+level. With ``log=true`` the model reads and forecasts the logarithm of the targets (a
+positive series whose seasonal swings grow with its level, like airline): ``relative`` then
+predicts growth rates. The loss is the MSE of the scaled targets.
 
 **Fitted state is recorded, never re-fitted.** The first build fits the scaling
 (``scale_mean``, ``scale_std``), the MASE scale (``mase_scale``) and the columns used
@@ -106,6 +108,7 @@ class ForecastParams(TaskParams):
     season: int = 0  # seasonal period (seasonal naive, MASE, ETS, ARIMA); 0 = airline 12, co2 52, else 1
     arima_order: tuple[int, ...] = ()  # (p, d, q) of the ARIMA baseline; () = (2, d, 1), d by ADF
     relative: bool = False  # predict the change from the window's last value (trending series)
+    log: bool = False  # model the logarithm of the targets (a positive series whose swings grow with its level)
     allow_changed: bool = False  # use a data file that changed since its scaling was recorded
     scale_mean: tuple[float, ...] = ()  # fitted: each column's mean (targets, then inputs)
     scale_std: tuple[float, ...] = ()  # fitted: each column's standard deviation
@@ -193,13 +196,18 @@ class ForecastTask(ParamTask):
             )
         if p.season == 0:
             p.season = BUILTIN_SEASON.get(p.series, 1)
+        self.modelled = self.values.copy()  # what the model reads: the targets' logarithm with log
+        if p.log:
+            if self.values[:, : self.K].min() <= 0:
+                raise UserError("log=true needs a positive series; a target has values <= 0")
+            self.modelled[:, : self.K] = np.log(self.values[:, : self.K])
         if not p.scale_mean:
             self._fit()
         elif len(p.scale_mean) != C or len(p.mase_scale) != self.K:
             raise UserError(f"the recorded scaling is for {len(p.scale_mean)} columns, the data "
                             f"has {C} ({', '.join(self.data.columns)})")
         self.mean, self.std = np.array(p.scale_mean), np.array(p.scale_std)
-        self.z = ((self.values - self.mean) / self.std).astype(np.float32)
+        self.z = ((self.modelled - self.mean) / self.std).astype(np.float32)
         W = p.window
         self.origins = {
             "train": np.arange(W - 1, self.n_train - self.H_out),
@@ -241,13 +249,14 @@ class ForecastTask(ParamTask):
 
     def _fit(self) -> None:
         p, K, H = self.params, self.K, self.params.horizon
-        train = self.values[: self.n_train]
+        train = self.modelled[: self.n_train]
         mean, std = train.mean(0), train.std(0)
         if p.relative:  # the targets: no level to remove, scaled by their horizon-step changes
             mean[:K], std[:K] = 0.0, (train[H:, :K] - train[:-H, :K]).std(0)
         std[std == 0] = 1.0
         p.scale_mean, p.scale_std = tuple(map(float, mean)), tuple(map(float, std))
-        p.mase_scale = tuple(mase_scale(train[:, k], p.season) for k in range(K))
+        p.mase_scale = tuple(mase_scale(self.values[: self.n_train, k], p.season)
+                             for k in range(K))
 
     # -- examples and batches -------------------------------------------------------------------
 
@@ -283,8 +292,15 @@ class ForecastTask(ParamTask):
         """Model outputs (N, steps*K) as forecasts (N, steps, K) in the series' units."""
         K = self.K
         out = np.asarray(z, dtype=np.float64).reshape(len(origins), -1, K)
-        out = out * self.std[:K] + self.mean[:K]
-        return out + (self.values[origins, None, :K] if self.params.relative else 0.0)
+        if self.params.relative:  # a change from the window's last value (mean 0)
+            out = out + self.z[origins, None, :K]
+        return self.from_z(out)
+
+    def from_z(self, z: np.ndarray) -> np.ndarray:
+        """Scaled target values (..., K) in the series' units."""
+        K = self.K
+        out = np.asarray(z, dtype=np.float64) * self.std[:K] + self.mean[:K]
+        return np.exp(out) if self.params.log else out
 
     def truth(self, origins: np.ndarray, steps: int) -> np.ndarray:
         """(N, steps, K): the true target values after each origin."""
