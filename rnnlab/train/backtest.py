@@ -53,7 +53,8 @@ def forecast_from(model: nn.Module, task: ForecastTask, origins: np.ndarray,
                 if task.params.relative:
                     y = y + last
                 produced.append(y)
-                z = np.concatenate([z, y], axis=1)  # C == K here whenever another pass follows
+                if sum(p.shape[1] for p in produced) < steps:  # another pass: then C == K
+                    z = np.concatenate([z, y], axis=1)
     finally:
         model.train(was_training)
     return task.from_z(np.concatenate(produced, axis=1)[:, :steps])
