@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from helpers_cli import one_line_error
+
 from rnnlab.cli import main
 from rnnlab.tasks import make_task
 

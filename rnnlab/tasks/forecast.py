@@ -97,18 +97,18 @@ FITTED = ("scale_mean", "scale_std", "mase_scale")  # tuples of floats, recorded
 class ForecastParams(TaskParams):
     series: str = "sunspots"  # sunspots | co2 | airline | a CSV file (recorded by absolute path)
     column: str = ""  # CSV: the one column to forecast, no other inputs (target=NAME inputs=none)
-    target: str = ""  # CSV: the column(s) to forecast, comma-separated ("" = column=, or the only one)
-    inputs: str = ""  # CSV with target=: other input columns, comma-separated; "" = every other numeric one, none = none
+    target: str = ""  # CSV: the column(s) to forecast, comma-separated ("" = column, or the only)
+    inputs: str = ""  # CSV: input columns besides the targets; "" = all other numeric, none = none
     date: str = ""  # CSV: the date/time column (orders the rows; gaps are reported)
     window: int = 20  # past steps the model reads
     horizon: int = 1  # steps forecast from each origin (1 .. horizon ahead)
-    strategy: str = "direct"  # direct (the model outputs all horizon steps) | recursive (one step, fed back)
+    strategy: str = "direct"  # direct (all horizon steps at once) | recursive (one step, fed back)
     test_size: float = 0.2  # held-out tail: a fraction (< 1) or a number of points (>= 1)
     valid_size: float = 0.1  # points before the tail for validation: fraction or number
-    season: int = 0  # seasonal period (seasonal naive, MASE, ETS, ARIMA); 0 = airline 12, co2 52, else 1
+    season: int = 0  # seasonal period (naive, MASE, ETS, ARIMA); 0 = airline 12, co2 52, else 1
     arima_order: tuple[int, ...] = ()  # (p, d, q) of the ARIMA baseline; () = (2, d, 1), d by ADF
     relative: bool = False  # predict the change from the window's last value (trending series)
-    log: bool = False  # model the logarithm of the targets (a positive series whose swings grow with its level)
+    log: bool = False  # model the targets' logarithm (swings that grow with the level: airline)
     allow_changed: bool = False  # use a data file that changed since its scaling was recorded
     scale_mean: tuple[float, ...] = ()  # fitted: each column's mean (targets, then inputs)
     scale_std: tuple[float, ...] = ()  # fitted: each column's standard deviation
@@ -180,7 +180,7 @@ class ForecastTask(ParamTask):
         self.n_test, self.n_valid = _count(p.test_size, n), _count(p.valid_size, n)
         self.n_train = n - self.n_test - self.n_valid
         H, self.H_out = p.horizon, (p.horizon if p.strategy == "direct" else 1)
-        if H > self.n_test:
+        if self.n_test < H:
             raise UserError(f"horizon {H} is longer than the test span ({self.n_test} of the "
                             f"series' {n} points): raise test_size or lower horizon")
         if 0 < self.n_valid < self.H_out:

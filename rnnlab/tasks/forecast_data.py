@@ -21,6 +21,7 @@ import hashlib
 import logging
 import math
 import os
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,7 +177,8 @@ def load_csv(path: str, column: str) -> np.ndarray:
 def _add_dates(path: str, series: Series, cells: list[tuple[int, str]], column: str) -> None:
     pd = require("pandas", "forecast")
     texts = pd.Series([text for _, text in cells])
-    with _quiet():
+    with warnings.catch_warnings():  # pandas' parsing chatter: the result is checked instead
+        warnings.simplefilter("ignore")
         dates = pd.to_datetime(texts, errors="coerce", format="mixed")
     bad = np.flatnonzero(dates.isna().to_numpy())
     if len(bad):
@@ -217,20 +219,6 @@ def spacing(dates: Any, where: str) -> str:
                     "used in date order", where, pd.Timedelta(seconds=int(steps.min())),
                     pd.Timedelta(seconds=int(steps.max())))
     return ""
-
-
-class _quiet:
-    """Silence pandas' parsing warnings (the result is checked instead)."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore")
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)
 
 
 def future_dates(series: Series, steps: int) -> list[str]:
