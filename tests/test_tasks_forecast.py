@@ -194,3 +194,23 @@ def test_params_round_trip(series_csv):
     again = make_task("forecast", **json.loads(json.dumps(task.params.to_dict())))
     assert again.params == task.params and again.params.arima_order == (1, 0, 0)
     assert np.array_equal(again.z, task.z)
+
+
+def test_ets_forecasts_are_statsmodels_own_from_each_origin():
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    task = make_task("forecast", series="airline", horizon=12, test_size=36)
+    origins = task.backtest_origins[[0, 9, 24]]
+    ours = task.baseline_forecasts(origins)["ets"][:, :, 0]
+    values = task.values[:, 0]
+    options = {"trend": "add", "damped_trend": True, "seasonal": "mul", "seasonal_periods": 12}
+    p = ExponentialSmoothing(values[: task.n_train], initialization_method="estimated",
+                             **options).fit().params
+    for k, o in enumerate(origins):
+        ref = ExponentialSmoothing(
+            values[: o + 1], initialization_method="known", initial_level=p["initial_level"],
+            initial_trend=p["initial_trend"], initial_seasonal=p["initial_seasons"], **options,
+        ).fit(optimized=False, smoothing_level=p["smoothing_level"],
+              smoothing_trend=p["smoothing_trend"], smoothing_seasonal=p["smoothing_seasonal"],
+              damping_trend=p["damping_trend"]).forecast(12)
+        assert np.allclose(ours[k], ref, rtol=1e-9)

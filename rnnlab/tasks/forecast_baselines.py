@@ -8,10 +8,12 @@ run, not refitted, over the series up to each origin.
 - :func:`seasonal_naive`: :math:`\hat y_{o+h} = y_{o+h-m\lceil h/m\rceil}` (``m = 1``: the
   last value).
 - :func:`arima_forecasts`: statsmodels' ARIMA ``order`` (with the seasonal order
-  ``(0, 1, 1, m)`` when ``m > 1``, Box and Jenkins' "airline model"), exact MLE.
+  ``(0, 1, 1, m)`` when ``1 < m <= 24``, Box and Jenkins' "airline model"), exact MLE.
 - :func:`ets_forecasts`: statsmodels' Holt-Winters exponential smoothing: additive damped
   trend, seasonality multiplicative for a positive series and additive otherwise (none when
-  ``m = 1``), initial states estimated on the training part with the smoothing parameters.
+  ``m = 1``), initial states estimated on the training part with the smoothing parameters;
+  the fitted model is filtered once over the whole series and each origin forecasts from its
+  states (additive seasons are refiltered up to each origin).
 
 :func:`forecast_metrics` scores (N, H, K) forecasts: MAE, RMSE, sMAPE (in %, the mean of
 :math:`200|e|/(|y|+|\hat y|)`, 0 where both are 0) and MASE (the MAE over each target's
@@ -25,6 +27,8 @@ import warnings
 import numpy as np
 
 from rnnlab.tasks.packaged import require
+
+MAX_ARIMA_SEASON = 24  # longer seasons (co2's 52 weeks) make the seasonal ARIMA too slow to fit
 
 
 def mase_scale(train: np.ndarray, season: int) -> float:
@@ -73,8 +77,8 @@ def arima_forecasts(values: np.ndarray, n_train: int, origins: np.ndarray, H: in
     the state prediction a(o+1|o) carried h - 1 more steps through the transition.
     """
     arima = require("statsmodels.tsa.arima.model", "forecast")
-    seasonal = (0, 1, 1, season) if season > 1 else (0, 0, 0, 0)
-    trend = "n" if season > 1 else ("c" if order[1] == 0 else ("t" if order[1] == 1 else "n"))
+    seasonal = (0, 1, 1, season) if 1 < season <= MAX_ARIMA_SEASON else (0, 0, 0, 0)
+    trend = "n" if seasonal[3] else ("c" if order[1] == 0 else ("t" if order[1] == 1 else "n"))
     model = arima.ARIMA(values[:n_train], order=order, seasonal_order=seasonal, trend=trend)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter from statsmodels
@@ -116,7 +120,18 @@ def ets_forecasts(values: np.ndarray, n_train: int, origins: np.ndarray, H: int,
         if seasonal:
             known["initial_seasonal"] = p["initial_seasons"]
             smoothing["smoothing_seasonal"] = p["smoothing_seasonal"]
-        out = np.empty((len(origins), H))
+        if seasonal != "add":  # one pass over the series; the states at o are causal
+            full = holtwinters.ExponentialSmoothing(
+                values, initialization_method="known", **known, **options)
+            run = full.fit(optimized=False, **smoothing)
+            damp = np.cumsum(p["damping_trend"] ** np.arange(1, H + 1))  # phi + .. + phi^h
+            out = run.level[origins, None] + damp[None, :] * run.trend[origins, None]
+            if seasonal:
+                h = np.arange(1, H + 1)
+                back = h - season * np.ceil(h / season).astype(int)
+                out = out * run.season[origins[:, None] + back[None, :]]
+            return out
+        out = np.empty((len(origins), H))  # additive seasons: refiltered up to each origin
         for i, o in enumerate(origins):
             model = holtwinters.ExponentialSmoothing(
                 values[: o + 1], initialization_method="known", **known, **options)
