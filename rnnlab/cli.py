@@ -265,11 +265,78 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
               "many batches)", file=sys.stderr)
     metrics = evaluate(model, task, args.split, batch_size=args.batch_size,
                        max_batches=max_batches)
+    backtest = _forecast_backtest(model, task, args.split)
     if args.json:
-        print(json.dumps(metrics))
+        print(json.dumps({**metrics, **{f"baseline_{name}_{key}": value
+                                        for name, m in backtest.items() if name != "model"
+                                        for key, value in m.items()}}))
     else:
         for key, value in metrics.items():
             print(f"{key:14s} {value:.6g}")
+        _print_backtest(task, backtest)
+    return 0
+
+
+def _forecast_backtest(model: Any, task: Any, split: str) -> dict[str, dict[str, float]]:
+    """A forecast task's test split: the model's rolling-origin backtest beside the baselines."""
+    if getattr(task, "name", "") != "forecast" or split != "test":
+        return {}
+    from rnnlab.train.backtest import backtest
+
+    return backtest(model, task)
+
+
+def _print_backtest(task: Any, results: dict[str, dict[str, float]]) -> None:
+    if not results:
+        return
+    p = task.params
+    print(f"\nbacktest: {len(task.backtest_origins)} rolling origins, {p.horizon}-step "
+          f"forecasts ({p.strategy}), MASE scaled by the season-{p.season} naive error")
+    names = list(next(iter(results.values())))
+    print(f"{'':14s}" + "".join(f"{n:>10s}" for n in names))
+    labels = {"model": "network", "last": "last value", "seasonal": "seasonal naive",
+              "arima": "ARIMA", "ets": "ETS"}
+    for name, m in results.items():
+        print(f"{labels.get(name, name):14s}" + "".join(f"{m[n]:10.4g}" for n in names))
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from rnnlab.train.backtest import forecast_future
+    from rnnlab.utils.atomic import atomic_write, check_output
+
+    model, task = _load(args.checkpoint, _parse_task_params(args.param))
+    if getattr(task, "name", "") != "forecast":
+        raise UserError(f"{args.checkpoint} is a model of the task {task.name!r}, not a "
+                        "forecaster (rnnlab train --task forecast)")
+    steps = args.horizon or task.params.horizon
+    out = check_output(args.output, overwrite=args.overwrite) if args.output else None
+    result = forecast_future(model, task, steps, holdout=args.holdout)
+    header = ["step"] + (["date"] if any(result.dates) else []) + list(result.columns)
+    if result.truth is not None:
+        header += [f"{c}_truth" for c in result.columns]
+    lines = [",".join(header)]
+    for i in range(steps):
+        row = [str(i + 1)] + ([result.dates[i]] if any(result.dates) else [])
+        row += [repr(float(v)) for v in result.values[i]]
+        if result.truth is not None:
+            row += ([repr(float(v)) for v in result.truth[i]] if i < len(result.truth)
+                    else [""] * len(result.columns))
+        lines.append(",".join(row))
+    text = "\n".join(lines) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write(out, text)
+        print(f"wrote {out.resolve()} ({steps} steps)")
+    if args.plot:
+        from rnnlab.viz.forecast_plot import forecast_figure, write_forecast_plot
+
+        where = f"{args.holdout} steps before the end" if args.holdout else "the end"
+        fig = forecast_figure(result.columns, result.history, result.history_dates,
+                              result.values, result.dates, result.truth,
+                              title=f"{model.describe()}: {steps} steps from {where}")
+        path = write_forecast_plot(args.plot, fig, overwrite=args.overwrite)
+        print(f"wrote {Path(path).resolve()}")
     return 0
 
 
@@ -521,8 +588,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="torch CPU threads (0 = torch's default); 1 is often fastest for small models",
     )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for add in (_add_tasks, _add_train, _add_evaluate, _add_predict, _add_generate, _add_draw,
-                _add_heatmap, _add_compare):
+    for add in (_add_tasks, _add_train, _add_evaluate, _add_forecast, _add_predict,
+                _add_generate, _add_draw, _add_heatmap, _add_compare):
         add(sub)
     return parser
 
@@ -592,6 +659,29 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     p.set_defaults(handler=cmd_evaluate)
+
+
+def _add_forecast(sub: argparse._SubParsersAction) -> None:
+    p = _command(
+        sub,
+        "forecast",
+        "Forecast past the end of a forecaster's data; a CSV (one row per step) and a plot.",
+        "rnnlab forecast runs/airline/best --horizon 24 -o forecast.csv --plot forecast.png\n"
+        "rnnlab forecast runs/airline/best --holdout 12 --plot check.png   # beside the truth\n"
+        "rnnlab forecast runs/load/best -p series=new.csv -o next.csv      # a newer file",
+    )
+    p.add_argument("checkpoint", help="a checkpoint of a forecast task")
+    p.add_argument("--horizon", type=_int(0, 100_000), default=0,
+                   help="steps to forecast (0 = the model's horizon; more are rolled forward "
+                   "when the model reads only its targets)")
+    p.add_argument("--holdout", type=_int(0, 10**9), default=0,
+                   help="forecast from this many steps before the end, so the held-out "
+                   "values are shown (and written) as the truth")
+    p.add_argument("-o", "--output", help="the CSV file (default: print the CSV)")
+    p.add_argument("--plot", help="a picture of history, forecast and truth (.png, .svg, .pdf)")
+    _add_task_params(p, "change a task parameter, e.g. -p series=new.csv (repeatable)")
+    _add_overwrite(p)
+    p.set_defaults(handler=cmd_forecast)
 
 
 def _add_predict(sub: argparse._SubParsersAction) -> None:

@@ -62,6 +62,20 @@ NOTES: dict[str, str] = {
     "typo: the message names it), or a value of the wrong type. A run file has the tables "
     "[task] (name, and [task.params]), [model] and [train], their keys the option names with _ "
     "for - (see `rnnlab train --help`); a run's own run.toml is always valid.",
+    "rnnlab/tasks/forecast.py": "A forecast that cannot be set up: a horizon longer than the "
+    "test span, too short a series, a recursive strategy with inputs besides the targets, or a "
+    "checkpoint whose data file changed since training (it records the file's sha256; "
+    "-p allow_changed=true uses the changed file with the recorded scaling, -p series=FILE "
+    "another file) or whose recorded scaling was edited. Change the named parameter.",
+    "rnnlab/tasks/forecast_data.py": "A data file of a forecast that rnnlab cannot read: "
+    "missing, not UTF-8 CSV, no such column, a missing, non-numeric or non-finite value (the "
+    "message names the line and column), an unparseable or repeated date. Fix the file or "
+    "name other columns with -p target=, -p inputs=, -p date=.",
+    "rnnlab/train/backtest.py": "A forecast past the end that the model cannot make: more "
+    "steps than its horizon while it reads inputs whose future is unknown, or a --holdout "
+    "that leaves too little history. Ask for fewer steps or a smaller holdout.",
+    "rnnlab/viz/forecast_plot.py": "A --plot file name rnnlab cannot write: give a .png, .svg "
+    "or .pdf file.",
     "rnnlab/train/validation.py": "The validation metric named by --metric is not one the task "
     "reports (the message lists those it does). Pick one of them.",
     "rnnlab/train/numerics.py": "The loss or the gradient was inf or NaN for several steps in "
