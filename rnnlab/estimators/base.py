@@ -153,7 +153,8 @@ class SequenceEstimator(BaseEstimator):
         """Train on sequences ``X`` and targets ``y``; ``validation_data`` = (X_valid, y_valid)
         or (X_valid, y_valid, lengths_valid); ``lengths`` for a padded ``X``; ``callbacks``
         as :func:`rnnlab.train.train` takes them. Returns self."""
-        arrays: dict[str, Any] = {"X": X, "y": to_numpy(y, "y"), "lengths": lengths}
+        arrays: dict[str, Any] = {"X": X, "y": self._check_y(to_numpy(y, "y")),
+                                  "lengths": lengths}
         if validation_data is not None:
             if not isinstance(validation_data, list | tuple) or len(validation_data) not in (2, 3):
                 raise UserError("validation_data must be (X_valid, y_valid) or "
@@ -165,18 +166,22 @@ class SequenceEstimator(BaseEstimator):
         seed_everything(self.seed)  # the initial weights are part of the seed
         model = build_model(model_config, task.spec)
         result = train(model, task, train_config, callbacks=callbacks)
-        self._set_fitted(model, task, train_config, _input_width(X, lengths))
+        self._set_fitted(model, task, train_config, *_input_width(X))
         self.history_ = result.history
         self.stop_reason_ = result.stop_reason
         self.n_steps_ = result.steps
         return self
 
+    def _check_y(self, y: Any) -> Any:
+        return y
+
     def _set_fitted(self, model: Any, task: ArrayTask, train_config: TrainConfig,
-                    n_features: int) -> None:
+                    n_features: int, table: bool) -> None:
         self.model_ = model.eval()
         self.task_ = ArrayTask(read=False, **task.params.to_dict())  # what was fitted, no data
         self.train_config_ = train_config
         self.n_features_in_ = n_features
+        self._table = table  # fitted on a 2-D array: its columns (steps) are its features
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "model_")
@@ -189,6 +194,13 @@ class SequenceEstimator(BaseEstimator):
 
     def _predict_items(self, X: Any, lengths: Any = None) -> list[np.ndarray]:
         self._check_fitted()
+        width, table = _input_width(X)
+        if table and self._table and width != self.n_features_in_:
+            # scikit-learn's rule for 2-D arrays (a table: its columns are fixed); sequences of
+            # other lengths are given as a list or as (N, T, 1)
+            raise UserError(f"X has {width} features, but {type(self).__name__} is expecting "
+                            f"{self.n_features_in_} features as input (a 2-D X is N sequences "
+                            "of T steps: give other lengths as a list or as (N, T, 1))")
         return predict_items(self.model_, self.task_, self.task_.input_batches(X, lengths))
 
     # -- save, load -----------------------------------------------------------------------------
@@ -201,7 +213,8 @@ class SequenceEstimator(BaseEstimator):
                                step=int(getattr(self, "n_steps_", 0)),
                                estimator={"class": type(self).__name__,
                                           "params": _json_params(self.get_params()),
-                                          "n_features_in": int(self.n_features_in_)})
+                                          "n_features_in": int(self.n_features_in_),
+                                          "table": bool(self._table)})
         return save_checkpoint(path, self.model_, meta)
 
     @classmethod
@@ -220,17 +233,27 @@ class SequenceEstimator(BaseEstimator):
         estimator = cls(**_known_params(cls, saved.get("params"), ckpt.model_config))
         n_features = saved.get("n_features_in", task.params.features)
         estimator._set_fitted(rebuild_model(ckpt), task, ckpt.train_config,
-                              int(n_features) if isinstance(n_features, int) else 0)
+                              int(n_features) if isinstance(n_features, int) else 0,
+                              saved.get("table") is True)
         return estimator
 
 
-def _input_width(X: Any, lengths: Any) -> int:
-    """``n_features_in_``: X.shape[1] for a 2-D array (scikit-learn's meaning), else F."""
+def _input_width(X: Any) -> tuple[int, bool]:
+    """``n_features_in_`` — X.shape[1] for a 2-D array (scikit-learn's meaning), else F — and
+    whether X is a 2-D array (a table)."""
     X = to_numpy(X, "X")
-    if isinstance(X, np.ndarray) and X.dtype != object and X.ndim in (2, 3):
-        return int(X.shape[1] if X.ndim == 2 else X.shape[2])
-    first = np.asarray(to_numpy(X[0], "X[0]"))
-    return int(first.shape[1]) if first.ndim == 2 else 1
+    if isinstance(X, list | tuple):  # a list of equal rows of numbers is a 2-D array
+        try:
+            X = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError):  # ragged: a list of sequences
+            pass
+    if isinstance(X, np.ndarray) and X.ndim in (2, 3) and not (X.dtype == object and X.ndim == 1):
+        return int(X.shape[1] if X.ndim == 2 else X.shape[2]), X.ndim == 2
+    try:
+        first = np.asarray(to_numpy(X[0], "X[0]"))
+    except (TypeError, IndexError, KeyError):
+        return 0, False  # the task says what is wrong with X
+    return (int(first.shape[1]) if first.ndim == 2 else 1), False
 
 
 def _json_params(params: dict[str, Any]) -> dict[str, Any]:

@@ -13,10 +13,12 @@ lists); y: labels of any type (classifier; ``classes_`` in sorted order) or real
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.exceptions import DataConversionWarning
 
 from rnnlab.estimators.base import SequenceEstimator
 
@@ -37,6 +39,14 @@ class SequenceClassifier(ClassifierMixin, SequenceEstimator):
     """
 
     _kind = "classify"
+
+    def _check_y(self, y: Any) -> Any:
+        """A column (N, 1) of labels is taken as (N,), with scikit-learn's warning."""
+        if not self.per_step and isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
+                          "taken as (N,) labels", DataConversionWarning, stacklevel=3)
+            return y.ravel()
+        return y
 
     @property
     def classes_(self) -> np.ndarray:

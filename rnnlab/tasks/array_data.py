@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from rnnlab.errors import UserError
+from rnnlab.nn.errors import UserTypeError
 
 INPUT_SHAPES = "a 3-D array (N, T, F), a 2-D array (N, T) or a list of (T, F) arrays"
 NPZ_ARRAYS = ("X", "y", "lengths", "X_valid", "y_valid", "lengths_valid", "X_test", "y_test",
@@ -34,36 +35,49 @@ NPZ_ARRAYS = ("X", "y", "lengths", "X_valid", "y_valid", "lengths_valid", "X_tes
 
 
 def to_numpy(value: Any, name: str) -> Any:
-    """A torch tensor or pandas object as a numpy array; anything else unchanged."""
+    """A torch tensor, pandas object or other array-like as a numpy array; lists unchanged."""
+    if value is None:
+        if name.startswith("y"):
+            raise UserError(f"{name} is None: this estimator requires y to be passed, but the "
+                            "target y is None")
+        raise UserError(f"{name} is None: give an array")
+    if hasattr(value, "nnz") and hasattr(value, "toarray"):  # scipy.sparse
+        raise UserError(f"{name} is a sparse matrix: sparse input is not supported, give a "
+                        "dense array")
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
         return value.detach().cpu().numpy()
     if hasattr(value, "to_numpy") and not isinstance(value, np.ndarray):  # pandas
         return value.to_numpy()
-    if value is None:
-        raise UserError(f"{name} is None: this estimator requires y to be passed, but the "
-                        "target y is None" if name.startswith("y") else f"{name} is None")
+    if hasattr(value, "__array__") and not isinstance(value, np.ndarray):
+        return np.asarray(value)
     return value
 
 
 def _numeric(array: np.ndarray, name: str) -> np.ndarray:
     """``array`` as float64; UserError for complex, text or other non-numbers."""
     if np.iscomplexobj(array):
-        raise UserError(f"{name} holds complex numbers: complex data not supported")
+        raise UserError(f"Complex data not supported: {name} holds complex numbers")
     if array.dtype.kind in "biuf":
         return array.astype(np.float64)
     try:
         return array.astype(np.float64)
-    except (TypeError, ValueError):
-        raise UserError(f"{name} must hold numbers, got dtype {array.dtype} "
-                        f"(argument must be a string or a real number)") from None
+    except TypeError:  # e.g. a dict among the numbers: what numpy raises, and a UserError
+        raise UserTypeError(f"{name} must hold numbers, got dtype {array.dtype} (float() "
+                            "argument must be a string or a real number)") from None
+    except ValueError:
+        raise UserError(f"{name} must hold numbers, got dtype {array.dtype}") from None
 
 
 def as_sequences(X: Any, lengths: Any = None, name: str = "X") -> list[np.ndarray]:
     """The N sequences of ``X`` as float64 arrays (T_i, F); see the module docstring."""
     X = to_numpy(X, name)
-    if isinstance(X, np.ndarray) and X.dtype != object:
+    if isinstance(X, np.ndarray) and (X.dtype != object or X.ndim != 1):
         if X.ndim not in (2, 3):
-            raise UserError(f"{name} must be {INPUT_SHAPES}; got an array of shape {X.shape}")
+            raise UserError(f"{name} must be {INPUT_SHAPES}; got an array of shape {X.shape} "
+                            "(Reshape your data: a single sequence is X[None])")
+        if X.ndim == 2 and X.shape[1] == 0:
+            raise UserError(f"{name} has 0 feature(s) (shape=({X.shape[0]}, 0)) while a "
+                            "minimum of 1 is required: every sequence needs a step")
         X = _numeric(X, name)
         if X.ndim == 2:
             X = X[:, :, None]
