@@ -12,14 +12,14 @@ import torch
 
 pytest.importorskip("sklearn")
 
-from sklearn.base import clone  # noqa: E402
-from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
-from sklearn.pipeline import FunctionTransformer, Pipeline  # noqa: E402
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import FunctionTransformer, Pipeline
 
-import rnnlab  # noqa: E402
-from rnnlab import SequenceClassifier, SequenceRegressor  # noqa: E402
-from rnnlab.cli import main  # noqa: E402
-from rnnlab.errors import UserError  # noqa: E402
+import rnnlab
+from rnnlab import SequenceClassifier, SequenceRegressor
+from rnnlab.cli import main
+from rnnlab.errors import UserError
 
 SMALL = {"hidden_size": 8, "steps": 60, "lr": 0.02, "validation_fraction": 0.0}
 

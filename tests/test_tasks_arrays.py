@@ -113,7 +113,7 @@ def test_a_file_is_recorded_by_absolute_path_and_hash(tmp_path, monkeypatch):
     monkeypatch.chdir("/")
     assert make_task("arrays", **stored).params == task.params  # from elsewhere: same file
     np.savez(tmp_path / "d.npz", X=X * 2, y=y)  # the file changes
-    with pytest.raises(UserError, match="has changed since the model was fitted.*allow_changed"):
+    with pytest.raises(UserError, match=r"has changed since the model was fitted.*allow_changed"):
         make_task("arrays", **stored)
     changed = make_task("arrays", **{**stored, "allow_changed": True})
     assert changed.params.mean == task.params.mean  # the fitted scaling, not re-fitted
@@ -145,7 +145,7 @@ def test_bad_arrays_are_one_clear_value_error(arrays, words):
 def test_unknown_labels_in_new_data_are_named():
     X, y = sequences()
     task = ArrayTask(arrays={"X": X, "y": y})
-    with pytest.raises(UserError, match="label.*medium.*not fitted on"):
+    with pytest.raises(UserError, match=r"label.*medium.*not fitted on"):
         task.scoring({"X": X[:2], "y": np.array(["medium", "low"])})
 
 

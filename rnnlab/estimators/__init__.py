@@ -1,4 +1,4 @@
-"""Estimators with scikit-learn's interface: :class:`SequenceClassifier`, :class:`SequenceRegressor`.
+"""Estimators with scikit-learn's API: :class:`SequenceClassifier`, :class:`SequenceRegressor`.
 
 They need scikit-learn (``pip install 'rnnlab[data]'``); ``rnnlab.SequenceClassifier`` imports
 them on first use.

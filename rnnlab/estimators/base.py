@@ -14,6 +14,7 @@ validation, best/ and last/ checkpoints (with ``out_dir``), early stopping (``pa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Sequence
@@ -243,10 +244,8 @@ def _input_width(X: Any) -> tuple[int, bool]:
     whether X is a 2-D array (a table)."""
     X = to_numpy(X, "X")
     if isinstance(X, list | tuple):  # a list of equal rows of numbers is a 2-D array
-        try:
+        with contextlib.suppress(TypeError, ValueError):  # ragged: a list of sequences
             X = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError):  # ragged: a list of sequences
-            pass
     if isinstance(X, np.ndarray) and X.ndim in (2, 3) and not (X.dtype == object and X.ndim == 1):
         return int(X.shape[1] if X.ndim == 2 else X.shape[2]), X.ndim == 2
     try:

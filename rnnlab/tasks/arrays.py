@@ -68,22 +68,22 @@ Arrays = dict[str, Any]  # X, y, lengths and their _valid / _test twins
 
 @dataclass
 class ArrayParams(TaskParams):
-    data: str = ""  # .npz file with X, y (and lengths, X_valid, y_valid, X_test, y_test); "" = arrays from Python
+    data: str = ""  # .npz file: X, y (lengths, X_valid, y_valid, X_test, y_test); "" = from Python
     sha256: str = ""  # the data file's sha256 when the task was fitted; a changed file is refused
     allow_changed: bool = False  # use the data file although its content changed since fitting
     kind: str = ""  # classify | regress; "" = from y (integers, text: classify; reals: regress)
     per_step: bool = False  # a target at every step, y (N, T[, K]), instead of one per sequence
-    valid_fraction: float = 0.2  # of the sequences, held out for validation when no X_valid is given
+    valid_fraction: float = 0.2  # of the sequences, held out for validation if no X_valid is given
     test_fraction: float = 0.0  # of the sequences, held out for testing when no X_test is given
     split_seed: int = 0  # the seed that picks the held-out sequences
-    standardize: bool = True  # scale inputs (and regression targets) by the training split's mean and std
+    standardize: bool = True  # scale inputs (and regression targets) by the training mean, std
     features: int = 0  # fitted: F, input features per step (0 = not fitted yet)
     classes: tuple[str, ...] = ()  # fitted: the class names in order (index = class id)
-    label_type: str = ""  # fitted: int | str | bool | float, the labels' type (predictions come back in it)
+    label_type: str = ""  # fitted: int | str | bool | float, the labels' type (of predictions too)
     targets: int = 0  # fitted: K regression targets per item; 0 = one, given without its own axis
     mean: tuple[float, ...] = ()  # fitted: each input feature's mean over the training steps
-    std: tuple[float, ...] = ()  # fitted: each input feature's std over the training steps (1 if constant)
-    target_mean: tuple[float, ...] = ()  # fitted: each regression target's mean over the training split
+    std: tuple[float, ...] = ()  # fitted: each input feature's std, training steps (1 if constant)
+    target_mean: tuple[float, ...] = ()  # fitted: each regression target's mean (training split)
     target_std: tuple[float, ...] = ()  # fitted: each regression target's std (1 if constant)
 
     def check(self) -> None:
