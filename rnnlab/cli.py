@@ -154,6 +154,8 @@ def _new_run(args: argparse.Namespace) -> tuple[Any, Any, TrainConfig]:
     from rnnlab.utils import seed_everything
 
     file = read_run_file(args.config) if args.config else RunFile("")
+    if args.data or args.kind:
+        _data_task_args(args)
     task_name = args.task or file.task_name or DEFAULT_TASK
     # The file's task parameters belong to the file's task: another --task starts from its own.
     params = file.task_params if task_name == (file.task_name or DEFAULT_TASK) else {}
@@ -171,6 +173,19 @@ def _new_run(args: argparse.Namespace) -> tuple[Any, Any, TrainConfig]:
     return task, build_model(model_config, task.spec), train_config
 
 
+def _data_task_args(args: argparse.Namespace) -> None:
+    """``--data FILE`` and ``--kind K`` are the task ``arrays`` with ``-p data=FILE -p kind=K``."""
+    from rnnlab.tasks.arrays import ArrayTask
+
+    if args.task not in (None, ArrayTask.name):
+        raise UserError(f"--data trains the task {ArrayTask.name!r} on your file; leave out "
+                        f"--task {args.task}")
+    if not args.data:
+        raise UserError("--kind needs --data FILE.npz, the data to train on")
+    args.task = ArrayTask.name
+    args.param = [f"data={args.data}", *([f"kind={args.kind}"] if args.kind else []), *args.param]
+
+
 def _resumed_run(args: argparse.Namespace) -> tuple[Any, Any, TrainConfig]:
     """Task, model and training config of the run in --out-dir, as its last/ holds them (the
     training limits may change; train() loads the weights and state)."""
@@ -185,6 +200,9 @@ def _resumed_run(args: argparse.Namespace) -> tuple[Any, Any, TrainConfig]:
     if args.config:
         raise UserError("--resume continues the run in --out-dir with its own config; "
                         "--config starts a new run (leave one of them out)")
+    if args.data or args.kind:
+        raise UserError("--resume trains on the run's own data file (its path and hash are in "
+                        "the checkpoint); leave out --data and --kind")
     meta = read_meta(Path(args.out_dir) / "last")  # validated: see train/schema.py
     _refuse_changes_on_resume(args, meta)
     ckpt = Checkpoint(find_checkpoint(Path(args.out_dir) / "last"), meta, {}, None)
@@ -247,6 +265,27 @@ def _load(checkpoint: str, overrides: dict[str, str] | None = None) -> tuple[Any
     return rebuild_model(ckpt), task
 
 
+def _load_for_data(checkpoint: str, data: str, overrides: dict[str, str], *,
+                   need_y: bool = True) -> tuple[Any, Any]:
+    """The model of an ``arrays`` checkpoint and its fitted task (scaling, classes: from the
+    checkpoint alone) holding the arrays of the file ``data`` in every split."""
+    from rnnlab.tasks.array_data import read_npz
+    from rnnlab.tasks.arrays import ArrayTask
+    from rnnlab.train import load_checkpoint, rebuild_model
+
+    ckpt = load_checkpoint(checkpoint, load_state=False)
+    if ckpt.task_name != ArrayTask.name:
+        raise UserError(f"--data scores models trained on your own arrays (task "
+                        f"{ArrayTask.name!r}); {ckpt.path} is a model of {ckpt.task_name!r}")
+    if overrides:
+        raise UserError("-p changes nothing of a fitted 'arrays' task; leave it out with --data")
+    task = ArrayTask(read=False, **ckpt.task_params)
+    arrays = read_npz(data, need_y=need_y)
+    if not need_y:
+        return rebuild_model(ckpt), (task, arrays)
+    return rebuild_model(ckpt), task.scoring(arrays)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from rnnlab.tasks.common import GeneratedTask
     from rnnlab.train import evaluate
@@ -254,7 +293,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.max_batches < 0:
         raise UserError(f"--max-batches must be 0 (the whole split) or more, "
                         f"got {args.max_batches}")
-    model, task = _load(args.checkpoint, _parse_task_params(args.param))
+    if args.data:
+        model, task = _load_for_data(args.checkpoint, args.data, _parse_task_params(args.param))
+    else:
+        model, task = _load(args.checkpoint, _parse_task_params(args.param))
     max_batches = args.max_batches
     if args.split == "train" and isinstance(task, GeneratedTask) and not max_batches:
         # A generated task's training stream never ends: score as many fresh training
@@ -353,9 +395,52 @@ def _load_for_prompts(checkpoint: str) -> tuple[Any, Any]:
 def cmd_predict(args: argparse.Namespace) -> int:
     from rnnlab.models.sampling import next_token_distribution
 
+    if (args.prompt is None) == (args.data is None):
+        raise UserError("give --prompt (a language model) or --data FILE.npz (a model of your "
+                        "own arrays), one of them")
+    if args.data is not None:
+        return _predict_data(args)
     model, codec = _load_for_prompts(args.checkpoint)
     for token, prob in next_token_distribution(model, codec.encode(args.prompt), args.top_k):
         print(f"{codec.decode([token])!r:20s} {prob:.4f}")
+    return 0
+
+
+def _predict_data(args: argparse.Namespace) -> int:
+    """Predictions for the sequences of an .npz file, one CSV row per sequence (per step)."""
+    import csv
+    import io
+
+    import numpy as np
+
+    from rnnlab.train.predict import predict_items
+    from rnnlab.utils.atomic import atomic_write, check_output
+
+    if not args.output:
+        raise UserError("--data needs -o FILE.csv, where the predictions go")
+    check_output(args.output, overwrite=args.overwrite)  # refused before any work is done
+    model, (task, arrays) = _load_for_data(args.checkpoint, args.data, {}, need_y=False)
+    items = predict_items(model, task, task.input_batches(arrays["X"], arrays.get("lengths")))
+    p = task.params
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    step = ["step"] if p.per_step else []
+    if task.is_classifier:
+        writer.writerow(["sequence", *step, "prediction", *(f"p_{c}" for c in p.classes)])
+    else:
+        names = [f"y_{k}" for k in range(p.targets)] if p.targets else ["prediction"]
+        writer.writerow(["sequence", *step, *names])
+    for i, item in enumerate(items):
+        rows = item if p.per_step else [item]
+        for t, values in enumerate(rows):
+            where = [i, t] if p.per_step else [i]
+            if task.is_classifier:
+                writer.writerow([*where, p.classes[int(values.argmax())],
+                                 *(f"{v:.6g}" for v in values)])
+            else:
+                writer.writerow([*where, *(f"{v:.8g}" for v in np.atleast_1d(values))])
+    atomic_write(args.output, out.getvalue())
+    print(f"wrote {len(items)} predictions to {Path(args.output).resolve()}")
     return 0
 
 
@@ -611,6 +696,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         rnnlab train --task text -p path=../shared/data/tinyshakespeare.txt \\
             --family lstm --hidden-size 512 --embedding-dim 64 --minutes 10 \\
             --out-dir runs/shakespeare
+        rnnlab train --data mine.npz --family gru --epochs 30 --out-dir runs/mine
         rnnlab train --resume --out-dir runs/cue-lstm --steps 6000
         rnnlab train --config runs/cue-lstm/run.toml --seed 1 --out-dir runs/cue-lstm-seed1
         """,
@@ -621,6 +707,11 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                    "flags given as well override it")
     p.add_argument("--task", default=None,
                    help=f"task name (see `rnnlab tasks`; default {DEFAULT_TASK})")
+    p.add_argument("--data", metavar="FILE.npz", default=None,
+                   help="train on your own arrays: an .npz with X (N, T, F) or (N, T) and y, "
+                   "optionally lengths, X_valid/y_valid, X_test/y_test (the task 'arrays')")
+    p.add_argument("--kind", choices=("classify", "regress"), default=None,
+                   help="with --data: classify or regress (default: from y's dtype)")
     _add_task_params(p, "a task parameter, e.g. -p gap=2:30 (repeatable)")
     p.add_argument(
         "--budget",
@@ -644,9 +735,13 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         "evaluate",
         "Evaluate a checkpoint on a split of its task.",
         "rnnlab evaluate runs/cue-lstm/best --split test\n"
-        "rnnlab evaluate runs/cue-lstm/best --split test -p gap=40 -p eval_size=2000",
+        "rnnlab evaluate runs/cue-lstm/best --split test -p gap=40 -p eval_size=2000\n"
+        "rnnlab evaluate runs/mine/best --data new.npz",
     )
     p.add_argument("checkpoint", help="a checkpoint directory, or a run directory (its last/)")
+    p.add_argument("--data", metavar="FILE.npz", default=None,
+                   help="a model of your own arrays: score the X and y of this file (scaled as "
+                   "in training, from the checkpoint)")
     p.add_argument("--split", default="valid", choices=("train", "valid", "test"))
     _add_task_params(p, "change a task parameter for this evaluation, e.g. -p gap=40 (repeatable)")
     p.add_argument("--batch-size", type=_int(1, 65536), default=64)
@@ -688,12 +783,17 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     p = _command(
         sub,
         "predict",
-        "The most likely next tokens after a prompt, with probabilities.",
+        "The most likely next tokens after a prompt, or predictions for the sequences of a file.",
         "rnnlab predict runs/cue-lstm/best "
-        "--prompt 'Starving, Alice drives to the nearest store to buy'",
+        "--prompt 'Starving, Alice drives to the nearest store to buy'\n"
+        "rnnlab predict runs/mine/best --data new.npz -o predictions.csv",
     )
     p.add_argument("checkpoint")
-    p.add_argument("--prompt", required=True)
+    p.add_argument("--prompt", default=None, help="a language model: the text to continue")
+    p.add_argument("--data", metavar="FILE.npz", default=None,
+                   help="a model of your own arrays: predict for the X (and lengths) of this file")
+    p.add_argument("-o", "--output", default=None, help="with --data: the CSV file to write")
+    _add_overwrite(p)
     p.add_argument("--top-k", type=_int(1, 10**6), default=5)
     p.set_defaults(handler=cmd_predict)
 

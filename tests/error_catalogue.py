@@ -38,6 +38,20 @@ NOTES: dict[str, str] = {
     "nonlinearity or backend, a size below its minimum, a rule between a family's options "
     "(coupled gates need the forget gate; a projection must be smaller than the cell), or a "
     "layer list beside the uniform-stack options it replaces. Change the named field.",
+    "rnnlab/tasks/array_data.py": "Arrays or an .npz file that cannot be your sequences and "
+    "targets: a missing file, a .npy or a file that is not an .npz, pickled object arrays, a "
+    "missing X or y, X of the wrong rank, empty or with NaN/inf, sequences with different "
+    "numbers of features, lengths that do not fit, y not one target per sequence (or step). "
+    "Give X as (N, T, F), (N, T) or a list of (T, F) arrays and y with one target each; save "
+    "files with numpy.savez(FILE.npz, X=X, y=y).",
+    "rnnlab/tasks/arrays.py": "The arrays task cannot use its data: labels a classifier cannot "
+    "take (real numbers, a single class), labels or feature counts the model was not fitted on, "
+    "a data file changed since fitting (-p allow_changed=true uses it anyway), no data at all "
+    "(give --data FILE.npz), or fitted params that do not fit together (an edited checkpoint).",
+    "rnnlab/estimators/base.py": "An estimator's hyper-parameters that cannot be used together "
+    "(a layer list beside family/hidden_size), a validation_data that is not (X, y[, lengths]), "
+    "a checkpoint of another task or kind given to load, or a 2-D X whose number of columns "
+    "differs from the one it was fitted on. Change the named argument.",
     "rnnlab/train/checkpoint.py": "A checkpoint that is missing, damaged (a file does not match "
     "its checksum: copied half-way or edited), from an incompatible rnnlab, or a model whose "
     "weights are not finite. Copy the checkpoint again, use the rnnlab version that wrote it, "

@@ -13,6 +13,7 @@ from typing import Any
 
 from rnnlab.errors import UserError
 from rnnlab.tasks.adding import AddingTask
+from rnnlab.tasks.arrays import ArrayTask
 from rnnlab.tasks.base import Batch, Split, Task, TaskParams, TaskSpec
 from rnnlab.tasks.copy_memory import CopyTask
 from rnnlab.tasks.cue_word import CueWordTask
@@ -42,6 +43,7 @@ TASKS: dict[str, type[Task]] = {
         SpokenDigits,
         MovingDigitsTask,
         ForecastTask,
+        ArrayTask,
     )
 }
 

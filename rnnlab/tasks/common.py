@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import typing
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -94,9 +95,12 @@ def parse_params(cls: type[TaskParams], task: str, given: dict[str, Any]) -> Tas
             f"valid: {', '.join(fields) or '(none)'}"
         )
     values = {}
+    hints = typing.get_type_hints(cls)
     for name, value in given.items():
         f = fields[name]
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        if default == () and typing.get_origin(hints[name]) is tuple:
+            default = (typing.get_args(hints[name])[0](),)  # the element type: () says none
         values[name] = _coerce(value, default, f"task {task!r}: parameter {name}")
     params = cls(**values)
     params.check()
