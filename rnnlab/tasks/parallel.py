@@ -73,8 +73,8 @@ class ParallelTask(Seq2SeqTask, ParamTask):
     def setup(self) -> None:
         p = self.params
         pairs = read_pairs(p.path, p.max_len)
-        n_test = int(round(len(pairs) * p.test_fraction))
-        n_valid = int(round(len(pairs) * p.valid_fraction))
+        n_test = round(len(pairs) * p.test_fraction)
+        n_valid = round(len(pairs) * p.valid_fraction)
         if len(pairs) - n_test - n_valid < 1 or (p.test_fraction and not n_test) or (
                 p.valid_fraction and not n_valid):
             raise UserError(f"{p.path} has {len(pairs)} pair(s): too few for a train, valid "

@@ -207,7 +207,7 @@ class Seq2SeqTask(Task):
             for name, metric in zip(("bleu", "chrf"), metrics, strict=True):
                 keys = sorted((k for k in sums if k.startswith(f"{name}_stat")),
                               key=lambda k: int(k.removeprefix(f"{name}_stat")))
-                stats = [int(round(sums[k])) for k in keys]
+                stats = [round(sums[k]) for k in keys]
                 out[name] = float(metric._compute_score_from_stats(stats).score)
         return out
 
