@@ -53,7 +53,7 @@ def _beam(model: Seq2Seq, ids: Tensor, width: int, max_len: int,
     alphas: list[list[Tensor]] = [[]]
     finished: list[Translation] = []
     last = torch.full((1,), BOS_ID, dtype=torch.long, device=device)
-    for step in range(max_len):
+    for _ in range(max_len):
         logits, alpha, mem = model.step(last, mem)
         logp = torch.log_softmax(logits.float(), -1) + scores[:, None]  # (K, V)
         V = logp.shape[1]
