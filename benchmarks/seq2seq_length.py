@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--eval-size", type=int, default=2000)
     parser.add_argument("--bin", type=int, default=10, help="input-length bin, characters")
+    parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out-dir", default="runs/s2s-length")
     parser.add_argument("--check-runs", default="", help="re-score the runs in this folder")
@@ -85,8 +86,9 @@ def main() -> None:
             model = build_model(config, task.spec)
             train(model, task, TrainConfig(
                 steps=args.steps, minutes=args.minutes, batch_size=args.batch_size, lr=args.lr,
-                clip_grad_norm=1.0, schedule="cosine", eval_every=250, metric="exact_match",
-                seed=args.seed, out_dir=str(run), overwrite=True, progress=False,
+                clip_grad_norm=1.0, schedule="cosine", eval_every=args.eval_every,
+                metric="exact_match", seed=args.seed, out_dir=str(run), overwrite=True,
+                progress=False,
                 tensorboard=False))
             model = rebuild_model(load_checkpoint(run / "best", load_state=False))
         assert isinstance(model, Seq2Seq)
