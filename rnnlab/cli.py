@@ -26,6 +26,7 @@ from rnnlab.cli_options import (
     field_help,
     ranged,
 )
+from rnnlab.cli_translate import add_translate
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
 from rnnlab.train.config import TrainConfig
@@ -524,6 +525,14 @@ def cmd_draw(args: argparse.Namespace) -> int:
         config = dataclass_from_args(ModelConfig, args)
     input_size = args.input_size or input_size
     output_size = args.output_size or output_size
+    seq2seq = args.checkpoint and ckpt.task_spec is not None and ckpt.task_spec.seq2seq
+    if seq2seq or config.attention != "none" or config.decoder_layers:
+        from rnnlab.viz.seq2seq_diagram import draw_seq2seq
+
+        if args.view not in ("auto", "unrolled"):
+            raise UserError(f"an encoder-decoder is drawn unrolled only, not --view {args.view}")
+        print(draw_seq2seq(config, args.output, steps=args.steps, overwrite=args.overwrite))
+        return 0
     path = draw(
         config,
         args.output,
@@ -676,6 +685,7 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_add_tasks, _add_train, _add_evaluate, _add_forecast, _add_predict,
                 _add_generate, _add_draw, _add_heatmap, _add_compare):
         add(sub)
+    add_translate(sub, _command, _int)
     return parser
 
 

@@ -101,6 +101,26 @@ NOTES: dict[str, str] = {
     "is nothing to resume.",
     "rnnlab/train/session.py": "Resuming cannot continue: the task's data changed, the "
     "optimizer state does not fit, CUDA is not there. Resume with the same task and rnnlab.",
+    "rnnlab/cli_translate.py": "`rnnlab translate` was given a checkpoint that is not a "
+    "sequence-to-sequence model, no input, an attention map for a model without attention, or "
+    "a length penalty out of range. Train on dates, numbers or parallel (with --attention for "
+    "maps) and give the text or --file.",
+    "rnnlab/models/seq2seq.py": "An encoder-decoder cannot be built: the window MLP (no "
+    "recurrent layer), a task that is not sequence to sequence, tied weights, or a state "
+    "passed to it. Use a recurrent family on dates, numbers or parallel.",
+    "rnnlab/models/build.py": "attention or decoder_layers given for a task that is not "
+    "sequence to sequence. Drop them, or train on dates, numbers or parallel.",
+    "rnnlab/tasks/translation.py": "A translation task needs a package of the translate extra "
+    "(pip install 'rnnlab[translate]'), or the input to translate is empty.",
+    "rnnlab/tasks/dates.py": "A dates parameter out of range: more than 100 years (two-digit "
+    "years would be ambiguous), an unknown babel locale, a split fraction so small that no "
+    "day falls in it. Change the named parameter.",
+    "rnnlab/tasks/numbers.py": "A numbers parameter out of range, a language num2words does "
+    "not know, or a split fraction so small that no number falls in it.",
+    "rnnlab/tasks/parallel.py": "A parallel file rnnlab cannot read as pairs: a line without "
+    "exactly one tab, an empty side, a side longer than max_len (raise it with -p max_len=N), "
+    "or too few pairs for three splits. The message names the file and the line.",
+    "rnnlab/viz/attention.py": "An attention map or chart must be a .png or .svg file.",
     "rnnlab/utils/atomic.py": "An output file that rnnlab will not replace: it exists and "
     "rnnlab did not write it (pass --overwrite), or it is a folder, link, FIFO or device "
     "(name a regular file), or the name is empty.",

@@ -44,7 +44,7 @@ def test_registry_names_descriptions_and_params():
     assert set(TASKS) == {
         "cue-word", "reber", "lag", "adding", "temporal-order", "copy", "text",
         "digits-rows", "digits-pixels", "japanese-vowels", "forecast",
-        "spoken-digits", "moving-digits", "arrays",
+        "spoken-digits", "moving-digits", "arrays", "dates", "numbers", "parallel",
     }
     for name, cls in TASKS.items():
         assert cls.name == name

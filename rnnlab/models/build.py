@@ -3,16 +3,19 @@
 family "mlp" (not recurrent)              → WindowMLP (any task)
 token inputs, an output per step          → LanguageModel
 feature inputs, regression outputs        → Forecaster (one output, or one per step)
+a seq2seq spec (spec.seq2seq)              → Seq2Seq (encoder, decoder, attention)
 anything else                             → Classifier (last valid step, or per step)
 """
 
 from __future__ import annotations
 
+from rnnlab.errors import UserError
 from rnnlab.models.classifier import Classifier
 from rnnlab.models.config import ModelConfig
 from rnnlab.models.forecaster import Forecaster
 from rnnlab.models.language_model import LanguageModel
 from rnnlab.models.recurrent_stack import SequenceModel, check_compatible
+from rnnlab.models.seq2seq import Seq2Seq
 from rnnlab.models.window_mlp import WindowMLP
 from rnnlab.nn.families import family
 from rnnlab.tasks.base import TaskSpec
@@ -20,6 +23,11 @@ from rnnlab.tasks.base import TaskSpec
 
 def model_class(config: ModelConfig, spec: TaskSpec) -> type[SequenceModel]:
     """The class :func:`build_model` would use."""
+    if spec.seq2seq:
+        return Seq2Seq
+    if config.attention != "none" or config.decoder_layers:
+        raise UserError("attention and decoder_layers are for sequence-to-sequence tasks "
+                        "(dates, numbers, parallel)")
     if not family(config.family).recurrent:  # the window MLP, the one feed-forward family
         return WindowMLP
     if spec.input_kind == "tokens" and spec.many_to_many:

@@ -21,6 +21,7 @@ from rnnlab.nn.backend import LAYER_BACKENDS
 from rnnlab.nn.families import families, family, family_names
 
 NONLINEARITIES = ("tanh", "relu", "sigmoid")
+ATTENTIONS = ("none", "bahdanau", "luong")  # rnnlab.models.attention
 
 # The built-in families, and how each is named in describe() strings and reports: snapshots
 # of the registry for the callers that want a constant (a family registered later is found
@@ -63,6 +64,9 @@ class ModelConfig:
     window: MLP: how many most recent steps it sees
     tie_weights: language model: output layer shares the embedding matrix
     backend: bptt (hand-written) | auto | fused (torch's kernel) | reference
+    attention: seq2seq: none | bahdanau (additive) | luong (multiplicative)
+    decoder_layers: seq2seq: decoder layer list; () = the encoder's, one way
+    max_output_len: seq2seq: longest output decoded; 0 = the task's longest target
     """
 
     family: str = "lstm"  # mlp (fixed-window feed-forward) | rnn (Elman) | lstm | gru
@@ -90,6 +94,9 @@ class ModelConfig:
     window: int = 5  # MLP: how many most recent steps it sees
     tie_weights: bool = False  # language model: output layer shares the embedding matrix
     backend: str = "bptt"  # bptt (hand-written) | auto | fused (torch's kernel) | reference
+    attention: str = "none"  # seq2seq: none | bahdanau (additive) | luong (multiplicative)
+    decoder_layers: tuple[str, ...] = ()  # seq2seq: decoder layer list; () = the encoder's, one way
+    max_output_len: int = 0  # seq2seq: longest output decoded; 0 = the task's longest target
 
     def __post_init__(self) -> None:
         # JSON (checkpoints) and argparse (nargs="*") hand us lists; keeping tuples makes a
@@ -99,6 +106,8 @@ class ModelConfig:
         # One canonical text per layer ("lstm:64:peephole=true"): two spellings of one layer
         # list give equal configs, and checkpoints and run files hold plain strings.
         self.layers = tuple(str(spec) for spec in parse_layers(self.layers, _DEFAULTS))
+        self.decoder_layers = tuple(
+            str(spec) for spec in parse_layers(self.decoder_layers, _DEFAULTS))
         self.validate()
 
     def validate(self) -> None:
@@ -137,6 +146,24 @@ class ModelConfig:
                 raise UserError(f"{name} widths must be positive, got {widths}")
         if self.layers:
             self._validate_layers()
+        self._validate_seq2seq()
+
+    def _validate_seq2seq(self) -> None:
+        """The encoder-decoder's fields: a known attention, a one-way decoder list."""
+        if self.attention not in ATTENTIONS:
+            raise UserError(
+                f"unknown attention {self.attention!r}; choose one of {', '.join(ATTENTIONS)}")
+        if self.max_output_len < 0:
+            raise UserError(f"max_output_len must be >= 0 (0 = the task's longest target), "
+                            f"got {self.max_output_len}")
+        if self.decoder_layers:
+            try:
+                decoder = ModelConfig(layers=self.decoder_layers)
+            except UserError as error:
+                raise UserError(f"decoder_layers: {error}") from None
+            if decoder.reads_ahead:
+                raise UserError("decoder_layers: the decoder emits one token after another, so "
+                                "its layers cannot be bidirectional")
 
     def _validate_layers(self) -> None:
         """A layer list says the whole body: the uniform-stack fields must not say it too
@@ -195,5 +222,6 @@ class ModelConfig:
 
 # The fields a config with a layer list still reads: what sits around the body (the input
 # encoding, dropout between the layers, tied weights) and how the layers compute.
-LAYER_LIST_FIELDS = ("layers", "dropout", "embedding_dim", "tie_weights", "backend")
+LAYER_LIST_FIELDS = ("layers", "dropout", "embedding_dim", "tie_weights", "backend",
+                     "attention", "decoder_layers", "max_output_len")
 _DEFAULTS = {f.name: f.default for f in fields(ModelConfig)}

@@ -17,11 +17,14 @@ from rnnlab.tasks.arrays import ArrayTask
 from rnnlab.tasks.base import Batch, Split, Task, TaskParams, TaskSpec
 from rnnlab.tasks.copy_memory import CopyTask
 from rnnlab.tasks.cue_word import CueWordTask
+from rnnlab.tasks.dates import DatesTask
 from rnnlab.tasks.forecast import ForecastTask
 from rnnlab.tasks.lag import LagTask
 from rnnlab.tasks.lagged import AdjustableLag, has_adjustable_lag
 from rnnlab.tasks.moving_digits import MovingDigitsTask
+from rnnlab.tasks.numbers import NumbersTask
 from rnnlab.tasks.packaged import DigitsPixels, DigitsRows, JapaneseVowels
+from rnnlab.tasks.parallel import ParallelTask
 from rnnlab.tasks.reber import ReberTask
 from rnnlab.tasks.spoken_digits import SpokenDigits
 from rnnlab.tasks.temporal_order import TemporalOrderTask
@@ -44,6 +47,9 @@ TASKS: dict[str, type[Task]] = {
         MovingDigitsTask,
         ForecastTask,
         ArrayTask,
+        DatesTask,
+        NumbersTask,
+        ParallelTask,
     )
 }
 
@@ -63,6 +69,8 @@ def prompt_codec(name: str, params: dict[str, Any], spec: TaskSpec | None) -> An
     """
     if name == TextTask.name and spec is not None and spec.vocab is not None:
         return TextCodec(str(params.get("level", "char")), spec.vocab)
+    if spec is not None and spec.seq2seq:
+        raise UserError(f"task {name!r} is sequence to sequence: use `rnnlab translate`")
     task = make_task(name, **params)
     if not hasattr(task, "encode") or not task.spec.many_to_many:
         raise UserError(f"task {name!r} does not predict tokens; prompts need a language task")

@@ -30,6 +30,9 @@ class TaskSpec:
     many_to_many: bool  # an output per step (B, T, K), or one per sequence (B, K)
     vocab: tuple[str, ...] | None = None  # token strings, index = id (token inputs/outputs)
     bidirectional_ok: bool = False  # may a model look at future steps (not for prediction)
+    seq2seq: bool = False  # a sequence in, another sequence out (an encoder-decoder model)
+    target_vocab: tuple[str, ...] | None = None  # seq2seq: output token strings, index = id
+    max_target_len: int = 0  # seq2seq: the longest target in tokens, end marker included
 
 
 @dataclass
@@ -57,6 +60,8 @@ class Batch:
     lengths: (B,) int64 lengths when sequences differ in length, else None.
     mask: (B, T) bool, the steps whose outputs are scored (many-to-many only; None = all
        steps within each length).
+    model_inputs: keyword inputs of the model besides x (e.g. ``target`` (B, T) of a
+       seq2seq task, for teacher forcing).
     carry_state: True when this batch continues the streams of the previous batch of the
        same iterator (truncated BPTT on a text stream): the model keeps its final state.
     """
@@ -67,6 +72,9 @@ class Batch:
     mask: Tensor | None = None
     carry_state: bool = False
     extra: dict[str, Tensor] = field(default_factory=dict)
+    # what the model reads besides x, as keyword arguments (a seq2seq decoder's target for
+    # teacher forcing); the training loop and evaluate() pass them on
+    model_inputs: dict[str, Tensor] = field(default_factory=dict)
 
     def to(self, device: torch.device | str) -> Batch:
         def move(t: Tensor | None) -> Tensor | None:
@@ -79,6 +87,7 @@ class Batch:
             move(self.mask),
             self.carry_state,
             {k: v.to(device) for k, v in self.extra.items()},
+            {k: v.to(device) for k, v in self.model_inputs.items()},
         )
 
     @property

@@ -101,8 +101,9 @@ class Checkpoint:
         if data is None:
             return None
         data = dict(data)
-        if data.get("vocab") is not None:
-            data["vocab"] = tuple(data["vocab"])  # JSON turned the tuple into a list
+        for key in ("vocab", "target_vocab"):
+            if data.get(key) is not None:
+                data[key] = tuple(data[key])  # JSON turned the tuple into a list
         return TaskSpec(**data)
 
     @property

@@ -44,7 +44,8 @@ def evaluate(
                 break
             batch = batch.to(device)
             output, state = model(
-                batch.x, lengths=batch.lengths, state=state if batch.carry_state else None
+                batch.x, lengths=batch.lengths, state=state if batch.carry_state else None,
+                **batch.model_inputs,
             )
             for key, value in task.score(output, batch).items():
                 sums[key] = sums.get(key, 0.0) + float(value)

@@ -54,7 +54,8 @@ class Stepper:
         # Truncated BPTT: a batch that continues the previous one starts from its final
         # state, detached, so gradients flow back only through this chunk.
         state_in = self.carried if batch.carry_state else None
-        output, state_out = model(batch.x, lengths=batch.lengths, state=state_in)
+        output, state_out = model(batch.x, lengths=batch.lengths, state=state_in,
+                                  **batch.model_inputs)
         loss = self.task.loss(output, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
