@@ -182,6 +182,14 @@ class ConvLSTMFunction(torch.autograd.Function):
         return _backward(need, dout, dh_T, dc_T, x, h0, c0, w, out, Z, C, TC)
 
 
+def _broadcasts(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether ``shape`` broadcasts to exactly ``target``."""
+    try:
+        return torch.broadcast_shapes(shape, target) == target
+    except RuntimeError:
+        return False
+
+
 def _check(x: Tensor, h0: Tensor, c0: Tensor, w: ConvLSTMWeights) -> None:
     """Shapes with clear messages."""
     if x.dim() != 5 or x.shape[0] == 0:
@@ -201,8 +209,8 @@ def _check(x: Tensor, h0: Tensor, c0: Tensor, w: ConvLSTMWeights) -> None:
     if (w.bias_ih is None) != (w.bias_hh is None):
         raise UserError("bias_ih and bias_hh go together: give both or neither")
     p = w.weight_peephole
-    if p is not None and (p.dim() != 4 or p.shape[0] != 3 or torch.broadcast_shapes(
-            p.shape[1:], (H, Hf, Wf)) != (H, Hf, Wf)):
+    if p is not None and (p.dim() != 4 or p.shape[0] != 3 or not _broadcasts(p.shape[1:],
+                                                                          (H, Hf, Wf))):
         raise UserError(f"weight_peephole must be (3, H, 1, 1) or (3, H, Hf, Wf) = "
                         f"(3, {H}, {Hf}, {Wf}), got {tuple(p.shape)}")
 
