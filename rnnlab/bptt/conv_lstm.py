@@ -195,7 +195,7 @@ def _check(x: Tensor, h0: Tensor, c0: Tensor, w: ConvLSTMWeights) -> None:
     if x.dim() != 5 or x.shape[0] == 0:
         raise UserError(f"x must be time-major (T, B, C, Hf, Wf) with T >= 1, got "
                         f"{tuple(x.shape)}")
-    T, B, Cin, Hf, Wf = x.shape
+    _, B, Cin, Hf, Wf = x.shape
     H = h0.shape[1] if h0.dim() == 4 else -1
     if h0.shape != (B, H, Hf, Wf) or c0.shape != h0.shape:
         raise UserError(f"h0 and c0 must be (B, H, Hf, Wf) with B={B}, Hf={Hf}, Wf={Wf}, got "

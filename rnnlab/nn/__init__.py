@@ -26,13 +26,13 @@ from rnnlab.nn.recurrent import RecurrentLayer
 
 __all__ = [
     "BACKENDS",
-    "ConvLSTM",
-    "ConvLSTMCell",
     "GRU",
     "LAYER_BACKENDS",
     "LSTM",
     "MLP",
     "RNN",
+    "ConvLSTM",
+    "ConvLSTMCell",
     "FusedKernelError",
     "GRUCell",
     "LSTMCell",

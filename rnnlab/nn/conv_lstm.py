@@ -215,8 +215,8 @@ class ConvLSTM(_ConvLSTMOptions):
             raise UserError(f"ConvLSTM: expected input of shape {layout}, got "
                             f"{tuple(input.shape)}")
         x = input.transpose(0, 1) if self.batch_first else input  # (T, B, C, Hf, Wf)
-        T, B, C, Hf, Wf = x.shape
-        if C != self.input_size:
+        _, B, C, Hf, Wf = x.shape
+        if self.input_size != C:
             raise UserError(f"ConvLSTM: input has {C} channels, expected {self.input_size}")
         if self.frame_size is not None and (Hf, Wf) != self.frame_size:
             raise UserError(f"ConvLSTM: frames of {Hf}x{Wf} pixels, but the per-pixel "

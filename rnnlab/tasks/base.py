@@ -30,6 +30,9 @@ class TaskSpec:
     many_to_many: bool  # an output per step (B, T, K), or one per sequence (B, K)
     vocab: tuple[str, ...] | None = None  # token strings, index = id (token inputs/outputs)
     bidirectional_ok: bool = False  # may a model look at future steps (not for prediction)
+    # video: each step's F features are one image (C, H, W), row-major (F = C*H*W), which
+    # convolutional models unflatten; None: plain feature vectors
+    frame_shape: tuple[int, int, int] | None = None
 
 
 @dataclass

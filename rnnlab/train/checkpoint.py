@@ -103,6 +103,8 @@ class Checkpoint:
         data = dict(data)
         if data.get("vocab") is not None:
             data["vocab"] = tuple(data["vocab"])  # JSON turned the tuple into a list
+        if data.get("frame_shape") is not None:
+            data["frame_shape"] = tuple(data["frame_shape"])
         return TaskSpec(**data)
 
     @property
