@@ -60,7 +60,7 @@ def test_config_checks() -> None:
     ModelConfig(family="lstm", kernel_size=4)  # another family ignores it
     with pytest.raises(UserError, match="unknown frame_encoder"):
         ModelConfig(frame_encoder="rnn")
-    with pytest.raises(UserError, match="not a kind|unknown"):
+    with pytest.raises(UserError, match=r"not a kind|unknown"):
         ModelConfig(layers=("convlstm:8",))
 
 
