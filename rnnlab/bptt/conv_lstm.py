@@ -20,7 +20,7 @@ broadcasts against (H, Hf, Wf) works, and its gradient is summed back to that sh
 As for the vector families (DESIGN, "How a hand-written backward should read"): the input
 convolutions of all T steps are one ``conv2d`` over the (T·B) frames before the loop; inside
 the loop only the recurrent convolution and the gate math; after the backward loop the
-input gradient (one ``conv_transpose2d``) and the weight gradients (one
+input gradient (one convolution with the adjoint kernel) and the weight gradients (one
 ``torch.nn.grad.conv2d_weight`` each, over all T·B frames) are single batched ops.
 Every sequence of a batch has the same length (video clips; no ``batch_sizes``) and there are
 no regulariser masks.
@@ -78,6 +78,12 @@ def _forward(
     return out, Z, C, TC
 
 
+def _adjoint(weight: Tensor) -> Tensor:
+    """The kernel of the adjoint of ``conv2d(·, weight)`` (stride 1, 'same' padding): the
+    transposed convolution, as a plain convolution."""
+    return weight.transpose(0, 1).flip(-2, -1).contiguous()
+
+
 def _backward(
     need: dict[str, bool], dout: Tensor, dh_T: Tensor, dc_T: Tensor, x: Tensor, h0: Tensor,
     c0: Tensor, w: ConvLSTMWeights, out: Tensor, Z: Tensor, C: Tensor, TC: Tensor,
@@ -92,6 +98,9 @@ def _backward(
     dA = torch.empty_like(Z)  # d a, the stacked pre-activations of every step
     dh_next = dh_T.clone(memory_format=torch.contiguous_format)
     dc_next = dc_T.clone(memory_format=torch.contiguous_format)
+    # The adjoint of a stride-1 'same' convolution is the convolution with the kernel flipped
+    # and its in/out channels swapped (= conv_transpose2d, which runs slower on the CPU).
+    W_h_adj = _adjoint(w.weight_hh)  # (H, 4H, k, k)
     for t in range(T - 1, -1, -1):
         i, f, g, o = Z[t].chunk(4, 1)
         da_i, da_f, da_g, da_o = dA[t].chunk(4, 1)
@@ -107,15 +116,14 @@ def _backward(
         dc_next = dc * f  # c = f ⊙ c_prev + i ⊙ g
         if peep:  # i = σ(a_i + W_ci ⊙ c_prev), f = σ(a_f + W_cf ⊙ c_prev)
             dc_next.addcmul_(da_i, p_i).addcmul_(da_f, p_f)
-        # a = ... + W_h ∗ h_prev: the adjoint of the convolution is the transposed one
-        dh_next = F.conv_transpose2d(dA[t], w.weight_hh, padding=pad)
+        dh_next = F.conv2d(dA[t], W_h_adj, padding=pad)  # a = ... + W_h ∗ h_prev
 
     # Everything that does not feed back into the recurrence: one batched op over all steps.
     dw: dict[str, Tensor | None] = dict.fromkeys(ConvLSTMWeights._fields)
     dA2 = dA.view(T * B, 4 * H, Hf, Wf)
     dx = None
     if need["x"]:  # a = W_x ∗ x_t + ...
-        dx = F.conv_transpose2d(dA2, w.weight_ih, padding=pad).view(T, B, Cin, Hf, Wf)
+        dx = F.conv2d(dA2, _adjoint(w.weight_ih), padding=pad).view(T, B, Cin, Hf, Wf)
     if need["weight_ih"]:
         dw["weight_ih"] = conv2d_weight(x.reshape(T * B, Cin, Hf, Wf), w.weight_ih.shape, dA2,
                                         padding=pad)
