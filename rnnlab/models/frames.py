@@ -35,6 +35,13 @@ class FrameCNN(nn.Module):
         )
         self.dense = nn.Sequential(nn.Linear(c2 * (Hf // 4) * (Wf // 4), width), nn.ReLU())
         self.output_size = width
+        # He initialisation (variance-preserving through relu): torch's default leaves the
+        # features of sparse frames (mostly 0 pixels) so small, and their change from frame to
+        # frame so much smaller, that a stack on top learns nothing in hundreds of steps
+        for layer in (*self.convs, *self.dense):
+            if isinstance(layer, nn.Conv2d | nn.Linear):
+                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+                nn.init.zeros_(layer.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         B, T = x.shape[:2]
