@@ -52,6 +52,18 @@ NOTES: dict[str, str] = {
     "(a layer list beside family/hidden_size), a validation_data that is not (X, y[, lengths]), "
     "a checkpoint of another task or kind given to load, or a 2-D X whose number of columns "
     "differs from the one it was fitted on. Change the named argument.",
+    "rnnlab/models/conv_video.py": "The ConvLSTM's video model cannot serve this task or "
+    "config: the task's inputs are not frames (no frame_shape), or an option of the vector "
+    "models (bidirectional, frame_encoder, dense layers, a layer list) was set, or clips of "
+    "unequal length. Use a video task (moving-digits) and drop the named option.",
+    "rnnlab/models/frames.py": "The per-frame CNN (frame_encoder=cnn) got frames too small to "
+    "pool twice. Use frames of at least 4x4 pixels.",
+    "rnnlab/nn/conv_lstm.py": "A ConvLSTM or ConvLSTMCell given a bad argument (an even "
+    "kernel, frame_size without peepholes) or an input that is not (B, T, C, H, W) with the "
+    "layer's channels (and, with per-pixel peepholes, its frame size). Fix the named value.",
+    "rnnlab/bptt/conv_lstm.py": "conv_lstm_sequence called directly with tensors of the wrong "
+    "shapes: x (T, B, C, Hf, Wf), h0 and c0 (B, H, Hf, Wf), weights (4H, C, k, k) and "
+    "(4H, H, k, k) with an odd k. Pass the shapes the message names.",
     "rnnlab/train/checkpoint.py": "A checkpoint that is missing, damaged (a file does not match "
     "its checksum: copied half-way or edited), from an incompatible rnnlab, or a model whose "
     "weights are not finite. Copy the checkpoint again, use the rnnlab version that wrote it, "

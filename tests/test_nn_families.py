@@ -33,7 +33,9 @@ from rnnlab.viz.diagrams.drawing import Drawing, drawing_of
 from rnnlab.viz.diagrams.parameters import count_recurrent_parameters
 
 SPEC = TaskSpec("features", 3, "classes", 2, many_to_many=False, bidirectional_ok=True)
-RECURRENT = [f.name for f in families() if f.recurrent]
+VIDEO = TaskSpec("features", 16, "classes", 2, many_to_many=False, frame_shape=(1, 4, 4))
+# the families of vector layers (the ConvLSTM reads frames through its own model)
+RECURRENT = [f.name for f in families() if f.recurrent and not f.model]
 COUPLED = "coupled=True derives the input gate from the forget gate (i = 1 - f), so it needs " \
     "forget_gate=True"
 
@@ -46,13 +48,16 @@ def small(name: str, **fields: object) -> ModelConfig:
 
 
 def test_the_registry_lists_every_family_in_order() -> None:
-    assert family_names() == ("mlp", "rnn", "lstm", "gru")
-    assert [f.display_name for f in families()] == ["window MLP", "Elman RNN", "LSTM", "GRU"]
+    assert family_names() == ("mlp", "rnn", "lstm", "gru", "convlstm")
+    assert [f.display_name for f in families()] == ["window MLP", "Elman RNN", "LSTM", "GRU",
+                                                    "ConvLSTM"]
     assert RECURRENT == ["rnn", "lstm", "gru"]
     assert {f.name: (f.layer, f.cell) for f in families() if f.recurrent} == {
-        "rnn": (rn.RNN, rn.RNNCell), "lstm": (rn.LSTM, rn.LSTMCell), "gru": (rn.GRU, rn.GRUCell)}
-    assert family("lstm").state_kinds == ("c", "h")
-    assert all(f.state_kinds == ("h",) for f in families() if f.name != "lstm")
+        "rnn": (rn.RNN, rn.RNNCell), "lstm": (rn.LSTM, rn.LSTMCell), "gru": (rn.GRU, rn.GRUCell),
+        "convlstm": (rn.ConvLSTM, rn.ConvLSTMCell)}
+    assert family("lstm").state_kinds == family("convlstm").state_kinds == ("c", "h")
+    assert all(f.state_kinds == ("h",) for f in families() if f.name not in ("lstm", "convlstm"))
+    assert [f.name for f in families() if f.model] == ["convlstm"]
 
 
 def test_an_unknown_family_names_the_choices() -> None:
@@ -144,7 +149,7 @@ def test_counts_from_the_shapes_equal_the_built_layers(name: str, bidirectional:
 @pytest.mark.parametrize("name", family_names())
 def test_each_family_builds_describes_and_draws(name: str) -> None:
     config = small(name)
-    model = build_model(config, SPEC)
+    model = build_model(config, VIDEO if family(name).model else SPEC)
     assert model.describe().startswith(family(name).display_name)
     svg = svg_text(config)
     assert svg.startswith("<?xml")

@@ -1,8 +1,9 @@
 """The autograd reference path: one-step cell functions and a plain loop over time.
 
 Everything here is differentiated by torch.autograd. The hand-written backward passes in
-``elman.py``, ``lstm.py`` and ``gru.py`` are tested against these functions, and the one-step
-cells of :mod:`rnnlab.nn` call them directly, so there is one definition of each cell's math.
+``elman.py``, ``lstm.py``, ``gru.py`` and ``conv_lstm.py`` are tested against these functions,
+and the one-step cells of :mod:`rnnlab.nn` call them directly, so there is one definition of
+each cell's math.
 
 Conventions shared by the whole of :mod:`rnnlab.bptt`:
 
@@ -225,6 +226,65 @@ def lstm_step(
         h = o * torch.tanh(c)
     if w.weight_hr is not None:
         h = F.linear(h, w.weight_hr)
+    return h, c
+
+
+# ----------------------------------------------------------------------------- ConvLSTM
+
+
+class ConvLSTMWeights(NamedTuple):
+    """The parameters of one ConvLSTM layer (Shi et al. 2015); optional ones are ``None``.
+
+    Gate blocks i, f, g, o of H channels stacked along the output channels; k the odd kernel.
+    """
+
+    weight_ih: Tensor  # (4H, C, k, k): W_x* of every gate
+    weight_hh: Tensor  # (4H, H, k, k): W_h* of every gate
+    bias_ih: Tensor | None = None  # (4H,)
+    bias_hh: Tensor | None = None  # (4H,)
+    # (3, H, 1, 1) one weight per channel, or (3, H, Hf, Wf) one per channel and pixel (Shi's
+    # Hadamard over the whole map): rows W_ci, W_cf, W_co
+    weight_peephole: Tensor | None = None
+
+
+def conv_lstm_step(
+    x: Tensor,
+    h_prev: Tensor,
+    c_prev: Tensor,
+    w: ConvLSTMWeights,
+    record: dict[str, Tensor] | None = None,
+) -> tuple[Tensor, Tensor]:
+    r"""One ConvLSTM step (Shi et al. 2015): the LSTM with convolutions ``∗`` ('same'
+    padding) in place of the matrix products; x (B, C, Hf, Wf), h and c (B, H, Hf, Wf).
+
+    .. math::
+        a &= W_{x} * x_t + b_{ih} + W_{h} * h_{t-1} + b_{hh} \\
+        i &= \sigma(a_i + W_{ci} \odot c_{t-1}) \qquad
+        f  = \sigma(a_f + W_{cf} \odot c_{t-1}) \qquad
+        g  = \tanh(a_g) \\
+        c_t &= f \odot c_{t-1} + i \odot g \\
+        o &= \sigma(a_o + W_{co} \odot c_t) \\
+        h_t &= o \odot \tanh(c_t)
+
+    The peephole terms are present only with ``weight_peephole``. ``record``, when given,
+    receives ``i``, ``f``, ``g``, ``o``.
+    """
+    pad = w.weight_hh.shape[-1] // 2
+    a = F.conv2d(x, w.weight_ih, w.bias_ih, padding=pad) + F.conv2d(
+        h_prev, w.weight_hh, w.bias_hh, padding=pad
+    )  # (B, 4H, Hf, Wf)
+    a_i, a_f, a_g, a_o = a.chunk(4, 1)
+    if w.weight_peephole is not None:
+        p_i, p_f, p_o = w.weight_peephole.unbind(0)
+        a_i, a_f = a_i + p_i * c_prev, a_f + p_f * c_prev
+    i = torch.sigmoid(a_i)
+    f = torch.sigmoid(a_f)
+    g = torch.tanh(a_g)
+    c = f * c_prev + i * g
+    o = torch.sigmoid(a_o if w.weight_peephole is None else a_o + p_o * c)
+    if record is not None:
+        record.update(i=i, f=f, g=g, o=o)
+    h = o * torch.tanh(c)
     return h, c
 
 

@@ -1,5 +1,6 @@
 """Choose and build the model a config asks for, for a task's spec.
 
+a family whose record names a model     → that model (convlstm: ConvLSTMVideoModel)
 family "mlp" (not recurrent)              → WindowMLP (any task)
 token inputs, an output per step          → LanguageModel
 feature inputs, regression outputs        → Forecaster (one output, or one per step)
@@ -8,6 +9,8 @@ anything else                             → Classifier (last valid step, or pe
 """
 
 from __future__ import annotations
+
+import importlib
 
 from rnnlab.errors import UserError
 from rnnlab.models.classifier import Classifier
@@ -28,6 +31,10 @@ def model_class(config: ModelConfig, spec: TaskSpec) -> type[SequenceModel]:
     if config.attention != "none" or config.decoder_layers:
         raise UserError("attention and decoder_layers are for sequence-to-sequence tasks "
                         "(dates, numbers, parallel)")
+    kind = family(config.family)
+    if kind.model:  # the family brings its own model (named, as nn may not import models)
+        module, _, attribute = kind.model.partition(":")
+        return getattr(importlib.import_module(module), attribute)
     if not family(config.family).recurrent:  # the window MLP, the one feed-forward family
         return WindowMLP
     if spec.input_kind == "tokens" and spec.many_to_many:

@@ -22,6 +22,7 @@ from rnnlab.nn.families import families, family, family_names
 
 NONLINEARITIES = ("tanh", "relu", "sigmoid")
 ATTENTIONS = ("none", "bahdanau", "luong")  # rnnlab.models.attention
+FRAME_ENCODERS = ("", "cnn")  # how a video model encodes each frame (rnnlab.models.frames)
 
 # The built-in families, and how each is named in describe() strings and reports: snapshots
 # of the registry for the callers that want a constant (a family registered later is found
@@ -39,7 +40,7 @@ class ModelConfig:
     ``[model]``. Options of one family are ignored by the others, so one config can be rebuilt
     with another ``family``. Invalid values raise :class:`~rnnlab.errors.UserError`. The fields:
 
-    family: mlp (fixed-window feed-forward) | rnn (Elman) | lstm | gru
+    family: mlp (fixed-window feed-forward) | rnn (Elman) | lstm | gru | convlstm
     hidden_size: units per recurrent layer, or per hidden layer of the MLP
     num_layers: stacked recurrent layers, or hidden layers of the MLP
     bidirectional: recurrent layers read both ways (tasks that allow it)
@@ -52,6 +53,8 @@ class ModelConfig:
     proj_size: LSTM: projection of h to this size (LSTMP), 0 = none
     forget_bias: LSTM: initial forget-gate bias (Jozefowicz et al. 2015)
     reset_after: GRU: torch/cuDNN form; False = Cho et al. 2014
+    kernel_size: ConvLSTM: odd convolution kernel, k x k with 'same' padding
+    frame_encoder: video: "cnn" encodes each frame by a small CNN first; "" = none
     recurrent_dropout: variational dropout on x_t, h_{t-1}: one mask per sequence
     weight_drop: DropConnect on W_hh, one mask per forward (AWD-LSTM)
     zoneout: chance each unit of h keeps its last value (Krueger et al. 2017)
@@ -69,7 +72,7 @@ class ModelConfig:
     max_output_len: seq2seq: longest output decoded; 0 = the task's longest target
     """
 
-    family: str = "lstm"  # mlp (fixed-window feed-forward) | rnn (Elman) | lstm | gru
+    family: str = "lstm"  # mlp (fixed-window feed-forward) | rnn (Elman) | lstm | gru | convlstm
     hidden_size: int = 128  # units per recurrent layer, or per hidden layer of the MLP
     num_layers: int = 1  # stacked recurrent layers, or hidden layers of the MLP
     bidirectional: bool = False  # recurrent layers read both ways (tasks that allow it)
@@ -82,6 +85,8 @@ class ModelConfig:
     proj_size: int = 0  # LSTM: projection of h to this size (LSTMP), 0 = none
     forget_bias: float = 1.0  # LSTM: initial forget-gate bias (Jozefowicz et al. 2015)
     reset_after: bool = True  # GRU: torch/cuDNN form; False = Cho et al. 2014
+    kernel_size: int = 3  # ConvLSTM: odd convolution kernel, k x k with 'same' padding
+    frame_encoder: str = ""  # video: "cnn" encodes each frame by a small CNN first; "" = none
     recurrent_dropout: float = 0.0  # variational dropout on x_t, h_{t-1}: one mask per sequence
     weight_drop: float = 0.0  # DropConnect on W_hh, one mask per forward (AWD-LSTM)
     zoneout: float = 0.0  # chance each unit of h keeps its last value (Krueger et al. 2017)
@@ -137,6 +142,9 @@ class ModelConfig:
             raise UserError(f"embedding_dim must be >= 0 (0 = one-hot), got {self.embedding_dim}")
         if self.window < 1:
             raise UserError(f"window must be at least 1, got {self.window}")
+        if self.frame_encoder not in FRAME_ENCODERS:
+            raise UserError(f"unknown frame_encoder {self.frame_encoder!r}; choose one of "
+                            f"{FRAME_ENCODERS} ('' = none)")
         if self.proj_size < 0:
             raise UserError(f"proj_size must be >= 0 (0 = none), got {self.proj_size}")
         kind.validate(self)  # the family's own options: their ranges, the rules between them

@@ -137,7 +137,7 @@ def parse_layers(items: str | Iterable[Any], defaults: Mapping[str, Any]) -> tup
     """A layer list parsed with the words and options of the registered families
     (:mod:`rnnlab.nn.families`): one comma-separated text, or texts (each may hold several
     comma-separated items, as ``--layers "dense:32, lstm:64"`` gives them) or LayerSpecs."""
-    recurrent = [f for f in families() if f.recurrent]
+    recurrent = [f for f in families() if f.recurrent and not f.model]  # vector layers
     words = {f.name: {w: {name: value} for w, (name, value) in f.words.items()}
              for f in recurrent}
     reads = {f.name: [o.field for o in f.options] for f in recurrent}

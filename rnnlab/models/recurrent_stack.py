@@ -32,6 +32,7 @@ from torch import Tensor, nn
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
 from rnnlab.models.count import count_parameters
+from rnnlab.models.frames import FrameCNN
 from rnnlab.models.layer_stack import LayerStack, layers_title
 from rnnlab.models.stack_parts import (
     dense_layers,
@@ -118,15 +119,25 @@ class InputEncoder(nn.Module):
 
     tokens (B, T) int64 → (B, T, E) by an embedding, or (B, T, V) one-hot when
     ``embedding_dim`` is 0; a negative id means "no token" and gives the zero vector (the
-    window MLP pads the start of a stream with it). features (B, T, F) pass through.
+    window MLP pads the start of a stream with it). features (B, T, F) pass through, or with
+    ``frame_encoder="cnn"`` (a spec with ``frame_shape``) go through a per-frame CNN
+    (:class:`~rnnlab.models.frames.FrameCNN`) to (B, T, frame_width).
     """
 
-    def __init__(self, spec: TaskSpec, embedding_dim: int) -> None:
+    def __init__(self, spec: TaskSpec, embedding_dim: int, frame_encoder: str = "",
+                 frame_width: int = 0) -> None:
         super().__init__()
         self.input_kind = spec.input_kind
         self.input_size = spec.input_size
         self.embedding: nn.Embedding | None = None
-        if spec.input_kind == "tokens" and embedding_dim > 0:
+        self.frames: FrameCNN | None = None
+        if frame_encoder:  # "cnn": each frame through a small CNN (rnnlab.models.frames)
+            if spec.frame_shape is None:
+                raise UserError(f"frame_encoder={frame_encoder!r} needs a video task (frames "
+                                "of images); this task's inputs are not images")
+            self.frames = FrameCNN(spec.frame_shape, frame_width)
+            self.output_size = frame_width
+        elif spec.input_kind == "tokens" and embedding_dim > 0:
             self.embedding = nn.Embedding(spec.input_size, embedding_dim)
             self.output_size = embedding_dim
         else:
@@ -134,7 +145,7 @@ class InputEncoder(nn.Module):
 
     def extra_repr(self) -> str:
         if self.input_kind == "features":
-            return f"features={self.input_size}"
+            return f"features={self.input_size}" + (", frame CNN" if self.frames else "")
         return "" if self.embedding is not None else f"one_hot={self.input_size}"
 
     def forward(self, x: Tensor, dtype: torch.dtype) -> Tensor:
@@ -144,7 +155,7 @@ class InputEncoder(nn.Module):
                 raise UserError(
                     f"expected features of shape (B, T, {self.input_size}), got {tuple(x.shape)}"
                 )
-            return x.to(dtype)
+            return x.to(dtype) if self.frames is None else self.frames(x.to(dtype))
         if x.dim() != 2:
             raise UserError(f"expected token ids of shape (B, T), got {tuple(x.shape)}")
         missing = x < 0
@@ -252,6 +263,8 @@ class SequenceModel(nn.Module):
                 if c.embedding_dim
                 else f"one-hot {self.spec.input_size}"
             )
+        if c.frame_encoder:
+            parts.append(f"frame {c.frame_encoder.upper()} {c.hidden_size}")
         if c.dense_before:
             parts.append(f"dense before {list(c.dense_before)}")
         if c.dense_after:
@@ -281,7 +294,8 @@ class RecurrentModel(SequenceModel):
         if not family(config.family).recurrent:
             raise UserError("family 'mlp' is the window MLP (rnnlab.models.WindowMLP)")
         super().__init__(config, spec)
-        self.encoder = InputEncoder(spec, config.embedding_dim)
+        self.encoder = InputEncoder(spec, config.embedding_dim, config.frame_encoder,
+                                    config.hidden_size)
         body = LayerStack if config.layers else RecurrentStack
         self.stack = body(config, self.encoder.output_size)
         self.head = nn.Linear(self.stack.output_size, spec.output_size)

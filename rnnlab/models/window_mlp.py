@@ -63,7 +63,8 @@ class WindowMLP(SequenceModel):
         super().__init__(config, spec)
         self.window = config.window
         act, p = config.nonlinearity, config.dropout
-        self.encoder = InputEncoder(spec, config.embedding_dim)
+        self.encoder = InputEncoder(spec, config.embedding_dim, config.frame_encoder,
+                                    config.hidden_size)
         self.before = dense_layers(self.encoder.output_size, config.dense_before, act, p)
         self.step_size = (
             config.dense_before[-1] if config.dense_before else self.encoder.output_size

@@ -33,6 +33,9 @@ class TaskSpec:
     seq2seq: bool = False  # a sequence in, another sequence out (an encoder-decoder model)
     target_vocab: tuple[str, ...] | None = None  # seq2seq: output token strings, index = id
     max_target_len: int = 0  # seq2seq: the longest target in tokens, end marker included
+    # video: each step's F features are one image (C, H, W), row-major (F = C*H*W), which
+    # convolutional models unflatten; None: plain feature vectors
+    frame_shape: tuple[int, int, int] | None = None
 
 
 @dataclass

@@ -8,7 +8,8 @@ the pixelwise maximum. The digit images of train, valid and test come from disjo
 (80/10/10 %) of the 1,797 images, so test digits are unseen handwriting.
 
 Each step feeds one frame as a feature vector of F = canvas^2 pixels (row-major), so the
-recurrent classifiers read it as it is (an FC-LSTM); a convolutional encoder comes later.
+recurrent classifiers read it as it is (an FC-LSTM); the spec's ``frame_shape`` (1, canvas,
+canvas) lets the convolutional models (the ConvLSTM, ``frame_encoder="cnn"``) unflatten it.
 
 **Motion.** Per axis, a digit's top-left corner lies in [0, L], L = canvas - 8 * scale (so the
 digit never leaves the canvas). Bouncing on [0, L] is uniform motion on a circle of length
@@ -143,16 +144,17 @@ class MovingDigitsTask(GeneratedTask):
         p = self.params
         self.room = p.canvas - DIGIT * p.scale  # L: the top-left corner lies in [0, L]
         pixels = p.canvas * p.canvas
+        frame = (1, p.canvas, p.canvas)  # one channel: the models that convolve unflatten it
         if p.question == "speed":
             self.chance: float | None = 1.0 / len(p.speeds)  # the accuracy of guessing
             self.labels = tuple(f"speed {s}" for s in p.speeds)
             self.spec = TaskSpec("features", pixels, "classes", len(p.speeds), False,
-                                 bidirectional_ok=True)
+                                 bidirectional_ok=True, frame_shape=frame)
         else:
             self.chance = None  # no accuracy to guess: the baseline is copying the last frame
             self.labels = None
             self.spec = TaskSpec("features", pixels, "multilabel", pixels, True,
-                                 bidirectional_ok=True)
+                                 bidirectional_ok=True, frame_shape=frame)
 
     # -- generation ------------------------------------------------------------------------
 

@@ -101,7 +101,7 @@ class Checkpoint:
         if data is None:
             return None
         data = dict(data)
-        for key in ("vocab", "target_vocab"):
+        for key in ("vocab", "target_vocab", "frame_shape"):
             if data.get(key) is not None:
                 data[key] = tuple(data[key])  # JSON turned the tuple into a list
         return TaskSpec(**data)

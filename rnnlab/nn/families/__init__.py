@@ -1,4 +1,5 @@
-"""The family registry: one :class:`Family` record per family (mlp, rnn, lstm, gru).
+"""The family registry: one :class:`Family` record per family (mlp, rnn, lstm, gru,
+convlstm).
 
 Everything the rest of rnnlab needs to know about a family lives in its record: its names,
 the config options it reads (and their variant text and compare words), its layer and cell
@@ -8,6 +9,7 @@ its drawing. Ask :func:`family` (by name) or :func:`family_of_layer` (by module)
 comparing family names; :func:`register` adds a family.
 """
 
+from rnnlab.nn.families.convlstm import CONVLSTM_FAMILY
 from rnnlab.nn.families.elman import ELMAN_FAMILY
 from rnnlab.nn.families.gru import GRU_FAMILY
 from rnnlab.nn.families.lstm import LSTM_FAMILY
@@ -22,7 +24,7 @@ from rnnlab.nn.families.registry import (
     register,
 )
 
-for _record in (MLP_FAMILY, ELMAN_FAMILY, LSTM_FAMILY, GRU_FAMILY):
+for _record in (MLP_FAMILY, ELMAN_FAMILY, LSTM_FAMILY, GRU_FAMILY, CONVLSTM_FAMILY):
     register(_record)
 
 __all__ = [

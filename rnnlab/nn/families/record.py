@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from torch import nn
+
 from rnnlab.errors import UserError
 from rnnlab.nn.cell import RecurrentCell
 from rnnlab.nn.recurrent import RecurrentLayer
@@ -73,8 +75,9 @@ class Family:
     options: tuple[Option, ...] = ()  # the ModelConfig fields it reads, in variant-text order
     # compare mini-language ("lstm:peephole"): word -> (ModelConfig field, value)
     words: Mapping[str, tuple[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
-    layer: type[RecurrentLayer] | None = None  # sequence layer; None: not recurrent
-    cell: type[RecurrentCell] | None = None  # one-step cell
+    # sequence layer (a RecurrentLayer, or ConvLSTM for images); None: not recurrent
+    layer: type[RecurrentLayer] | type[nn.Module] | None = None
+    cell: type[RecurrentCell] | type[nn.Module] | None = None  # one-step cell
     state_kinds: tuple[str, ...] = ("h",)  # the states a trace keeps, display order
     gates: tuple[Gate, ...] = ()  # every gate its step may record, display order
     # the gate blocks stacked in the weights for a config, e.g. ("i", "f", "g", "o")
@@ -87,6 +90,11 @@ class Family:
     # nn sits below viz (the arrows point down), so a record may name its pictures but not
     # import them; viz resolves the name when it draws.
     drawing: str = ""
+    # "module:attribute" of the model class that serves this family instead of rnnlab's
+    # vector models (the ConvLSTM reads frames: rnnlab.models.conv_video), named for the same
+    # reason as the drawing; "" = the models of rnnlab.models.build. Such a family is not a
+    # kind of a layer list.
+    model: str = ""
 
     @property
     def recurrent(self) -> bool:

@@ -55,6 +55,23 @@ def lstm_equations(config: ModelConfig) -> list[Line]:
     return lines
 
 
+def conv_lstm_equations(config: ModelConfig) -> list[Line]:
+    """The ConvLSTM's (Shi et al. 2015): convolutions ∗ for the products, Hadamard peepholes."""
+
+    def peep(name: str, c: str) -> str:
+        return rf" + W_{{c{name}}} \odot {c}" if config.peephole else ""
+
+    return [
+        (r"$a = W_x \ast x_t + b_{ih} + W_h \ast h_{t-1} + b_{hh}$", INK),
+        (rf"$i_t = \sigma(a_i{peep('i', 'c_{t-1}')})$", _gate("i")),
+        (rf"$f_t = \sigma(a_f{peep('f', 'c_{t-1}')})$", _gate("f")),
+        (r"$g_t = \tanh(a_g)$", _gate("g")),
+        (r"$c_t = f_t \odot c_{t-1} + i_t \odot g_t$", BELT),
+        (rf"$o_t = \sigma(a_o{peep('o', 'c_t')})$", _gate("o")),
+        (r"$h_t = o_t \odot \tanh(c_t)$", INK),
+    ]
+
+
 def gru_equations(config: ModelConfig) -> list[Line]:
     """r, z, n (reset after or before W_hn) and h_t."""
     if config.reset_after:

@@ -41,6 +41,12 @@ def gru_title(config: ModelConfig) -> str:
     return "GRU, reset before the recurrent product (Cho et al. 2014)"
 
 
+def conv_lstm_title(config: ModelConfig) -> str:
+    k = config.kernel_size
+    name = f"ConvLSTM, {k}×{k} convolutions (Shi et al. 2015)"
+    return name + (" + peepholes" if config.peephole else "")
+
+
 def lstm_title(config: ModelConfig) -> str:
     if not config.forget_gate:
         name = "LSTM, 1997 cell without forget gate (Hochreiter & Schmidhuber 1997)"

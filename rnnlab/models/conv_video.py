@@ -1,0 +1,92 @@
+"""The ConvLSTM's model for video tasks (family ``convlstm``; specs with a ``frame_shape``).
+
+    x (B, T, C·Hf·Wf) → frames (B, T, C, Hf, Wf) → ConvLSTM stack (H maps per layer)
+
+* many-to-one (classify a clip): the last step's maps h_T (B, H, Hf, Wf) → global average
+  pool (B, H) → dropout → Linear → (B, K);
+* many-to-many (next frames, Shi et al.'s encoder-forecaster with shared weights): the stack
+  reads the T frames, then runs T more steps on empty frames, and each of those emits the
+  logits of one future frame through a 1x1 convolution to C channels → (B, T, C·Hf·Wf), so
+  prediction t has read every input frame. An extra input channel says which steps hold a
+  frame (1) and which predict (0).
+
+Every clip of a batch has the full length (``lengths`` must be None or all T).
+**State**: ``(h_n, c_n)`` of the ConvLSTM, each (L, B, H, Hf, Wf), as the layer returns it.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from rnnlab.errors import UserError
+from rnnlab.models.config import ModelConfig
+from rnnlab.models.recurrent_stack import SequenceModel, State, check_lengths
+from rnnlab.nn.conv_lstm import ConvLSTM
+from rnnlab.nn.families import family
+from rnnlab.tasks.base import TaskSpec
+
+
+class ConvLSTMVideoModel(SequenceModel):
+    """ConvLSTM stack with a pooled linear head (classes) or a 1x1-conv frame head (frames).
+
+    Attributes: ``rnn`` (:class:`rnnlab.nn.ConvLSTM`), ``head`` (Linear or Conv2d).
+    """
+
+    def __init__(self, config: ModelConfig, spec: TaskSpec) -> None:
+        kind = family(config.family)
+        if spec.frame_shape is None:
+            raise UserError(f"family {config.family!r} reads images: this task's inputs are "
+                            "feature vectors, not frames (its spec has no frame_shape)")
+        if config.bidirectional:
+            raise UserError(f"family {config.family!r} has no bidirectional form")
+        if config.frame_encoder or config.dense_before or config.dense_after or config.layers:
+            raise UserError(f"family {config.family!r} convolves the frames itself: "
+                            "frame_encoder, dense_before, dense_after and layers do not apply")
+        super().__init__(config, spec)
+        C, Hf, Wf = spec.frame_shape
+        self.frame_shape = (C, Hf, Wf)
+        if spec.input_size != C * Hf * Wf:
+            raise UserError(f"frame_shape {spec.frame_shape} does not hold the "
+                            f"{spec.input_size} input features")
+        self.predicts_frames = spec.many_to_many
+        channels = C + 1 if self.predicts_frames else C  # + "this step holds a frame"
+        self.rnn = ConvLSTM(channels, config.hidden_size, num_layers=config.num_layers,
+                            batch_first=True, backend=config.backend, **kind.layer_kwargs(config))
+        self.dropout = nn.Dropout(config.dropout)
+        if self.predicts_frames:
+            if spec.output_size != spec.input_size:
+                raise UserError("the ConvLSTM predicts frames of its input's shape: the "
+                                f"task wants {spec.output_size} outputs per step, not "
+                                f"{spec.input_size}")
+            self.head: nn.Module = nn.Conv2d(config.hidden_size, C, 1)
+        else:
+            self.head = nn.Linear(config.hidden_size, spec.output_size)
+
+    def layers_text(self) -> str:
+        c = self.config
+        return (f"{c.num_layers} layer{'s' if c.num_layers != 1 else ''} x {c.hidden_size} "
+                f"maps, kernel {c.kernel_size}")
+
+    def forward(
+        self, x: Tensor, lengths: Tensor | None = None, state: State = None
+    ) -> tuple[Tensor, State]:
+        """x (B, T, C·Hf·Wf) → (B, K) logits, or (B, T, C·Hf·Wf) logits of the T next frames."""
+        check_lengths(x, lengths)
+        if lengths is not None and bool((lengths != x.shape[1]).any()):
+            raise UserError("the ConvLSTM model reads clips of equal length (lengths = T)")
+        if x.dim() != 3 or x.shape[-1] != self.spec.input_size:
+            raise UserError(f"expected frames flattened to (B, T, {self.spec.input_size}), got "
+                            f"{tuple(x.shape)}")
+        B, T = x.shape[:2]
+        frames = x.to(self.head.weight.dtype).view(B, T, *self.frame_shape)
+        if not self.predicts_frames:
+            out, state = self.rnn(frames, state)  # (B, T, H, Hf, Wf)
+            pooled = out[:, -1].mean((-2, -1))  # global average pool of h_T: (B, H)
+            return self.head(self.dropout(pooled)), state
+        seen = torch.ones_like(frames[:, :, :1])  # the "holds a frame" channel
+        inputs = torch.cat([torch.cat([frames, seen], 2),
+                            torch.zeros_like(torch.cat([frames, seen], 2))], 1)  # (B, 2T, C+1, ..)
+        out, state = self.rnn(inputs, state)
+        future = self.dropout(out[:, T:]).flatten(0, 1)  # (B·T, H, Hf, Wf)
+        return self.head(future).view(B, T, -1), state
