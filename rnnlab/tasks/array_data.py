@@ -17,8 +17,6 @@ array and what was expected. Nothing here fits anything: :mod:`rnnlab.tasks.arra
 
 from __future__ import annotations
 
-import hashlib
-import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -182,13 +180,6 @@ def infer_kind(targets: list[Any]) -> str:
 
 # -- files --------------------------------------------------------------------------------------
 
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_data_file(path: str) -> Path:

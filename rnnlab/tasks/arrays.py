@@ -40,7 +40,6 @@ from rnnlab.errors import UserError
 from rnnlab.tasks.array_data import (
     as_sequences,
     as_targets,
-    file_sha256,
     infer_kind,
     read_npz,
 )
@@ -60,6 +59,7 @@ from rnnlab.tasks.common import (
     token_ce,
 )
 from rnnlab.tasks.packaged import split_indices
+from rnnlab.utils.hashing import file_sha256
 
 KINDS = ("classify", "regress")
 LABEL_TYPES = ("int", "str", "bool", "float")

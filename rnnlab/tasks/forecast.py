@@ -79,12 +79,12 @@ from rnnlab.tasks.forecast_data import (
     BUILTIN,
     BUILTIN_SEASON,
     Series,
-    file_sha256,
     load_builtin,
     load_csv,
     load_csv_columns,
     split_names,
 )
+from rnnlab.utils.hashing import file_sha256
 
 __all__ = ["BUILTIN", "ForecastParams", "ForecastTask", "load_builtin", "load_csv"]
 

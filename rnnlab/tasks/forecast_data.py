@@ -11,13 +11,12 @@ first, in time order, with their dates (or none) and the frequency that continue
   column, when named, is parsed by pandas, and the rows are put in its order (duplicated or
   unparseable dates are refused; gaps and irregular spacing are reported in one log line).
 
-:func:`file_sha256` is the content hash recorded with a file in a checkpoint.
+:func:`rnnlab.utils.hashing.file_sha256` is the content hash recorded with a file in a checkpoint.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import logging
 import math
 import os
@@ -47,13 +46,6 @@ class Series:
     dates: Any = None  # a pandas DatetimeIndex
     freq: str = ""
 
-
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_builtin(name: str) -> Series:

@@ -21,7 +21,6 @@ never leaves a half-written checkpoint where a good one was.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import os
@@ -45,6 +44,7 @@ from rnnlab.train.schema import check_meta, check_weights_fit, read_json
 from rnnlab.train.state_io import STATE_JSON, STATE_TENSORS, save_state
 from rnnlab.train.state_io import load_state as load_state_files
 from rnnlab.utils.atomic import fsync_dir
+from rnnlab.utils.hashing import file_sha256
 
 FORMAT = "rnnlab-checkpoint"
 FORMAT_VERSION = 1
@@ -143,11 +143,11 @@ def save_checkpoint(
         # safetensors refuses tensors that share memory; save_model stores tied weights once.
         save_model(model, str(tmp / WEIGHTS_FILE), metadata={"format": FORMAT})
         _fsync_file(tmp / WEIGHTS_FILE)
-        files = {WEIGHTS_FILE: _sha256(tmp / WEIGHTS_FILE)}
+        files = {WEIGHTS_FILE: file_sha256(tmp / WEIGHTS_FILE)}
         if state is not None:  # safetensors + JSON: reading a checkpoint never unpickles
             for name in save_state(tmp, state):
                 _fsync_file(tmp / name)
-                files[name] = _sha256(tmp / name)
+                files[name] = file_sha256(tmp / name)
         full_meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta, "files": files}
         # config.json last: a directory with a config.json has every file it lists.
         with open(tmp / CONFIG_FILE, "w", encoding="utf-8") as f:
@@ -334,7 +334,7 @@ def load_checkpoint(
         file = directory / name
         if not file.is_file():
             raise UserError(f"corrupt checkpoint: {file} is missing")
-        if _sha256(file) != digest:
+        if file_sha256(file) != digest:
             raise UserError(f"corrupt checkpoint: {file} does not match its checksum (truncated?)")
     try:
         weights = load_file(directory / WEIGHTS_FILE, device=str(map_location))
@@ -416,13 +416,6 @@ def rnnlab_version() -> str:
 def _aside(directory: Path) -> Path:
     return directory.parent / f".{directory.name}.old"
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fsync_file(path: Path) -> None:
