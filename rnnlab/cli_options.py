@@ -18,6 +18,7 @@ from typing import Any
 
 from rnnlab.errors import UserError
 from rnnlab.train.ranges import Range
+from rnnlab.utils.booleans import bool_from_text
 
 _FIELD_COMMENT = re.compile(r"^\s+(\w+)\s*:[^#]*#\s*(.+?)\s*$")
 
@@ -48,12 +49,10 @@ def _base_type(annotation: Any) -> Any:
 
 
 def _parse_bool(text: str) -> bool:
-    lowered = text.lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    value = bool_from_text(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    return value
 
 
 class BoolFlag(argparse.BooleanOptionalAction):

@@ -27,6 +27,7 @@ from typing import Any
 
 from rnnlab.errors import UserError
 from rnnlab.nn.families import families
+from rnnlab.utils.booleans import bool_from_text
 
 DENSE = "dense"
 DENSE_OPTIONS = ("nonlinearity",)
@@ -76,9 +77,10 @@ def coerce_option(key: str, value: str, default: Any) -> Any:
     """``value`` (text) as the type of the field's ``default``; UserError if it is not one."""
     try:
         if isinstance(default, bool):
-            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+            word = bool_from_text(value)
+            if word is None:
                 raise ValueError(value)
-            return value.lower() in ("true", "1", "yes")
+            return word
         if isinstance(default, int | float | str):
             return type(default)(value)
     except ValueError:

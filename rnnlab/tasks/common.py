@@ -26,6 +26,7 @@ from torch import Tensor
 
 from rnnlab.errors import UserError
 from rnnlab.tasks.base import Batch, Split, Task, TaskParams
+from rnnlab.utils.booleans import bool_from_text
 
 SPLITS: tuple[Split, ...] = ("train", "valid", "test")
 EVAL_CHUNK = 64  # eval sets are drawn in chunks of this many sequences, each with its own seed
@@ -44,9 +45,10 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
-            return value.lower() in ("true", "1", "yes")
-        raise bad()
+        word = bool_from_text(value) if isinstance(value, str) else None
+        if word is None:
+            raise bad()
+        return word
     if isinstance(default, int | float):
         if isinstance(value, bool) or not isinstance(value, int | float | str | np.number):
             raise bad()
