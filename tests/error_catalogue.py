@@ -34,6 +34,12 @@ NOTES: dict[str, str] = {
     "...]: an unknown kind, a missing or non-positive size, an option the kind does not take "
     "(the message lists those it does), a value of the wrong type. Write layers like "
     "dense:32, lstm:128:peephole, gru:64:bidirectional.",
+    "rnnlab/models/streaming.py": "StepStreams used on a model that cannot run one step at "
+    "a time (bidirectional layers, an encoder-decoder, the next-frame video model all need "
+    "the rest of the sequence first), or step() given the wrong shape (one token id per "
+    "stream, or one feature vector of the model's width per stream), a token id outside the "
+    "vocabulary, a stream number outside 0..streams-1. Train a one-way model for online use; "
+    "pass x of shape (streams,) or (streams, F).",
     "rnnlab/models/config.py": "A model config rnnlab cannot build: an unknown family, "
     "nonlinearity or backend, a size below its minimum, a rule between a family's options "
     "(coupled gates need the forget gate; a projection must be smaller than the cell), or a "
