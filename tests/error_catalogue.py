@@ -2,8 +2,9 @@
 
 Every ``UserError`` (and every range message of the command line) is found in the source by
 its message text, placeholders shown as ``{}``; each module's section says what causes its
-errors and how to fix them. ``python tests/error_catalogue.py`` rewrites docs/errors.md;
-tests/test_errors_doc.py fails when the file and the code disagree.
+errors and how to fix them (``NOTES``: every module that raises a user error needs an entry,
+and every entry a module that raises one). ``python tests/error_catalogue.py`` rewrites
+docs/errors.md; tests/test_errors_doc.py fails when the file and the code disagree.
 """
 
 from __future__ import annotations
@@ -345,8 +346,6 @@ NOTES: dict[str, str] = {
     "--unit number past the layer's width (the message gives the range), or no unit at all. Pick "
     "values in the ranges the message gives, e.g. --unit 0,5 --kind h --layer 0, or --unit auto.",
 }
-GENERIC = ("The input named in the message (a task parameter, a model option, a file, a "
-           "checkpoint) is not what this part of rnnlab accepts; change it as the message says.")
 
 
 def _skeleton(node: ast.AST) -> str | None:
@@ -371,7 +370,20 @@ def messages_in_code() -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in sorted(found.items())}
 
 
+def notes_problems(messages: dict[str, list[str]]) -> list[str]:
+    """What is wrong with NOTES for ``messages``: a module that raises user errors but has no
+    cause and fix, or an entry for a module that raises none (renamed, or its errors gone)."""
+    missing = [f"{m}: raises user errors but has no NOTES entry (write its cause and fix)"
+               for m in messages if m not in NOTES]
+    stale = [f"{m}: has a NOTES entry but raises no user error (remove it)"
+             for m in NOTES if m not in messages]
+    return missing + stale
+
+
 def render(messages: dict[str, list[str]]) -> str:
+    problems = notes_problems(messages)
+    if problems:
+        raise ValueError("NOTES in tests/error_catalogue.py:\n" + "\n".join(problems))
     lines = [
         "# Errors rnnlab reports",
         "",
@@ -386,7 +398,7 @@ def render(messages: dict[str, list[str]]) -> str:
         "",
     ]
     for module, texts in messages.items():
-        lines += [f"## {module}", "", f"Cause and fix: {NOTES.get(module, GENERIC)}", ""]
+        lines += [f"## {module}", "", f"Cause and fix: {NOTES[module]}", ""]
         lines += [f"- `{t.replace('`', chr(39))}`" for t in texts]
         lines.append("")
     return "\n".join(lines)
@@ -405,5 +417,9 @@ def messages_in_doc(text: str) -> dict[str, list[str]]:
 
 
 if __name__ == "__main__":
-    DOC.write_text(render(messages_in_code()), encoding="utf-8")
+    found = messages_in_code()
+    problems = notes_problems(found)
+    if problems:  # nothing is written: every module needs its own cause and fix
+        sys.exit("\n".join(["NOTES in tests/error_catalogue.py:", *problems]))
+    DOC.write_text(render(found), encoding="utf-8")
     sys.stdout.write(f"wrote {DOC}\n")
