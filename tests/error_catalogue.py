@@ -288,9 +288,10 @@ NOTES: dict[str, str] = {
     "a probability below 1, e.g. --zoneout 0.1, or 0 for off.",
     "rnnlab/nn/torch_twin.py": "to_torch (or layer.to_torch()) was asked to convert a layer or "
     "cell with options torch.nn does not have: the 1997 LSTM (forget_gate=False), peephole, "
-    "coupled, layer_norm, an LSTMCell projection, a sigmoid Elman net, or regularisers that "
-    "change what the layer computes (zoneout, learn_init); the message names them. Convert only a "
-    "plain configuration, or keep the rnnlab layer.",
+    "coupled, layer_norm, an LSTMCell projection, a sigmoid Elman net, the reset-before GRU "
+    "(reset_after=False), or regularisers that change what the layer computes (zoneout, "
+    "zoneout_cell, learn_init); the message names them. Convert only a configuration torch has, "
+    "or keep the rnnlab layer.",
     "rnnlab/tasks/__init__.py": "An unknown --task (often a typo: `rnnlab tasks` lists them), or "
     "a checkpoint given to `rnnlab generate`, `rnnlab predict --prompt` or `rnnlab heatmap` whose "
     "task takes no prompt: it does not predict tokens, or it is sequence to sequence (use `rnnlab "
@@ -335,12 +336,12 @@ NOTES: dict[str, str] = {
     "rnnlab/viz/diagrams/parameters.py": "count_recurrent_parameters(config) for a config whose "
     "first recurrent layer reads the model's own input (no dense_before, no embedding_dim): the "
     "count depends on its width. Pass input_size=, the features per step or the vocabulary size.",
-    "rnnlab/viz/diagrams/render.py": "`rnnlab draw` with a --view that does not fit the model: "
-    "not one of auto, cell, unrolled, stack, feedforward; anything but feedforward for a window "
-    "MLP (family mlp); anything but stack for a --layers list; feedforward for a recurrent "
-    "family; cell for a family without a cell drawing. Or an -o file that is not .svg, .png or "
-    ".pdf, or (rnnlab.viz.draw) steps below 1. --view auto always fits; to see one layer of a "
-    "layer list, draw it with its own --family and --hidden-size.",
+    "rnnlab/viz/diagrams/render.py": "`rnnlab draw` with a --view that does not fit the model: an "
+    "unknown view; cell, unrolled or stack for a window MLP (family mlp), which is drawn "
+    "feedforward; cell, unrolled or feedforward for a --layers list, which is drawn as a stack; "
+    "feedforward for a recurrent family; cell for a family without a cell drawing. Or an -o file "
+    "that is not .svg, .png or .pdf, or (rnnlab.viz.draw) steps below 1. --view auto picks one "
+    "that fits; to see one layer of a layer list, draw it with its own --family and --hidden-size.",
     "rnnlab/viz/unit_page.py": "`rnnlab heatmap` was asked for a unit that is not there: a "
     "--layer the model does not have, --kind c for an Elman net or GRU (they have only h), a "
     "--unit number past the layer's width (the message gives the range), or no unit at all. Pick "
