@@ -14,9 +14,15 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from error_fixes_core import FIXES as CORE_FIXES
+from error_fixes_io import FIXES as IO_FIXES
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "errors.md"
 RAISERS = ("UserError", "UserRuntimeError", "UserTypeError", "ArgumentTypeError")  # nn/errors.py
+
+# module -> message template -> what led to that message and what to do (one or two sentences)
+FIXES: dict[str, dict[str, str]] = {**CORE_FIXES, **IO_FIXES}
 
 # module -> what makes its errors happen, and what to do about them
 NOTES: dict[str, str] = {
@@ -380,6 +386,21 @@ def notes_problems(messages: dict[str, list[str]]) -> list[str]:
     return missing + stale
 
 
+def fixes_problems(messages: dict[str, list[str]]) -> list[str]:
+    """Messages without a fix in FIXES, and FIXES keys that name no message in the code."""
+    missing = [f"{m}: {t!r} has no fix" for m, texts in messages.items() for t in texts
+               if t not in FIXES.get(m, {})]
+    stale = [f"{m}: {t!r} is in FIXES but not raised there (remove or rename it)"
+             for m, fixes in FIXES.items() for t in fixes if t not in messages.get(m, ())]
+    return missing + stale
+
+
+def _message_line(module: str, template: str) -> str:
+    shown = f"- `{template.replace('`', chr(39))}`"
+    fix = FIXES.get(module, {}).get(template)
+    return f"{shown} — {fix}" if fix else shown
+
+
 def render(messages: dict[str, list[str]]) -> str:
     problems = notes_problems(messages)
     if problems:
@@ -392,14 +413,15 @@ def render(messages: dict[str, list[str]]) -> str:
         "with last/ saved). Library callers get `rnnlab.errors.UserError`, a `ValueError`.",
         "",
         "Below, every message by the module that raises it; `{}` stands for the part that "
-        "names your value. Each section says what causes its errors and how to fix them. "
+        "names your value. Each section says what causes its errors and how to fix them, and "
+        "each message is followed by what led to it and what to do. "
         "This file is generated from the code (`python tests/error_catalogue.py`), and "
         "tests/test_errors_doc.py fails when the two disagree.",
         "",
     ]
     for module, texts in messages.items():
         lines += [f"## {module}", "", f"Cause and fix: {NOTES[module]}", ""]
-        lines += [f"- `{t.replace('`', chr(39))}`" for t in texts]
+        lines += [_message_line(module, t) for t in texts]
         lines.append("")
     return "\n".join(lines)
 
@@ -411,8 +433,8 @@ def messages_in_doc(text: str) -> dict[str, list[str]]:
         if line.startswith("## "):
             module = line[3:].strip()
             found[module] = []
-        elif line.startswith("- `") and line.endswith("`") and module is not None:
-            found[module].append(line[3:-1])
+        elif line.startswith("- `") and module is not None:
+            found[module].append(line[3 : line.index("`", 3)])
     return found
 
 

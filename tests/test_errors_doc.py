@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from error_catalogue import DOC, NOTES, messages_in_code, messages_in_doc
+from error_catalogue import DOC, FIXES, NOTES, fixes_problems, messages_in_code, messages_in_doc
 
 code_messages = cache(messages_in_code)  # one walk over the source for all the tests
 
@@ -64,3 +64,16 @@ def test_every_section_has_the_cause_and_fix_of_its_module() -> None:
         "the cause and fix in docs/errors.md is not the module's NOTES entry "
         f"(run python tests/error_catalogue.py): {', '.join(wrong)}"
     )
+
+
+def test_every_fix_names_a_message_the_code_raises() -> None:
+    stale = [p for p in fixes_problems(code_messages()) if "is in FIXES" in p]
+    assert not stale, "\n".join(stale)
+
+
+def test_every_fix_is_in_the_doc_after_its_message() -> None:
+    text = DOC.read_text("utf-8")
+    for module, fixes in FIXES.items():
+        for template, fix in fixes.items():
+            line = f"- `{template.replace('`', chr(39))}` — {fix}"
+            assert line in text, f"{module}: run python tests/error_catalogue.py ({template!r})"
