@@ -7,6 +7,7 @@ import math
 import statistics
 from collections.abc import Sequence
 
+from rnnlab.compare.backtests import add_backtest
 from rnnlab.compare.config import CompareConfig
 from rnnlab.compare.families import family_key, is_window_mlp
 from rnnlab.compare.metrics import choose_metrics
@@ -51,6 +52,7 @@ def report_data(task: Task, config: CompareConfig, specs: list[ModelSpec],
     target = f"{reading_mod.percent(TARGET)} {main}" if main == "accuracy" else ""
     unit = task.lag_unit if has_adjustable_lag(task) else "steps"
     data.reading = reading_mod.read_outcomes(outcomes, chance=chance, target=target, unit=unit)
+    add_backtest(data, task, runs)
     data.run_info = settings(task, config)
     data.notes = notes(runs, config)
     return data, outcomes

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from rnnlab.compare.backtests import model_backtest
 from rnnlab.compare.command import command_line
 from rnnlab.compare.config import CompareConfig, build_task
 from rnnlab.compare.families import is_recurrent
@@ -121,7 +122,7 @@ def train_one(spec: ModelSpec, seed: int, task: Task, config: CompareConfig,
     if gaps:
         horizon = memory_horizon(model, task, gaps, eval_size=min(config.eval_size, 200),
                                  batch_size=100)
-    return Run(seed, result, test, horizon, model, initial)
+    return Run(seed, result, test, horizon, model, initial, model_backtest(model, task))
 
 
 def _eval_batches(task: Task, config: CompareConfig) -> int:

@@ -6,7 +6,7 @@ other sites. Every piece of text that comes from data (model labels, task parame
 names, sentences, tokens) goes through :func:`html.escape`, so it shows as text, never as markup.
 
 :class:`ReportData` holds plain numbers and strings; each section appears only when its data is
-there. Section ids: ``reading``, ``models``, ``curves``, ``results``, ``horizon``,
+there. Section ids: ``reading``, ``models``, ``curves``, ``results``, ``backtest``, ``horizon``,
 ``gradients``, ``gates``, ``run``. :func:`write_report` replaces the file atomically (temporary
 file + ``os.replace``), so a failure never leaves a half-written report where a good one was.
 """
@@ -27,6 +27,7 @@ from rnnlab.viz.charts import Series
 from rnnlab.viz.heatmap import HeatRow
 
 __all__ = [
+    "BacktestRow",
     "GatePanel",
     "HeatRow",
     "ModelCard",
@@ -46,6 +47,7 @@ TITLES = {
     "models": "The contenders",
     "curves": "Learning curves",
     "results": "Results",
+    "backtest": "Backtest against classical forecasts",
     "horizon": "Memory horizon",
     "gradients": "Gradient flow through time",
     "gates": "Inside the gates",
@@ -53,7 +55,8 @@ TITLES = {
 }
 NAV = {
     "reading": "Summary", "models": "Models", "curves": "Learning", "results": "Results",
-    "horizon": "Memory", "gradients": "Gradients", "gates": "Gates", "run": "Settings",
+    "backtest": "Backtest", "horizon": "Memory", "gradients": "Gradients", "gates": "Gates",
+    "run": "Settings",
 }
 
 # A short explanation under each section heading.
@@ -64,6 +67,8 @@ SECTION_TEXT = {
     "curves": "How the validation metrics moved while each model trained. The x axis counts "
     "training sequences, the same for every model.",
     "results": "The finished models on the held-out test set, with what they cost to train.",
+    "backtest": "Each network forecasts from every rolling origin of the test split, the way "
+    "forecasters are judged, beside the classical forecasts on the same origins.",
     "horizon": "Each point is the test accuracy when what decides the answer sits exactly this "
     "far before it. A model that cannot carry it across the gap falls to chance: it can only "
     "guess among the possible answers.",
@@ -152,6 +157,15 @@ class ResultRow:
 
 
 @dataclass
+class BacktestRow:
+    """A network's (mean and sd over seeds) or a baseline's backtest metrics."""
+
+    label: str
+    metrics: dict[str, Stat]  # mase, rmse, mae, smape
+    baseline: bool = False
+
+
+@dataclass
 class GatePanel:
     """Heatmap rows over one passage for one model."""
 
@@ -176,6 +190,8 @@ class ReportData:
     chance: float | None = None
     metric_names: list[str] = field(default_factory=list)  # results-table columns, in order
     results: list[ResultRow] = field(default_factory=list)
+    backtest: list[BacktestRow] = field(default_factory=list)  # forecast tasks: nets, baselines
+    backtest_caption: str = ""
     seeds: int = 1
     horizon: dict[str, Series] | None = None  # label -> accuracy vs gap
     horizon_window: int | None = None  # the window MLP's k, marked on the chart
@@ -297,6 +313,22 @@ def _results(data: ReportData) -> str:
     return _section("results", TITLES["results"], table + f'<p class="caption">{esc(caption)}</p>')
 
 
+def _backtest(data: ReportData) -> str:
+    names = list(data.backtest[0].metrics)
+    shown = {"mase": "MASE", "rmse": "RMSE", "mae": "MAE", "smape": "sMAPE"}
+    heads = "".join(f'<th class="num">{esc(shown.get(n, n))}</th>' for n in names)
+    rows = []
+    for r in data.backtest:
+        mark = "" if r.baseline else _swatch(data.colors.get(r.label, "#444"))
+        kind = "baseline" if r.baseline else "network"
+        cells = "".join(f'<td class="num">{_stat(r.metrics[n])}</td>' for n in names)
+        rows.append(f"<tr><td>{mark}{esc(r.label)}</td><td>{kind}</td>{cells}</tr>")
+    table = (f'<div class="scroll"><table class="results"><thead><tr><th>forecast</th>'
+             f"<th>kind</th>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    caption = f'<p class="caption">{esc(data.backtest_caption)}</p>'
+    return _section("backtest", TITLES["backtest"], table + caption)
+
+
 def _figure(fig_html: str, caption: str) -> str:
     return f'<figure>{fig_html}<figcaption>{esc(caption)}</figcaption></figure>'
 
@@ -359,6 +391,8 @@ def render_report(data: ReportData, figures: dict[str, str] | None = None) -> st
         sections["models"] = _models(data)
     if data.results:
         sections["results"] = _results(data)
+    if data.backtest:
+        sections["backtest"] = _backtest(data)
     for sid in ("curves", "horizon", "gradients"):
         if sid in figures:
             sections[sid] = _section(sid, TITLES[sid], _figure(figures[sid], captions[sid]))
