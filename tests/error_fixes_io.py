@@ -135,6 +135,32 @@ FIXES: dict[str, dict[str, str]] = {
             "sequence. Train one with --task dates, numbers or parallel and pass that "
             "checkpoint.",
     },
+    "rnnlab/estimators/base.py": {
+        "X has {} features, but {} is expecting {} features as input (a 2-D X is N sequences of T "
+        "steps: give other lengths as a list or as (N, T, 1))":
+            "predict, predict_proba or score was given a 2-D X with another number of columns "
+            "than the 2-D X the estimator was fitted on; a 2-D X is read as N sequences of T "
+            "steps, so its columns are the steps. Give sequences of other lengths as a list of "
+            "arrays or as (N, T, 1).",
+        "validation_data must be (X_valid, y_valid) or (X_valid, y_valid, lengths_valid)":
+            "fit(X, y, validation_data=...) was given something other than a tuple or list of "
+            "two or three items, e.g. only X_valid, or a dict. Pass validation_data=(X_valid, "
+            "y_valid), adding lengths_valid for padded X_valid.",
+        "{} cannot be set with layers: give each layer its own size and options "
+        "(lstm:64:bidirectional)":
+            "An estimator was built with layers='...' and also with family, hidden_size, "
+            "num_layers or bidirectional changed from their defaults. Drop those arguments and "
+            "write them in the layer list, e.g. layers='dense:32, lstm:64:bidirectional'.",
+        "{} holds a model that does {}, not {}: load it with the other estimator":
+            "SequenceClassifier.load was given a regression checkpoint (kind=regress), or "
+            "SequenceRegressor.load a classifier. Load it with the other class, e.g. "
+            "SequenceRegressor.load(path).",
+        "{} is a model of the task {}; an estimator loads models of the 'arrays' task":
+            "SequenceClassifier.load or SequenceRegressor.load was given a checkpoint of a "
+            "built-in task (e.g. text or cue-word). Load only checkpoints saved by an "
+            "estimator or trained with `rnnlab train --data FILE.npz`; use "
+            "rnnlab.train.rebuild_model for others.",
+    },
     "rnnlab/tasks/__init__.py": {
         "task {} does not predict tokens; prompts need a language task":
             "`rnnlab generate`, `rnnlab predict --prompt` or `rnnlab heatmap` was given a "
@@ -153,6 +179,202 @@ FIXES: dict[str, dict[str, str]] = {
             "--task (or name in a run file's [task] table, or make_task(name)) is not a task "
             "rnnlab has; often a typo. Use a listed name, e.g. --task cue-word; `rnnlab tasks` "
             "lists them all.",
+    },
+    "rnnlab/tasks/array_data.py": {
+        "Complex data not supported: {} holds complex numbers":
+            "X (or a sequence of it) given to an estimator or in the --data .npz file has a "
+            "complex dtype. Give real numbers, e.g. np.abs(X) or the real and imaginary parts "
+            "as two features.",
+        "data file not found: {}":
+            "--data (or -p data=) names a path that does not exist, often a typo or a path "
+            "relative to another folder. Give an existing .npz file.",
+        "data file {} cannot be read as .npz ({})":
+            "The --data file is a zip archive numpy cannot load as .npz (cut short, damaged, or "
+            "another zip renamed). Write it again with numpy.savez(FILE.npz, X=X, y=y).",
+        "data file {} has no array {} (it holds {}); it needs X and y":
+            "The --data .npz file has no array named X (or, for training and evaluate, y); "
+            "numpy names unnamed arrays arr_0, arr_1. Save with names: numpy.savez(FILE.npz, "
+            "X=X, y=y).",
+        "data file {} has only one of X{} and y{}; give both or neither":
+            "The --data .npz file holds X_valid without y_valid, or X_test without y_test (or "
+            "the reverse). Save the pair together, or leave both out to hold out a fraction of "
+            "X instead.",
+        "data file {} holds array(s) {}; it may hold only {}":
+            "The --data .npz file holds an array under a name rnnlab does not read (often a "
+            "typo such as x or labels). Save only the listed names, e.g. numpy.savez(FILE.npz, "
+            "X=X, y=y, lengths=lengths).",
+        "data file {} holds object arrays, which rnnlab does not unpickle: store numbers or "
+        "fixed-width text (pad ragged X and give lengths)":
+            "The --data .npz file was saved from a ragged list or an object array, which "
+            "needs pickle. Pad X to (N, T, F) and save lengths=, and save text labels as "
+            "y.astype(str).",
+        "data file {} is not a .npz file (numpy.savez(FILE, X=X, y=y) writes one)":
+            "--data names a file that is not a zip archive, e.g. a CSV or a pickle. Convert it "
+            "in Python and save it with numpy.savez(FILE.npz, X=X, y=y).",
+        "data file {} is not a file":
+            "--data (or -p data=) names a folder or another non-regular file. Give the path of "
+            "the .npz file itself.",
+        "lengths of {} must be whole numbers, got dtype {}":
+            "lengths (the lengths= argument, or the lengths array of the .npz) holds "
+            "fractions, NaN or non-numbers. Give integers, e.g. lengths.astype(int).",
+        "lengths of {} must have shape ({},), one per sequence; got {}":
+            "lengths (the lengths= argument, or the lengths array of the .npz) is not a flat "
+            "array with one entry per sequence of X. Give an array of shape (N,), e.g. "
+            "lengths.ravel().",
+        "lengths of {}: sequence {} has length {}, which is not in [1, {}] (the steps it holds)":
+            "An entry of lengths is 0, negative or more than the steps that sequence of X "
+            "holds (T of a padded X). Give each true length between 1 and T.",
+        "{} has 0 feature(s) (shape=({}, 0)) while a minimum of 1 is required: every sequence "
+        "needs a step":
+            "A 2-D X of shape (N, 0) was given: as N sequences of T steps, it has no steps. "
+            "Give X with at least one column, or (N, T, F) with T >= 1.",
+        "{} has 0 features per step":
+            "X (or its sequences) has shape (N, T, 0) or (T, 0): no feature at each step. Give "
+            "at least one feature per step.",
+        "{} has {} targets but X has {} sequences: they must match one to one":
+            "y (or y_valid, y_test) has another length than X along the first axis. Give one "
+            "target (or one per-step target array) for each sequence of X, in the same order.",
+        "{} holds NaN or inf (sequence {}, step {}); padded sequences need `lengths`, missing "
+        "values must be filled first":
+            "X holds NaN or inf, as when ragged sequences are padded with NaN, or from missing "
+            "values. Pad with any number and give lengths= (or lengths in the .npz), and fill "
+            "or drop missing values first.",
+        "{} holds no sequences (N = 0)":
+            "X (or X_valid, X_test) is empty, e.g. an empty list or an array of shape (0, T, "
+            "F). Give at least one sequence.",
+        "{} is None: give an array":
+            "An estimator's fit, predict or score was given X=None. Pass the sequences as an "
+            "array or a list of arrays.",
+        "{} is None: this estimator requires y to be passed, but the target y is None":
+            "fit (or score) was called with y=None, or validation_data held None for y_valid. "
+            "Pass the targets, e.g. fit(X, y).",
+        "{} is a sparse matrix: sparse input is not supported, give a dense array":
+            "X or y given to an estimator is a scipy.sparse matrix. Convert it with "
+            "X.toarray() first.",
+        "{} must be (N,) labels or (N, K) values; got shape {}":
+            "y (one target per sequence) is a scalar or has 3 or more axes, as when (N, T, K) "
+            "per-step targets are given without per_step. Give y of shape (N,) or (N, K), or set "
+            "per_step=True (-p per_step=true) for (N, T) targets.",
+        "{} must be a (T, F) or (T,) array of numbers; it is ragged or holds objects":
+            "One sequence in a list X is itself ragged (steps with different numbers of "
+            "features) or holds non-numbers. Give each sequence as an array of shape (T, F) or "
+            "(T,).",
+        "{} must be a (T, F) or (T,) array; got shape {}":
+            "One sequence in a list X is a scalar or has 3 or more axes, e.g. a list of (1, T, "
+            "F) arrays. Give each as (T, F) or (T,), e.g. x[0] or x.squeeze(0).",
+        "{} must be an array of targets, got {}":
+            "y given to an estimator (or per-step y) is not an array or a list, e.g. a dict, a "
+            "string or a number. Pass y as an array, e.g. np.asarray(y).",
+        "{} must be {}; got an array of shape {} (Reshape your data: a single sequence is X[None])":
+            "X is a 1-D array (one sequence or one feature vector) or has 4 or more axes. Give "
+            "(N, T, F), (N, T) or a list of (T, F) arrays; for one sequence of shape (T, F) "
+            "pass X[None].",
+        "{} must be {}; got {}":
+            "X is not an array or a list of sequences, e.g. a string, a number or a dict. Pass "
+            "(N, T, F), (N, T) or a list of (T, F) arrays.",
+        "{} must hold numbers, got dtype {}":
+            "X (or a sequence of it) holds strings that are not numbers. Encode text features "
+            "as numbers before passing X, e.g. with one-hot columns.",
+        "{} must hold numbers, got dtype {} (float() argument must be a string or a real "
+        "number)":
+            "X is an object array holding something that is not a number, such as None, a "
+            "dict or a list. Fill or drop those entries and give a numeric array.",
+        "{} with per-step targets must be (N, T) or (N, T, K); got shape {}":
+            "per_step=True (-p per_step=true) was given with a y of one target per sequence "
+            "((N,)) or with 4 or more axes. Give y of shape (N, T) or (N, T, K), or drop "
+            "per_step.",
+        "{}: a .npy file holds one array, but supervised learning needs inputs and targets: save "
+        "them together with numpy.savez(FILE.npz, X=X, y=y)":
+            "--data (or -p data=) names a .npy file, which holds a single array. Save X and y "
+            "together into an .npz and pass that.",
+        "{}[{}] has {} features per step, {}[0] has {}: every sequence needs the same F":
+            "The sequences of a list X have different numbers of features per step. Give every "
+            "sequence the same F columns; only the lengths T may differ.",
+        "{}[{}] is empty: every sequence needs at least one step":
+            "A sequence of X has no steps: a list entry of shape (0, F), or X of shape (N, 0, "
+            "F). Drop that sequence, or give it at least one step.",
+        "{}[{}] must hold a target for each of the {} steps of its sequence; got shape {}":
+            "With per_step=True (-p per_step=true), a sequence's targets are fewer than its "
+            "steps, or have the wrong rank. Give each sequence (T_i,) or (T_i, K) targets, one "
+            "per step.",
+    },
+    "rnnlab/tasks/arrays.py": {
+        "Unknown label type: {} has dtype {}; a classifier needs integer, boolean or text labels":
+            "A classifier (--kind classify, a SequenceClassifier, or labels read as such) was "
+            "given y of another dtype: complex numbers, or objects that are not all strings "
+            "(e.g. None among the labels). Give y as ints, bools or strings, e.g. "
+            "y.astype(int).",
+        "Unknown label type: {} holds real numbers (e.g. {}); a classifier needs integer or text "
+        "labels (kind=regress predicts real values)":
+            "--kind classify (or SequenceClassifier) was given float labels with fractional "
+            "values such as 0.5. Give integer or text labels, or drop --kind classify (float "
+            "labels then train a regression) or use SequenceRegressor.",
+        "X has {} sequence(s): none is left for training after holding out validation and test "
+        "sequences":
+            "The data has so few sequences that -p valid_fraction= and -p test_fraction= take "
+            "them all (e.g. 2 sequences at the default 0.2). Give more sequences, lower the "
+            "fractions (-p valid_fraction=0), or pass X_valid and y_valid yourself.",
+        "X[{}] has {} features per step, but the model was fitted on {}":
+            "`rnnlab evaluate/predict --data FILE.npz`, an estimator's predict or score, or "
+            "X_valid/X_test was given sequences with another number of features per step than "
+            "the training X. Give X with the same features, in the same order, as in training.",
+        "data file {} has changed since the model was fitted (sha256 {}..., fitted on {}...); -p "
+        "allow_changed=true uses it anyway, with the fitted scaling":
+            "The .npz file the checkpoint was trained on (`rnnlab train --data`) was rewritten "
+            "since, and a command (e.g. `rnnlab train --resume` or `rnnlab evaluate` without "
+            "--data) reread it. Restore the file, add -p allow_changed=true, or train again on "
+            "the new file.",
+        "task 'arrays' needs data: rnnlab train --data FILE.npz (or -p data=FILE.npz), or arrays "
+        "from Python (rnnlab.SequenceClassifier)":
+            "--task arrays was given without -p data= (or ArrayTask() without arrays). Train "
+            "with rnnlab train --data FILE.npz, or use SequenceClassifier/SequenceRegressor "
+            ".fit(X, y) in Python.",
+        "task 'arrays': a fitted classifier needs its classes":
+            "The arrays task was given fitted params (features set) with kind classify but no "
+            "classes or label_type, as from an edited checkpoint or hand-written -p values. Do "
+            "not set fitted params by hand; use an intact checkpoint or train again.",
+        "task 'arrays': a fitted regression needs its target scaling":
+            "The arrays task was given fitted params with kind regress whose target_mean does "
+            "not have one entry per target, as from an edited checkpoint or hand-written -p "
+            "values. Use an intact checkpoint, or train again.",
+        "task 'arrays': fitted params are inconsistent (kind {}, {} features, {} means, {} stds)":
+            "The arrays task was given features= without a kind, or mean/std lists of another "
+            "length than features, as from an edited checkpoint or -p features=N typed by hand. "
+            "Leave the fitted params to rnnlab; use an intact checkpoint or train again.",
+        "task 'arrays': fitted standard deviations must be positive":
+            "The fitted std or target_std of an arrays checkpoint holds 0, a negative value or "
+            "NaN, which fitting never records; the checkpoint was edited. Use an intact copy, or "
+            "train again.",
+        "this 'arrays' task holds no data (a model loaded from a checkpoint of Python arrays): "
+        "score data with --data FILE.npz":
+            "`rnnlab evaluate` (or train --resume) was given a checkpoint fitted from Python "
+            "arrays, whose data was never a file rnnlab can reread. Save the data with "
+            "numpy.savez and pass --data FILE.npz.",
+        "y has only one class ({}): a classifier needs at least two classes":
+            "The training labels (y, after validation and test sequences are held out) hold a "
+            "single value. Give y with at least two classes in the training part, or use "
+            "--kind regress for a numeric target.",
+        "{} holds NaN or inf (item {})":
+            "A regression target in y (or y_valid, y_test) is NaN or inf. Drop or fill those "
+            "sequences before training or scoring, e.g. keep = np.isfinite(y).",
+        "{} holds NaN or inf labels":
+            "Float labels given to a classifier include NaN or inf, often missing labels read "
+            "as NaN. Drop those sequences, or give integer or text labels.",
+        "{} holds label(s) {} that the model was not fitted on (its classes: {})":
+            "y_valid, y_test, the y of `rnnlab evaluate --data` or of score() holds a label the "
+            "training y never had. Score only with the classes listed, or train on data that "
+            "includes the new label.",
+        "{}[{}] has shape {}: a classifier needs one label per {}":
+            "y for a classifier has an extra axis: (N, 1) or one-hot (N, K) labels instead of "
+            "(N,), or with -p per_step=true, not one 1-D label array per sequence. Give y of "
+            "shape (N,), or (N, T) per step, e.g. y.argmax(1) for one-hot.",
+        "{}[{}] has shape {}; the model predicts {} target(s) per {}":
+            "A regression y (or y_valid, y_test, or the y given to score or evaluate) has "
+            "another number of targets than the y the model was fitted on. Give the same "
+            "targets per sequence (or step) as in training.",
+        "{}[{}] must hold numbers for a regression, got dtype {}":
+            "--kind regress (or SequenceRegressor) was given y of strings or objects. Give "
+            "numeric targets, e.g. y.astype(float), or use --kind classify for labels.",
     },
     "rnnlab/tasks/common.py": {
         "batch size must be a positive integer, not {}":
@@ -570,6 +792,12 @@ FIXES: dict[str, dict[str, str]] = {
             "TrainConfig (or a [train] table) was given a negative value, NaN or inf for "
             "momentum, weight_decay, clip_grad_norm, min_lr, minutes or min_delta. Give 0 "
             "(off) or a positive number, e.g. clip_grad_norm = 1.0.",
+    },
+    "rnnlab/train/loop.py": {
+        "cannot resume without out_dir (the run directory holding last/)":
+            "rnnlab.train.train(..., resume=True) was called with a TrainConfig whose out_dir "
+            "is empty (the default). Set out_dir to the run folder, e.g. "
+            "TrainConfig(out_dir='runs/text'), or call it without resume=True.",
     },
     "rnnlab/train/numerics.py": {
         "{}; {} steps in a row were not finite (skipped, up to step {}), so training stopped: try "
