@@ -77,3 +77,11 @@ def test_every_fix_is_in_the_doc_after_its_message() -> None:
         for template, fix in fixes.items():
             line = f"- `{template.replace('`', chr(39))}` — {fix}"
             assert line in text, f"{module}: run python tests/error_catalogue.py ({template!r})"
+
+
+def test_every_message_has_its_cause_and_fix() -> None:
+    missing = [p for p in fixes_problems(code_messages()) if p.endswith("has no fix")]
+    assert not missing, (
+        "write a cause and fix for these messages in tests/error_fixes_core.py or "
+        "error_fixes_io.py, then run python tests/error_catalogue.py:\n" + "\n".join(missing)
+    )
