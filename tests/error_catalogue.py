@@ -175,10 +175,6 @@ NOTES: dict[str, str] = {
     "--no-forget-gate, or coupled=True with forget_gate=False in a ModelConfig, rnnlab.nn.LSTM or "
     "lstm_sequence. The coupled cell makes its input gate from the forget gate (i = 1 - f), so "
     "drop one of the two.",
-    "rnnlab/compare/run.py": "`rnnlab compare` (or rnnlab.compare.compare) was given a "
-    "sequence-to-sequence task (dates, numbers, parallel); its probes read a single recurrent "
-    "stack, which an encoder-decoder does not have. Train each model with `rnnlab train --task "
-    "dates ...` instead, or run benchmarks/seq2seq_length.py.",
     "rnnlab/inspect/gradient_flow.py": "A probe (gradient_flow, compare_gradient_flow, the probes "
     "of `rnnlab compare`, which read the test split) found no batch in its split: the task holds "
     "no sequence there. For example `rnnlab compare --task arrays -p data=FILE.npz` on a file "

@@ -137,14 +137,6 @@ FIXES: dict[str, dict[str, str]] = {
             "threads below 1 (on the command line these flags are checked as they are parsed). "
             "Give at least 1, e.g. seeds=1.",
     },
-    "rnnlab/compare/run.py": {
-        "compare does not take sequence-to-sequence tasks ({}) yet: train each model with `rnnlab "
-        "train`, or run benchmarks/seq2seq_length.py":
-            "`rnnlab compare --task dates` (or numbers, parallel), or compare() with such a task: "
-            "its probes need one recurrent stack and an encoder-decoder has two. Compare on "
-            "another task, or train each model with e.g. `rnnlab train --task dates --family gru` "
-            "and compare their test metrics.",
-    },
     "rnnlab/compare/specs.py": {
         "model {} is listed twice":
             "--models names the same model text twice, e.g. --models lstm,gru,lstm. Give each "

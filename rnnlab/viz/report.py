@@ -6,7 +6,8 @@ other sites. Every piece of text that comes from data (model labels, task parame
 names, sentences, tokens) goes through :func:`html.escape`, so it shows as text, never as markup.
 
 :class:`ReportData` holds plain numbers and strings; each section appears only when its data is
-there. Section ids: ``reading``, ``models``, ``curves``, ``results``, ``backtest``, ``horizon``,
+there. Section ids: ``reading``, ``models``, ``curves``, ``results``, ``backtest``, ``length``,
+``attention``, ``horizon``,
 ``gradients``, ``gates``, ``run``. :func:`write_report` replaces the file atomically (temporary
 file + ``os.replace``), so a failure never leaves a half-written report where a good one was.
 """
@@ -48,6 +49,8 @@ TITLES = {
     "curves": "Learning curves",
     "results": "Results",
     "backtest": "Backtest against classical forecasts",
+    "length": "Exact match against the source's length",
+    "attention": "Where attention looks",
     "horizon": "Memory horizon",
     "gradients": "Gradient flow through time",
     "gates": "Inside the gates",
@@ -55,7 +58,8 @@ TITLES = {
 }
 NAV = {
     "reading": "Summary", "models": "Models", "curves": "Learning", "results": "Results",
-    "backtest": "Backtest", "horizon": "Memory", "gradients": "Gradients", "gates": "Gates",
+    "backtest": "Backtest", "length": "Length", "attention": "Attention", "horizon": "Memory",
+    "gradients": "Gradients", "gates": "Gates",
     "run": "Settings",
 }
 
@@ -69,6 +73,12 @@ SECTION_TEXT = {
     "results": "The finished models on the held-out test set, with what they cost to train.",
     "backtest": "Each network forecasts from every rolling origin of the test split, the way "
     "forecasters are judged, beside the classical forecasts on the same origins.",
+    "length": "Each point is the share of test sentences of that source length (in bins of 10 "
+    "characters) that a model translates exactly, decoding greedily. Without attention the "
+    "whole source must pass through one fixed-size state, so long sources suffer.",
+    "attention": "For a short and a long test source: each row is one output token, each "
+    "column one source character, and the colour is the weight the decoder gave that character "
+    "when it emitted that token (each row sums to 1).",
     "horizon": "Each point is the test accuracy when what decides the answer sits exactly this "
     "far before it. A model that cannot carry it across the gap falls to chance: it can only "
     "guess among the possible answers.",
@@ -110,6 +120,7 @@ ul.reading li { margin: 6px 0; }
 img.diagram { width: 100%; height: auto; max-height: 420px; object-fit: contain; }
 figure { margin: 0; }
 img.chart { width: 100%; height: auto; display: block; }
+img.attention { max-width: 100%; height: auto; display: block; }
 figcaption, .caption { font-size: 13px; color: var(--muted); margin-top: 6px; }
 table { border-collapse: collapse; font-size: 14px; }
 .scroll { overflow-x: auto; }
@@ -166,6 +177,17 @@ class BacktestRow:
 
 
 @dataclass
+class AttentionPanel:
+    """One attention map of a test source, as the report shows it."""
+
+    label: str  # the model
+    source: str
+    output: str  # the model's greedy translation
+    truth: str
+    svg: str  # rnnlab.viz.attention.attention_figure as SVG text
+
+
+@dataclass
 class GatePanel:
     """Heatmap rows over one passage for one model."""
 
@@ -192,6 +214,8 @@ class ReportData:
     results: list[ResultRow] = field(default_factory=list)
     backtest: list[BacktestRow] = field(default_factory=list)  # forecast tasks: nets, baselines
     backtest_caption: str = ""
+    length: dict[str, Series] | None = None  # seq2seq: label -> exact match vs source length
+    attention: list[AttentionPanel] = field(default_factory=list)
     seeds: int = 1
     horizon: dict[str, Series] | None = None  # label -> accuracy vs gap
     horizon_window: int | None = None  # the window MLP's k, marked on the chart
@@ -224,7 +248,7 @@ def image(content: str | bytes, alt: str, mime: str = "image/svg+xml", css: str 
 def _format(value: float | None, name: str) -> str:
     if value is None or value != value:  # NaN
         return "\u2013"
-    if "accuracy" in name or name in ("solved",):
+    if "accuracy" in name or name in ("solved", "exact_match"):
         return f"{100 * value:.1f}%"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
@@ -329,6 +353,17 @@ def _backtest(data: ReportData) -> str:
     return _section("backtest", TITLES["backtest"], table + caption)
 
 
+def _attention(data: ReportData) -> str:
+    parts = []
+    for p in data.attention:
+        verdict = "right" if p.output == p.truth else f"the answer is \u201c{p.truth}\u201d"
+        caption = (f"{p.label} on \u201c{p.source}\u201d: it writes \u201c{p.output}\u201d "
+                   f"({verdict}).")
+        parts.append(_figure(image(p.svg, f"attention map of the {p.label}", css="attention"),
+                             caption))
+    return _section("attention", TITLES["attention"], "".join(parts))
+
+
 def _figure(fig_html: str, caption: str) -> str:
     return f'<figure>{fig_html}<figcaption>{esc(caption)}</figcaption></figure>'
 
@@ -368,6 +403,11 @@ def draw_figures(data: ReportData) -> dict[str, str]:
                                                    window=data.horizon_window,
                                                    xlabel=data.horizon_xlabel),
                               "accuracy against the gap")
+    if data.length:
+        figures["length"] = (charts.horizon_chart(data.length, data.colors,
+                                                  xlabel="source length (characters)",
+                                                  ylabel="test exact-match accuracy"),
+                             "exact match against the source length")
     if data.gradients:
         figures["gradients"] = (charts.gradient_chart(data.gradients, data.colors),
                                 "gradient norm against the distance from the loss")
@@ -382,6 +422,7 @@ def render_report(data: ReportData, figures: dict[str, str] | None = None) -> st
     captions = {
         "curves": "Validation metrics during training.",
         "horizon": "Test accuracy at each fixed gap.",
+        "length": "Greedy decoding on the test split; bins with fewer than 5 sentences left out.",
         "gradients": "Mean over one batch of test sequences, log scale.",
     }
     sections: dict[str, str] = {}
@@ -393,9 +434,11 @@ def render_report(data: ReportData, figures: dict[str, str] | None = None) -> st
         sections["results"] = _results(data)
     if data.backtest:
         sections["backtest"] = _backtest(data)
-    for sid in ("curves", "horizon", "gradients"):
+    for sid in ("curves", "length", "horizon", "gradients"):
         if sid in figures:
             sections[sid] = _section(sid, TITLES[sid], _figure(figures[sid], captions[sid]))
+    if data.attention:
+        sections["attention"] = _attention(data)
     if data.gates:
         sections["gates"] = _gates(data)
     if data.run_info or data.notes:
