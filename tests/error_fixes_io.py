@@ -534,6 +534,12 @@ FIXES: dict[str, dict[str, str]] = {
             "duplicate row, or give -p date= the column that really orders the rows.",
     },
     "rnnlab/tasks/moving_digits.py": {
+        "task {}: the model emits one future frame per frame it reads ({}), but future = {}; "
+        "set future = frames":
+            "-p question=next-frame was given different frames and future, e.g. -p frames=10 "
+            "-p future=5, and a model was trained or evaluated on it. The FC-LSTM and the "
+            "ConvLSTM emit frame t+1 of the future at input step t; set -p future equal to -p "
+            "frames.",
         "task {}: parameter canvas = {} is too small for digits of {} pixels (scale {}): it must "
         "be >= {}, or the digits would not fit and move in it":
             "-p canvas= is smaller than 8*scale + 4 pixels for the -p scale= given (e.g. "

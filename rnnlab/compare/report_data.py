@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from rnnlab.compare.backtests import add_backtest
 from rnnlab.compare.config import CompareConfig
 from rnnlab.compare.families import family_key, is_window_mlp
+from rnnlab.compare.filmstrip import add_filmstrip
 from rnnlab.compare.metrics import choose_metrics
 from rnnlab.compare.probes import add_probes
 from rnnlab.compare.results import Run
@@ -57,10 +58,11 @@ def report_data(task: Task, config: CompareConfig, specs: list[ModelSpec],
     unit = task.lag_unit if has_adjustable_lag(task) else "steps"
     data.reading = reading_mod.read_outcomes(outcomes, chance=chance, target=target, unit=unit)
     add_backtest(data, task, runs)
+    add_filmstrip(task, specs, runs, data)
     if data.length:
         data.reading.append(length_sentence(data.length))
     data.run_info = settings(task, config)
-    data.notes = notes(runs, config)
+    data.notes = [*notes(runs, config), *data.notes]  # the probes may have added their own
     return data, outcomes
 
 

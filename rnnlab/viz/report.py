@@ -6,7 +6,8 @@ other sites. Every piece of text that comes from data (model labels, task parame
 names, sentences, tokens) goes through :func:`html.escape`, so it shows as text, never as markup.
 
 :class:`ReportData` holds plain numbers and strings; each section appears only when its data is
-there. Section ids: ``reading``, ``models``, ``curves``, ``results``, ``backtest``, ``length``,
+there. Section ids: ``reading``, ``models``, ``curves``, ``results``, ``backtest``, ``frames``,
+``length``,
 ``attention``, ``horizon``,
 ``gradients``, ``gates``, ``run``. :func:`write_report` replaces the file atomically (temporary
 file + ``os.replace``), so a failure never leaves a half-written report where a good one was.
@@ -49,6 +50,7 @@ TITLES = {
     "curves": "Learning curves",
     "results": "Results",
     "backtest": "Backtest against classical forecasts",
+    "frames": "Input, prediction and truth",
     "length": "Exact match against the source's length",
     "attention": "Where attention looks",
     "horizon": "Memory horizon",
@@ -58,9 +60,8 @@ TITLES = {
 }
 NAV = {
     "reading": "Summary", "models": "Models", "curves": "Learning", "results": "Results",
-    "backtest": "Backtest", "length": "Length", "attention": "Attention", "horizon": "Memory",
-    "gradients": "Gradients", "gates": "Gates",
-    "run": "Settings",
+    "backtest": "Backtest", "frames": "Frames", "length": "Length", "attention": "Attention",
+    "horizon": "Memory", "gradients": "Gradients", "gates": "Gates", "run": "Settings",
 }
 
 # A short explanation under each section heading.
@@ -214,6 +215,8 @@ class ReportData:
     results: list[ResultRow] = field(default_factory=list)
     backtest: list[BacktestRow] = field(default_factory=list)  # forecast tasks: nets, baselines
     backtest_caption: str = ""
+    filmstrip_svg: str = ""  # video: rnnlab.viz.filmstrip of a test clip, as SVG text
+    filmstrip_caption: str = ""
     length: dict[str, Series] | None = None  # seq2seq: label -> exact match vs source length
     attention: list[AttentionPanel] = field(default_factory=list)
     seeds: int = 1
@@ -439,6 +442,10 @@ def render_report(data: ReportData, figures: dict[str, str] | None = None) -> st
             sections[sid] = _section(sid, TITLES[sid], _figure(figures[sid], captions[sid]))
     if data.attention:
         sections["attention"] = _attention(data)
+    if data.filmstrip_svg:
+        strip = _figure(image(data.filmstrip_svg, "filmstrip of a test clip", css="chart"),
+                        data.filmstrip_caption)
+        sections["frames"] = _section("frames", TITLES["frames"], strip, lead="")
     if data.gates:
         sections["gates"] = _gates(data)
     if data.run_info or data.notes:
