@@ -44,6 +44,12 @@ NOTES: dict[str, str] = {
     "numbers of features, lengths that do not fit, y not one target per sequence (or step). "
     "Give X as (N, T, F), (N, T) or a list of (T, F) arrays and y with one target each; save "
     "files with numpy.savez(FILE.npz, X=X, y=y).",
+    "rnnlab/tasks/table_data.py": "A CSV or Parquet table that cannot be read as sequences: "
+    "an empty or unreadable file, Parquet without pyarrow (pip install pyarrow), a column "
+    "named that the table lacks, no target column named, a missing value (the message names "
+    "the column and line), a label that differs between the rows of one sequence, two rows "
+    "of one sequence at the same time, an unparseable time, or time/per_step without id. "
+    "Name the columns with -p id=, time=, target=, inputs= and fill or drop missing cells.",
     "rnnlab/tasks/arrays.py": "The arrays task cannot use its data: labels a classifier cannot "
     "take (real numbers, a single class), labels or feature counts the model was not fitted on, "
     "a data file changed since fitting (-p allow_changed=true uses it anyway), no data at all "

@@ -41,7 +41,7 @@ from rnnlab.tasks.array_data import (
     as_sequences,
     as_targets,
     infer_kind,
-    read_npz,
+    read_data_file,
 )
 from rnnlab.tasks.base import Batch, Split, TaskParams, TaskSpec
 from rnnlab.tasks.common import (
@@ -59,6 +59,7 @@ from rnnlab.tasks.common import (
     token_ce,
 )
 from rnnlab.tasks.packaged import split_indices
+from rnnlab.tasks.table_data import Layout
 from rnnlab.utils.hashing import file_sha256
 
 KINDS = ("classify", "regress")
@@ -68,7 +69,11 @@ Arrays = dict[str, Any]  # X, y, lengths and their _valid / _test twins
 
 @dataclass
 class ArrayParams(TaskParams):
-    data: str = ""  # .npz file: X, y (lengths, X_valid, y_valid, X_test, y_test); "" = from Python
+    data: str = ""  # .npz (X, y, lengths, X_valid, ...), CSV or Parquet file; "" = from Python
+    id: str = ""  # table: the column naming each row's sequence (long: a row per step); "" = wide
+    time: str = ""  # long table: the column ordering a sequence's rows (numbers, dates); "" = as is
+    target: str = ""  # table: the label or target column(s), comma-separated
+    inputs: str = ""  # table: feature (long) or step (wide) columns; "" = other numeric (recorded)
     sha256: str = ""  # the data file's sha256 when the task was fitted; a changed file is refused
     allow_changed: bool = False  # use the data file although its content changed since fitting
     kind: str = ""  # classify | regress; "" = from y (integers, text: classify; reals: regress)
@@ -153,15 +158,23 @@ class ArrayTask(ParamTask):
 
     def _read_file(self) -> Arrays:
         p = self.params
-        arrays = read_npz(p.data)
         path = str(_absolute(p.data))
+        arrays = read_data_file(p.data, self.layout())
         digest = file_sha256(path)
         if p.sha256 and digest != p.sha256 and not p.allow_changed:
             raise UserError(f"data file {path} has changed since the model was fitted (sha256 "
                             f"{digest[:12]}..., fitted on {p.sha256[:12]}...); -p "
                             "allow_changed=true uses it anyway, with the fitted scaling")
-        self.params = dataclasses.replace(p, data=path, sha256=p.sha256 or digest)
+        columns = {}
+        if "inputs" in arrays:  # a table: the columns used are recorded, as they are fitted on
+            columns = {"inputs": ",".join(arrays["inputs"]), "target": ",".join(arrays["targets"])}
+        self.params = dataclasses.replace(p, data=path, sha256=p.sha256 or digest, **columns)
         return arrays
+
+    def layout(self) -> Layout:
+        """Which columns of a table file are what (recorded in the params)."""
+        p = self.params
+        return Layout(p.id, p.time, p.target, p.inputs, p.per_step)
 
     def _split(self, arrays: Arrays) -> dict[Split, tuple[list[np.ndarray], list[Any]]]:
         """Raw (unscaled) sequences and targets of train, valid and test."""
