@@ -58,6 +58,16 @@ NOTES: dict[str, str] = {
     "(a layer list beside family/hidden_size), a validation_data that is not (X, y[, lengths]), "
     "a checkpoint of another task or kind given to load, or a 2-D X whose number of columns "
     "differs from the one it was fitted on. Change the named argument.",
+    "rnnlab/estimators/inputs.py": "An estimator's X that is a DataFrame or torch Dataset it "
+    "cannot read: a Dataset given with a separate y, empty, or whose items are not (x, y) "
+    "pairs or mix token ids with features; a y Series that lacks some sequence ids or names "
+    "one twice; per-step targets that are not one per row; time_column without id_column. "
+    "Pass X and y as the message says (see docs/your-data.md).",
+    "rnnlab/estimators/forecaster.py": "A Forecaster given a series it cannot use (NaN or inf, "
+    "the wrong rank, non-numbers, X of another length or other dates, a date twice, fewer "
+    "than 3 steps), a horizon that is not a whole number >= 1, a newer series with other "
+    "columns, or a checkpoint of another task or with a damaged saved series. Fix the named "
+    "argument.",
     "rnnlab/models/conv_video.py": "The ConvLSTM's video model cannot serve this task or "
     "config: the task's inputs are not frames (no frame_shape), or an option of the vector "
     "models (bidirectional, frame_encoder, dense layers, a layer list) was set, or clips of "

@@ -1,10 +1,13 @@
-"""Estimators with scikit-learn's API: :class:`SequenceClassifier`, :class:`SequenceRegressor`.
+"""Estimators with scikit-learn's API: :class:`SequenceClassifier`, :class:`SequenceRegressor`,
+:class:`Forecaster` (fit a series, predict its future).
 
 They need scikit-learn (``pip install 'rnnlab[data]'``); ``rnnlab.SequenceClassifier`` imports
 them on first use.
 """
 
-from rnnlab.estimators.base import SequenceEstimator
+from rnnlab.estimators.base import NetworkEstimator, SequenceEstimator
+from rnnlab.estimators.forecaster import Forecaster
 from rnnlab.estimators.sequence import SequenceClassifier, SequenceRegressor
 
-__all__ = ["SequenceClassifier", "SequenceEstimator", "SequenceRegressor"]
+__all__ = ["Forecaster", "NetworkEstimator", "SequenceClassifier", "SequenceEstimator",
+           "SequenceRegressor"]
