@@ -7,7 +7,7 @@ imported on first use, so ``import rnnlab`` stays light.
 
 from typing import Any
 
-_ESTIMATORS = ("Forecaster", "SequenceClassifier", "SequenceRegressor")
+_ESTIMATORS = ("Forecaster", "LanguageModel", "SequenceClassifier", "SequenceRegressor")
 
 
 def __getattr__(name: str) -> Any:

@@ -68,6 +68,10 @@ NOTES: dict[str, str] = {
     "than 3 steps), a horizon that is not a whole number >= 1, a newer series with other "
     "columns, or a checkpoint of another task or with a damaged saved series. Fix the named "
     "argument.",
+    "rnnlab/estimators/language_model.py": "A LanguageModel given what it cannot use: a y, "
+    "a text that is not a str or a file that does not exist, a prompt or text that is not a "
+    "str, a text of fewer than two tokens to score, or a checkpoint of another task. Give a "
+    "text or a file path; prompts may hold only tokens of the training vocabulary.",
     "rnnlab/models/conv_video.py": "The ConvLSTM's video model cannot serve this task or "
     "config: the task's inputs are not frames (no frame_shape), or an option of the vector "
     "models (bidirectional, frame_encoder, dense layers, a layer list) was set, or clips of "

@@ -135,6 +135,6 @@ def test_a_forecaster_learns_a_seasonal_series(seed):
     f = Forecaster(horizon=5, window=20, season=10, family="gru", hidden_size=16, steps=300,
                    lr=0.01, seed=seed).fit(y)
     results = f.backtest(baselines=False)
-    # noise of std 1 on a wave of amplitude 10: last value is far off (MASE ~ 5 with a
-    # period-10 scale), the noise floor is about MASE 0.6; a model of the wave is near it
-    assert results["model"]["mase"] < 1.0, results
+    # noise of std 1 on a wave of amplitude 10: last value is far off (MASE 8.0-9.3 for seeds
+    # 0-4), ARIMA and ETS reach 0.65-0.79; this model reached 0.72-0.89 when it was written
+    assert results["model"]["mase"] < 1.5, results

@@ -49,17 +49,22 @@ class NetworkEstimator(BaseEstimator):
     """What every rnnlab estimator shares: its hyper-parameters as a model config and a training
     config (the subclass's ``__init__`` stores them), and the fitted check."""
 
+    def _model_options(self) -> dict[str, Any]:
+        """The ModelConfig fields given besides the stack's (``model_options``)."""
+        return dict(self.model_options or {})
+
     def model_config(self) -> ModelConfig:
         """The :class:`~rnnlab.models.ModelConfig` these hyper-parameters describe."""
-        options = dict(self.model_options or {})
+        options = self._model_options()
         if self.layers:
-            changed = [k for k, v in STACK_DEFAULTS.items() if getattr(self, k) != v]
+            changed = [k for k, v in STACK_DEFAULTS.items() if getattr(self, k, v) != v]
             if changed:
                 raise UserError(f"{', '.join(changed)} cannot be set with layers: give each "
                                 "layer its own size and options (lstm:64:bidirectional)")
             return ModelConfig(layers=(self.layers,), dropout=self.dropout, **options)
         return ModelConfig(family=self.family, hidden_size=self.hidden_size,
-                           num_layers=self.num_layers, bidirectional=self.bidirectional,
+                           num_layers=self.num_layers,
+                           bidirectional=getattr(self, "bidirectional", False),
                            dropout=self.dropout, **options)
 
     def train_config(self) -> TrainConfig:
