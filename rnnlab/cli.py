@@ -289,7 +289,12 @@ def _load_for_data(checkpoint: str, data: str, overrides: dict[str, str], *,
 
     ckpt = load_checkpoint(checkpoint, load_state=False)
     other = {"forecast": "series", "text": "path"}.get(ckpt.task_name)
-    if other and need_y:
+    if other and not need_y:
+        raise UserError(f"{ckpt.path} is a model of the task {ckpt.task_name!r}: "
+                        + ("rnnlab forecast RUN -p series=FILE.csv forecasts from a file"
+                           if ckpt.task_name == "forecast" else
+                           "rnnlab predict RUN --prompt TEXT predicts the next token"))
+    if other:
         return _load(checkpoint, {**overrides, other: data})
     if ckpt.task_name != ArrayTask.name:
         raise UserError(f"--data scores models trained on your own data (task "
@@ -726,6 +731,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
             --family lstm --hidden-size 512 --embedding-dim 64 --minutes 10 \\
             --out-dir runs/shakespeare
         rnnlab train --data mine.npz --family gru --epochs 30 --out-dir runs/mine
+        rnnlab train --data visits.csv -p id=patient -p time=hour -p target=outcome \\
+            --family gru --out-dir runs/visits
         rnnlab train --resume --out-dir runs/cue-lstm --steps 6000
         rnnlab train --config runs/cue-lstm/run.toml --seed 1 --out-dir runs/cue-lstm-seed1
         """,

@@ -159,6 +159,8 @@ def test_kind_forecast_and_lm_are_the_forecast_and_text_tasks(tmp_path, capsys):
     capsys.readouterr()
     assert main(["evaluate", str(run), "--data", str(tmp_path / "s.csv"), "--json"]) == 0
     assert "mase" in json.loads(capsys.readouterr().out)
+    one_line_error(capsys, ["predict", str(run), "--data", str(tmp_path / "s.csv"), "-o",
+                            str(tmp_path / "p.csv")], "rnnlab forecast RUN")
     (tmp_path / "t.txt").write_text("the cat sat on the mat. " * 40)
     lm = tmp_path / "lm"
     assert main(["train", "--data", str(tmp_path / "t.txt"), "-p", "seq_len=10",
