@@ -263,7 +263,8 @@ def _load(checkpoint: str, overrides: dict[str, str] | None = None) -> tuple[Any
     from rnnlab.train import load_checkpoint, rebuild_model
 
     ckpt = load_checkpoint(checkpoint, load_state=False)
-    task = make_task(ckpt.task_name, **{**ckpt.task_params, **(overrides or {})})
+    params = {**ckpt.task_params, **(overrides or {})}
+    task = _saved_series_task(ckpt, params) or make_task(ckpt.task_name, **params)
     if ckpt.task_spec is not None and ckpt.task_spec != task.spec:
         if overrides:
             raise UserError(
@@ -276,6 +277,19 @@ def _load(checkpoint: str, overrides: dict[str, str] | None = None) -> tuple[Any
             "(its data or vocabulary changed since training)"
         )
     return rebuild_model(ckpt), task
+
+
+def _saved_series_task(ckpt: Any, params: dict[str, Any]) -> Any:
+    """The forecast task of a checkpoint that rnnlab.Forecaster saved with its series from
+    Python (no file to read), or None for any other checkpoint."""
+    from rnnlab.tasks.forecast import ForecastTask
+    from rnnlab.tasks.forecast_data import series_from_json
+
+    saved = ckpt.meta.get("estimator")
+    if ckpt.task_name != ForecastTask.name or params.get("series") or not isinstance(saved, dict):
+        return None
+    series = series_from_json(saved.get("series"), ckpt.path)
+    return None if series is None else ForecastTask(data=series, **params)
 
 
 def _load_for_data(checkpoint: str, data: str, overrides: dict[str, str], *,

@@ -109,14 +109,16 @@ NOTES: dict[str, str] = {
     "[task] (name, and [task.params]), [model] and [train], their keys the option names with _ "
     "for - (see `rnnlab train --help`); a run's own run.toml is always valid.",
     "rnnlab/tasks/forecast.py": "A forecast that cannot be set up: a horizon longer than the "
-    "test span, too short a series, a recursive strategy with inputs besides the targets, or a "
+    "test span, too short a series, a recursive strategy with inputs besides the targets, a "
+    "series from Python whose checkpoint holds no series (give -p series=FILE.csv), or a "
     "checkpoint whose data file changed since training (it records the file's sha256; "
     "-p allow_changed=true uses the changed file with the recorded scaling, -p series=FILE "
     "another file) or whose recorded scaling was edited. Change the named parameter.",
     "rnnlab/tasks/forecast_data.py": "A data file of a forecast that rnnlab cannot read: "
     "missing, not UTF-8 CSV, no such column, a missing, non-numeric or non-finite value (the "
-    "message names the line and column), an unparseable or repeated date. Fix the file or "
-    "name other columns with -p target=, -p inputs=, -p date=.",
+    "message names the line and column), an unparseable or repeated date, or a Forecaster "
+    "checkpoint whose saved series was edited. Fix the file or name other columns with "
+    "-p target=, -p inputs=, -p date=.",
     "rnnlab/train/backtest.py": "A forecast past the end that the model cannot make: more "
     "steps than its horizon while it reads inputs whose future is unknown, or a --holdout "
     "that leaves too little history. Ask for fewer steps or a smaller holdout.",

@@ -85,6 +85,12 @@ def test_score_backtest_pickle_save_load(tmp_path):
     assert np.array_equal(again.predict(), f.predict())
     loaded = Forecaster.load(f.save(tmp_path / "f"))
     assert loaded.predict().equals(f.predict()) and loaded.get_params() == f.get_params()
+    # the command line works from the checkpoint alone: the series is in it
+    assert main(["forecast", str(tmp_path / "f"), "-o", str(tmp_path / "f.csv")]) == 0
+    written = pd.read_csv(tmp_path / "f.csv")
+    assert np.allclose(written["load"], f.predict().to_numpy())
+    assert list(written["date"]) == [str(d.date()) for d in f.predict().index]
+    assert main(["evaluate", str(tmp_path / "f"), "--split", "test"]) == 0
 
 
 def test_a_command_line_forecaster_loads_and_agrees_with_rnnlab_forecast(tmp_path):

@@ -33,7 +33,7 @@ from rnnlab.models import build_model
 from rnnlab.tasks.array_data import to_numpy
 from rnnlab.tasks.forecast import ForecastTask
 from rnnlab.tasks.forecast_baselines import forecast_metrics
-from rnnlab.tasks.forecast_data import Series, date_text, spacing
+from rnnlab.tasks.forecast_data import Series, series_from_json, series_to_json, spacing
 from rnnlab.train import checkpoint_meta, load_checkpoint, rebuild_model, train
 from rnnlab.train.backtest import backtest, forecast_future
 from rnnlab.train.checkpoint import save_checkpoint
@@ -201,9 +201,10 @@ class Forecaster(NetworkEstimator):
     # -- save, load -----------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write an rnnlab checkpoint folder, with the series (so :meth:`load` forecasts from
-        its end; ``rnnlab forecast PATH -p series=FILE.csv`` forecasts from a CSV of the same
-        columns). Returns the folder."""
+        """Write an rnnlab checkpoint folder with the series in it, so :meth:`load`,
+        ``rnnlab forecast PATH`` and ``rnnlab evaluate PATH --split test`` forecast from the
+        checkpoint alone (``-p series=FILE.csv``: from a CSV of the same columns). Returns the
+        folder."""
         self._check_fitted()
         data = self.task_.data
         meta = checkpoint_meta(self.model_, self.task_, self.train_config_,
@@ -211,7 +212,7 @@ class Forecaster(NetworkEstimator):
                                estimator={"class": type(self).__name__,
                                           "params": _json_params(self.get_params()),
                                           "pandas": bool(self._pandas),
-                                          "series": _series_json(data)})
+                                          "series": series_to_json(data)})
         return save_checkpoint(path, self.model_, meta)
 
     @classmethod
@@ -223,7 +224,7 @@ class Forecaster(NetworkEstimator):
             raise UserError(f"{ckpt.path} is a model of the task {ckpt.task_name!r}; a "
                             "Forecaster loads models of the 'forecast' task")
         saved = ckpt.meta.get("estimator") if isinstance(ckpt.meta.get("estimator"), dict) else {}
-        series = _series_from_json(saved.get("series"), ckpt.path)
+        series = series_from_json(saved.get("series"), ckpt.path)
         task = ForecastTask(data=series, **ckpt.task_params)
         params = _known_params(cls, saved.get("params"), ckpt.model_config)
         if not isinstance(saved.get("params"), dict):  # the command line's: from its task
@@ -309,30 +310,3 @@ def as_series(y: Any, X: Any = None) -> tuple[Series, list[str]]:
         series.values, series.dates = values[order], dates
         series.freq = spacing(dates, "y")
     return series, targets
-
-
-def _series_json(data: Series) -> dict[str, Any]:
-    return {"values": data.values.tolist(), "columns": list(data.columns),
-            "dates": None if data.dates is None else [date_text(d) for d in data.dates],
-            "freq": data.freq}
-
-
-def _series_from_json(saved: Any, where: Path) -> Series | None:
-    """The series a Forecaster saved, or None (a checkpoint of the command line, whose task
-    reads its own file)."""
-    if saved is None:
-        return None
-    try:
-        values = np.asarray(saved["values"], dtype=np.float64)
-        columns = tuple(str(c) for c in saved["columns"])
-        series = Series(values, columns, None, str(saved.get("freq") or ""))
-        if saved.get("dates") is not None:
-            import pandas as pd
-
-            series.dates = pd.DatetimeIndex(saved["dates"])
-    except (KeyError, TypeError, ValueError) as e:
-        raise UserError(f"{where}: the saved series is damaged ({e})") from None
-    if values.ndim != 2 or values.shape[1] != len(columns) or (
-            series.dates is not None and len(series.dates) != len(values)):
-        raise UserError(f"{where}: the saved series is damaged (its shapes do not agree)")
-    return series
