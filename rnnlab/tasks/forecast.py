@@ -96,7 +96,7 @@ FITTED = ("scale_mean", "scale_std", "mase_scale")  # tuples of floats, recorded
 
 @dataclass
 class ForecastParams(TaskParams):
-    series: str = "sunspots"  # sunspots | co2 | airline | a CSV file (recorded by absolute path)
+    series: str = "sunspots"  # sunspots | co2 | airline | a CSV file (absolute path) | "" = Python
     column: str = ""  # CSV: the one column to forecast, no other inputs (target=NAME inputs=none)
     target: str = ""  # CSV: the column(s) to forecast, comma-separated ("" = column, or the only)
     inputs: str = ""  # CSV: input columns besides the targets; "" = all other numeric, none = none
