@@ -194,6 +194,11 @@ def _data_task_args(args: argparse.Namespace) -> None:
     if Path(args.data).is_dir():
         raise UserError(f"--data {args.data} is a folder: give one file (an .npz, CSV or "
                         "Parquet table, or a text file)")
+    forecasting = sorted({"date", "horizon", "window", "strategy", "season"}
+                         & set(_parse_task_params(args.param)))
+    if task == ArrayTask.name and forecasting:
+        raise UserError(f"-p {', '.join(forecasting)}: parameters of a forecast; add --kind "
+                        "forecast (else --data trains a classifier or regressor of sequences)")
     args.task = task
     given = [f"kind={kind}"] if task == ArrayTask.name and kind else []
     args.param = [f"{param}={args.data}", *given, *args.param]

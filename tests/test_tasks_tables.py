@@ -172,6 +172,8 @@ def test_kind_forecast_and_lm_are_the_forecast_and_text_tasks(tmp_path, capsys):
     one_line_error(capsys, ["train", "--data", str(tmp_path), "--kind", "lm"], "is a folder")
     one_line_error(capsys, ["train", "--data", str(tmp_path / "s.csv"), "--kind", "lm",
                             "--task", "adding"], "leave out --task adding")
+    one_line_error(capsys, ["train", "--data", str(tmp_path / "s.csv"), "-p", "target=load",
+                            "-p", "horizon=3"], "-p horizon", "add --kind forecast")
 
 
 BAD_TABLES = [
