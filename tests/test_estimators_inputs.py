@@ -91,7 +91,7 @@ def test_bad_dataframes_are_one_clear_line():
     cases = [
         (frame.assign(note="x"), y, {"id_column": "sid"}, ["'note' holds non-numbers"]),
         (frame, pd.Series(y[:-1], index=100 + np.arange(len(xs) - 1)), {"id_column": "sid"},
-         ["no target for 1 sequence", "135"]),
+         ["no target for 1 sequence id", "135", "y.to_numpy()"]),
         (frame, y, {"id_column": "nope"}, ["no column 'nope'"]),
         (frame, y, {"time_column": "t"}, ["time_column needs X as a long"]),
         (frame.assign(a=np.where(frame.a > 1, np.nan, frame.a)), y, {"id_column": "sid"},

@@ -111,8 +111,10 @@ def _per_sequence(y: Any, ids: np.ndarray) -> Any:
         index = set(y.index.tolist())
         missing = [i for i in ids.tolist() if i not in index]
         if missing:
-            raise UserError(f"y is a Series indexed by sequence id, but it has no target for "
-                            f"{len(missing)} sequence(s) of X, e.g. {missing[0]!r}")
+            raise UserError(f"y is a Series, aligned with X's sequences by its index, but it "
+                            f"has no target for {len(missing)} sequence id(s) of X, e.g. "
+                            f"{missing[0]!r} (y.to_numpy(): one target per sequence, in the "
+                            "order the ids first appear)")
         if not y.index.is_unique:
             raise UserError("y is a Series indexed by sequence id, and an id appears twice in "
                             "its index")

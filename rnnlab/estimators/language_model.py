@@ -136,10 +136,16 @@ class LanguageModel(NetworkEstimator):
             return self._fit_file(str(path), callbacks, from_file=True)
         if not isinstance(text, str):
             raise UserError(f"fit takes a text (str) or a file path, got {type(text).__name__}")
+        if "\n" not in text and len(text) < 256 and text.endswith((".txt", ".md", ".text")):
+            raise UserError(f"text file not found: {text} (a text to learn from is given as "
+                            "the string itself)")
         with tempfile.TemporaryDirectory(prefix="rnnlab-text-") as folder:
             file = Path(folder) / "text.txt"
             file.write_text(text, encoding="utf-8")
-            return self._fit_file(str(file), callbacks, from_file=False)
+            try:
+                return self._fit_file(str(file), callbacks, from_file=False)
+            except UserError as e:  # the temporary file means nothing to the caller
+                raise UserError(str(e).replace(str(file), "the text given to fit")) from None
 
     def _fit_file(self, path: str, callbacks: Any, from_file: bool) -> LanguageModel:
         task = TextTask(path=path, **{k: getattr(self, k) for k in TEXT_PARAMS})
