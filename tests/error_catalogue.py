@@ -57,6 +57,12 @@ NOTES: dict[str, str] = {
     "numbers of features, lengths that do not fit, y not one target per sequence (or step). "
     "Give X as (N, T, F), (N, T) or a list of (T, F) arrays and y with one target each; save "
     "files with numpy.savez(FILE.npz, X=X, y=y).",
+    "rnnlab/tasks/table_data.py": "A CSV or Parquet table that cannot be read as sequences: "
+    "an empty or unreadable file, Parquet without pyarrow (pip install pyarrow), a column "
+    "named that the table lacks, no target column named, a missing value (the message names "
+    "the column and line), a label that differs between the rows of one sequence, two rows "
+    "of one sequence at the same time, an unparseable time, or time/per_step without id. "
+    "Name the columns with -p id=, time=, target=, inputs= and fill or drop missing cells.",
     "rnnlab/tasks/arrays.py": "The arrays task cannot use its data: labels a classifier cannot "
     "take (real numbers, a single class), labels or feature counts the model was not fitted on, "
     "a data file changed since fitting (-p allow_changed=true uses it anyway), no data at all "
@@ -65,6 +71,20 @@ NOTES: dict[str, str] = {
     "(a layer list beside family/hidden_size), a validation_data that is not (X, y[, lengths]), "
     "a checkpoint of another task or kind given to load, or a 2-D X whose number of columns "
     "differs from the one it was fitted on. Change the named argument.",
+    "rnnlab/estimators/inputs.py": "An estimator's X that is a DataFrame or torch Dataset it "
+    "cannot read: a Dataset given with a separate y, empty, or whose items are not (x, y) "
+    "pairs or mix token ids with features; a y Series that lacks some sequence ids or names "
+    "one twice; per-step targets that are not one per row; time_column without id_column. "
+    "Pass X and y as the message says (see docs/your-data.md).",
+    "rnnlab/estimators/forecaster.py": "A Forecaster given a series it cannot use (NaN or inf, "
+    "the wrong rank, non-numbers, X of another length or other dates, a date twice, fewer "
+    "than 3 steps), a horizon that is not a whole number >= 1, a newer series with other "
+    "columns, or a checkpoint of another task or with a damaged saved series. Fix the named "
+    "argument.",
+    "rnnlab/estimators/language_model.py": "A LanguageModel given what it cannot use: a y, "
+    "a text that is not a str or a file that does not exist, a prompt or text that is not a "
+    "str, a text of fewer than two tokens to score, or a checkpoint of another task. Give a "
+    "text or a file path; prompts may hold only tokens of the training vocabulary.",
     "rnnlab/models/conv_video.py": "The ConvLSTM's video model cannot serve this task or "
     "config: the task's inputs are not frames (no frame_shape), or an option of the vector "
     "models (bidirectional, frame_encoder, dense layers, a layer list) was set, or clips of "
@@ -102,14 +122,16 @@ NOTES: dict[str, str] = {
     "[task] (name, and [task.params]), [model] and [train], their keys the option names with _ "
     "for - (see `rnnlab train --help`); a run's own run.toml is always valid.",
     "rnnlab/tasks/forecast.py": "A forecast that cannot be set up: a horizon longer than the "
-    "test span, too short a series, a recursive strategy with inputs besides the targets, or a "
+    "test span, too short a series, a recursive strategy with inputs besides the targets, a "
+    "series from Python whose checkpoint holds no series (give -p series=FILE.csv), or a "
     "checkpoint whose data file changed since training (it records the file's sha256; "
     "-p allow_changed=true uses the changed file with the recorded scaling, -p series=FILE "
     "another file) or whose recorded scaling was edited. Change the named parameter.",
     "rnnlab/tasks/forecast_data.py": "A data file of a forecast that rnnlab cannot read: "
     "missing, not UTF-8 CSV, no such column, a missing, non-numeric or non-finite value (the "
-    "message names the line and column), an unparseable or repeated date. Fix the file or "
-    "name other columns with -p target=, -p inputs=, -p date=.",
+    "message names the line and column), an unparseable or repeated date, or a Forecaster "
+    "checkpoint whose saved series was edited. Fix the file or name other columns with "
+    "-p target=, -p inputs=, -p date=.",
     "rnnlab/train/backtest.py": "A forecast past the end that the model cannot make: more "
     "steps than its horizon while it reads inputs whose future is unknown, or a --holdout "
     "that leaves too little history. Ask for fewer steps or a smaller holdout.",
