@@ -177,12 +177,14 @@ def _new_run(args: argparse.Namespace) -> tuple[Any, Any, TrainConfig]:
 def _data_task_args(args: argparse.Namespace) -> None:
     """``--data FILE`` and ``--kind K``: the task ``arrays`` with ``-p data=FILE -p kind=K``
     (classify, regress), ``forecast`` with ``-p series=FILE`` or ``text`` with ``-p path=FILE``
-    (lm); without ``--kind`` a ``.txt`` file is a language model, other files ``arrays``."""
+    (lm); without ``--kind`` a ``.txt`` file or a folder is a language model (a folder: its
+    ``.txt`` files as one text), other files ``arrays``."""
     from rnnlab.tasks.arrays import ArrayTask
 
     if not args.data:
         raise UserError("--kind needs --data FILE, the data to train on")
-    kind = args.kind or ("lm" if Path(args.data).suffix.lower() == ".txt" else "")
+    data = Path(args.data)
+    kind = args.kind or ("lm" if data.suffix.lower() == ".txt" or data.is_dir() else "")
     task, param = {"forecast": ("forecast", "series"), "lm": ("text", "path")}.get(
         kind, (ArrayTask.name, "data"))
     if args.task not in (None, task):
@@ -191,9 +193,9 @@ def _data_task_args(args: argparse.Namespace) -> None:
     if kind == "forecast" and Path(args.data).suffix.lower() != ".csv":
         raise UserError(f"--kind forecast reads a CSV file (one row per time step), not "
                         f"{args.data}")
-    if Path(args.data).is_dir():
+    if data.is_dir() and kind != "lm":
         raise UserError(f"--data {args.data} is a folder: give one file (an .npz, CSV or "
-                        "Parquet table, or a text file)")
+                        "Parquet table), or --kind lm for a folder of .txt files")
     forecasting = sorted({"date", "horizon", "window", "strategy", "season"}
                          & set(_parse_task_params(args.param)))
     if task == ArrayTask.name and forecasting:

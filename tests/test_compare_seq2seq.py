@@ -14,7 +14,8 @@ pytest.importorskip("babel")
 
 
 def dates_config(tmp_path, models=("gru", "gru:attention=luong"), **extra):
-    return CompareConfig(task="dates", task_params={"eval_size": 60}, models=models,
+    chosen = {"models": models} if models is not None else {}  # None: the default list
+    return CompareConfig(task="dates", task_params={"eval_size": 60}, **chosen,
                          budget=6000, steps=12, minutes=0, eval_every=6, eval_size=60,
                          batch_size=32, lr=0.01, output=str(tmp_path / "s2s.html"), **extra)
 
@@ -52,3 +53,9 @@ def test_attention_maps_only_for_models_with_attention(result):
 def test_a_window_mlp_is_refused_before_training(tmp_path):
     with pytest.raises(UserError, match="no encoder-decoder form"):
         compare(dates_config(tmp_path, models=("gru", "mlp")))
+
+
+def test_without_models_a_translation_compares_attention_kinds(tmp_path):
+    config = dates_config(tmp_path, models=None)
+    result = compare(config)
+    assert list(result.runs) == ["GRU", "GRU (attention=luong)", "GRU (attention=bahdanau)"]

@@ -169,7 +169,8 @@ def test_kind_forecast_and_lm_are_the_forecast_and_text_tasks(tmp_path, capsys):
     assert json.loads((lm / "last" / "config.json").read_text())["task"]["name"] == "text"
     one_line_error(capsys, ["train", "--data", str(tmp_path / "t.txt"), "--kind", "forecast"],
                    "--kind forecast reads a CSV")
-    one_line_error(capsys, ["train", "--data", str(tmp_path), "--kind", "lm"], "is a folder")
+    one_line_error(capsys, ["train", "--data", str(tmp_path), "--kind", "classify"],
+                   "is a folder", "--kind lm for a folder of .txt files")
     one_line_error(capsys, ["train", "--data", str(tmp_path / "s.csv"), "--kind", "lm",
                             "--task", "adding"], "leave out --task adding")
     one_line_error(capsys, ["train", "--data", str(tmp_path / "s.csv"), "-p", "target=load",

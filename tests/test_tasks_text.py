@@ -150,8 +150,9 @@ def test_bad_files_raise_user_error(tmp_path, content, pattern):
 
 
 def test_a_directory_and_a_too_large_batch(tmp_path, text_file):
-    with pytest.raises(UserError, match="not a file"):
-        make_task("text", path=str(tmp_path))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UserError, match=r"holds no non-empty \.txt file"):
+        make_task("text", path=str(tmp_path / "empty"))  # a folder: a corpus of .txt files
     task = make_task("text", path=text_file, seq_len=5)
     with pytest.raises(UserError, match="batch size"):
         task.batches("train", 100000)

@@ -162,5 +162,6 @@ def test_translate_and_draw_refuse_clearly(run, tmp_path, capsys):
     one_line_error(capsys, ["train", "--task", "cue-word", "--attention", "luong", "--steps",
                             "1"], "sequence-to-sequence")
     pairs = write_pairs(tmp_path / "c.tsv", 50)
-    one_line_error(capsys, ["compare", "--task", "parallel", "-p", f"path={pairs}", "--steps",
-                            "1", "-o", str(tmp_path / "c.html")], "sequence-to-sequence")
+    one_line_error(capsys, ["compare", "--task", "parallel", "-p", f"path={pairs}", "--models",
+                            "gru,mlp", "--steps", "1", "-o", str(tmp_path / "c.html")],
+                   "window MLP has no encoder-decoder form")

@@ -167,3 +167,45 @@ def test_memory_does_not_grow_with_the_corpus(tmp_path):
         grown.append(int(out.stdout.split()[-1]))
     assert grown[0] < 150e6, f"building the token file grew RSS by {grown[0] / 1e6:.0f} MB"
     assert grown[1] < 60e6, f"mapping the cached token file grew RSS by {grown[1] / 1e6:.0f} MB"
+
+
+def test_a_folder_is_its_txt_files_in_order_with_a_line_break_between(tmp_path):
+    corpus = tmp_path / "books"
+    (corpus / "b").mkdir(parents=True)
+    (corpus / "a.txt").write_text("one two", encoding="utf-8")  # no line break at its end
+    (corpus / "b" / "c.txt").write_text("three four\n", encoding="utf-8")
+    (corpus / "b" / "empty.txt").write_text("", encoding="utf-8")
+    (corpus / "notes.md").write_text("not part of it", encoding="utf-8")
+    text = "one two\nthree four\n"
+    for level in ("char", "word"):
+        got = load_tokens(str(corpus), level, 0.5, 1)
+        ids, vocab = reference(text, level, 0.5, 1)
+        assert got.vocab == vocab and got.ids.tolist() == ids
+    before = load_tokens(str(corpus), "word", 0.5, 1).path
+    (corpus / "b" / "c.txt").write_text("three five\n", encoding="utf-8")  # a changed file
+    assert load_tokens(str(corpus), "word", 0.5, 1).path != before
+
+
+def test_a_folder_without_text_files_and_a_bad_file_inside_one(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UserError, match=r"holds no non-empty \.txt file"):
+        load_tokens(str(tmp_path / "empty"), "char", 0.9, 1)
+    (tmp_path / "mixed").mkdir()
+    (tmp_path / "mixed" / "good.txt").write_text("fine text " * 10, encoding="utf-8")
+    (tmp_path / "mixed" / "zbad.txt").write_bytes(b"\xff\xfe broken")
+    with pytest.raises(UserError, match=r"zbad\.txt is not UTF-8 text \(bad byte at offset 0\)"):
+        load_tokens(str(tmp_path / "mixed"), "char", 0.9, 1)
+
+
+def test_cli_trains_a_language_model_on_a_folder(tmp_path):
+    from rnnlab.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(3):
+        (corpus / f"part{i}.txt").write_text("the cat sat on the mat.\n" * 40, encoding="utf-8")
+    out = tmp_path / "run"
+    code = main(["train", "--data", str(corpus), "-p", "seq_len=16", "--steps", "2",
+                 "--hidden-size", "8", "--batch-size", "4", "--eval-every", "2",
+                 "--eval-batches", "2", "--out-dir", str(out), "--no-progress"])
+    assert code == 0 and (out / "best").is_dir()

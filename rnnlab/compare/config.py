@@ -13,6 +13,8 @@ from rnnlab.tasks import TASKS, Task, make_task
 from rnnlab.utils.atomic import check_output
 
 DEFAULT_MODELS = ("mlp", "rnn", "lstm", "gru")
+# An encoder-decoder has no window-MLP form; the question there is what attention adds.
+SEQ2SEQ_MODELS = ("gru", "gru:attention=luong", "gru:attention=bahdanau")
 DEFAULT_TASK_PARAMS: dict[str, dict[str, Any]] = {"cue-word": {"gap": (2, 30)}}
 
 
@@ -66,4 +68,6 @@ def build_task(config: CompareConfig) -> Task:
     return make_task(config.task, **params)
 
 
-__all__ = ["DEFAULT_MODELS", "DEFAULT_TASK_PARAMS", "CompareConfig", "build_task"]
+__all__ = [
+    "DEFAULT_MODELS", "DEFAULT_TASK_PARAMS", "SEQ2SEQ_MODELS", "CompareConfig", "build_task",
+]

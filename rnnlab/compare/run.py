@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import os
 import platform
@@ -13,7 +14,7 @@ import torch
 
 from rnnlab.compare.backtests import model_backtest
 from rnnlab.compare.command import command_line
-from rnnlab.compare.config import CompareConfig, build_task
+from rnnlab.compare.config import DEFAULT_MODELS, SEQ2SEQ_MODELS, CompareConfig, build_task
 from rnnlab.compare.families import is_recurrent
 from rnnlab.compare.metrics import is_result
 from rnnlab.compare.probes import horizon_gaps
@@ -38,6 +39,8 @@ def compare(config: CompareConfig | None = None, *, command: str = "",
     started = time.perf_counter()
     load_before = _load()
     task = build_task(config)
+    if task.spec.seq2seq and config.models == DEFAULT_MODELS:  # no models given
+        config = dataclasses.replace(config, models=SEQ2SEQ_MODELS)
     specs = _sized_specs(task, config)
     gaps = horizon_gaps(task, windows_of(specs))
     threads = torch.get_num_threads()

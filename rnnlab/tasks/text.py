@@ -80,7 +80,7 @@ class TextCodec:
 
 @dataclass
 class TextParams(TaskParams):
-    path: str = ""  # the UTF-8 text file
+    path: str = ""  # the UTF-8 text file, or a folder of .txt files (one text, sorted order)
     level: str = "char"  # char | word
     seq_len: int = 100  # steps per batch (the truncated-BPTT length)
     split: float = 0.9  # fraction of the tokens used for training; the rest is validation
@@ -100,7 +100,7 @@ def read_text(path: str) -> str:
     """The whole file's text (for small files: parallel pairs, prompts); UserError for a
     missing, empty, binary or non-UTF-8 file. Language modelling never calls this: it maps a
     token file (:mod:`rnnlab.tasks.token_file`)."""
-    check_text_file(path)
+    check_text_file(path, folder_ok=False)
     return "".join(text_chunks(path))
 
 

@@ -96,12 +96,31 @@ def cache_dir() -> Path:
     return Path(base) / "rnnlab"
 
 
-def load_tokens(path: str, level: str, split: float, min_count: int) -> TokenFile:
-    """The token file of ``path`` (built, or read from the cache); UserError for a missing,
-    empty, binary or non-UTF-8 file."""
+def corpus_files(path: str) -> list[Path]:
+    """The files of a corpus: ``path`` itself, or every ``*.txt`` file under the folder
+    ``path`` (sorted by their path inside it, empty ones left out). UserError if there are
+    none."""
     check_text_file(path)
+    if os.path.isfile(path):
+        return [Path(path)]
+    found = sorted(p for p in Path(path).rglob("*.txt") if p.is_file() and p.stat().st_size)
+    if not found:
+        raise UserError(f"folder {path} holds no non-empty .txt file")
+    return found
+
+
+def load_tokens(path: str, level: str, split: float, min_count: int) -> TokenFile:
+    """The token file of ``path`` — a text file, or a folder of them read as one text in
+    sorted order, a line break between files — built, or read from the cache; UserError for a
+    missing, empty, binary or non-UTF-8 file."""
+    files = corpus_files(path)
+    # The key covers every file's place in the folder and its content: renaming, adding or
+    # changing one makes another token file.
+    folder_given = os.path.isdir(path)
+    hashes = [(p.relative_to(path).as_posix() if folder_given else "", file_sha256(p))
+              for p in files]
     settings = {"format": FORMAT, "level": level, "split": split, "min_count": min_count,
-                "word": WORD.pattern, "sha256": file_sha256(path)}
+                "word": WORD.pattern, "files": hashes}
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:32]
     try:
         folder = cache_dir() / "tokens"
@@ -112,17 +131,32 @@ def load_tokens(path: str, level: str, split: float, min_count: int) -> TokenFil
     cached = _read_cached(folder, key)
     if cached is not None:
         return cached
-    return _build(path, level, split, min_count, folder, key)
+    return _build(files, level, split, min_count, folder, key)
 
 
-def check_text_file(path: str) -> None:
-    """UserError unless ``path`` is a non-empty regular file (its text is checked as read)."""
+def check_text_file(path: str, folder_ok: bool = True) -> None:
+    """UserError unless ``path`` is a non-empty regular file, or (``folder_ok``) a folder;
+    the text itself is checked as it is read."""
     if not os.path.exists(path):
         raise UserError(f"text file not found: {path}")
+    if os.path.isdir(path) and folder_ok:
+        return
     if not os.path.isfile(path):
         raise UserError(f"not a file: {path}")
     if os.path.getsize(path) == 0:
         raise UserError(f"text file is empty: {path}")
+
+
+def corpus_chunks(files: list[Path]) -> Iterator[str]:
+    """The text of every file in turn (see :func:`text_chunks`), with a line break between
+    two files where the first does not end with one, so no word runs across them."""
+    last = "\n"
+    for index, path in enumerate(files):
+        if index and not last.endswith("\n"):
+            yield "\n"
+        for text in text_chunks(str(path)):
+            last = text
+            yield text
 
 
 def text_chunks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
@@ -164,17 +198,18 @@ def _word_pieces(chunks: Iterator[str]) -> Iterator[str]:
         yield carry
 
 
-def _provisional_ids(path: str, level: str, scratch: Path) -> tuple[int, list[str] | None]:
+def _provisional_ids(files: list[Path], level: str, scratch: Path
+                     ) -> tuple[int, list[str] | None]:
     """Pass 1: write provisional ids (uint32) to ``scratch``; (count, words or None)."""
     n = 0
     index: dict[str, int] = {}
     with open(scratch, "wb") as out:
         if level == "char":
-            for text in text_chunks(path):
+            for text in corpus_chunks(files):
                 out.write(text.encode("utf-32-le"))  # these bytes are the uint32 code points
                 n += len(text)
             return n, None
-        for text in _word_pieces(text_chunks(path)):
+        for text in _word_pieces(corpus_chunks(files)):
             ids = np.fromiter((index.setdefault(w, len(index)) for w in WORD.findall(text)),
                               dtype=np.uint32)
             out.write(memoryview(ids))
@@ -192,15 +227,16 @@ def _scan(path: Path, dtype: np.dtype, stop: int) -> Iterator[np.ndarray]:
             yield part
 
 
-def _build(path: str, level: str, split: float, min_count: int, folder: Path,
+def _build(files: list[Path], level: str, split: float, min_count: int, folder: Path,
            key: str) -> TokenFile:
     fd, name = tempfile.mkstemp(prefix=f".{key}.", suffix=".scratch", dir=folder)
     os.close(fd)
     scratch = Path(name)
     try:
-        n, words = _provisional_ids(path, level, scratch)
+        n, words = _provisional_ids(files, level, scratch)
         if n == 0:  # only whitespace, at word level
-            raise UserError(f"{path} holds no {level} tokens")
+            where = files[0] if len(files) == 1 else f"{files[0].parent} ({len(files)} files)"
+            raise UserError(f"{where} holds no {level} tokens")
         n_train = int(n * split)
         size = 0x110000 if words is None else len(words)
         counts = np.zeros(size, dtype=np.int64)
