@@ -190,9 +190,9 @@ def _data_task_args(args: argparse.Namespace) -> None:
     if args.task not in (None, task):
         raise UserError(f"--data trains the task {task!r} on your file; leave out "
                         f"--task {args.task}")
-    if kind == "forecast" and Path(args.data).suffix.lower() != ".csv":
-        raise UserError(f"--kind forecast reads a CSV file (one row per time step), not "
-                        f"{args.data}")
+    if kind == "forecast" and data.suffix.lower() not in (".csv", ".parquet"):
+        raise UserError(f"--kind forecast reads a CSV or Parquet file (one row per time step), "
+                        f"not {args.data}")
     if data.is_dir() and kind != "lm":
         raise UserError(f"--data {args.data} is a folder: give one file (an .npz, CSV or "
                         "Parquet table), or --kind lm for a folder of .txt files")

@@ -213,3 +213,22 @@ def test_table_columns_are_refused_for_an_npz(tmp_path, capsys):
     (tmp_path / "d.tsv").write_text("a\tb\n")
     one_line_error(capsys, ["train", "--data", str(tmp_path / "d.tsv"), "--steps", "1"],
                    "is not a .npz file", ".csv, .parquet")
+
+
+def test_a_parquet_series_forecasts_as_its_csv_does(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    from rnnlab.tasks import make_task
+
+    days = pd.date_range("2024-01-01", periods=120, freq="D")
+    frame = pd.DataFrame({"date": days, "load": [10 + (i % 7) + 0.1 * i for i in range(120)],
+                          "temp": [float(i % 5) for i in range(120)]})
+    frame.to_csv(tmp_path / "s.csv", index=False)
+    frame.to_parquet(tmp_path / "s.parquet", index=False)
+    tasks = [make_task("forecast", series=str(tmp_path / f"s.{ext}"), target="load",
+                       date="date", window=7, horizon=3) for ext in ("csv", "parquet")]
+    assert np.array_equal(tasks[0].values, tasks[1].values)
+    assert list(tasks[0].data.dates) == list(tasks[1].data.dates)
+    assert main(["train", "--data", str(tmp_path / "s.parquet"), "--kind", "forecast",
+                 "-p", "target=load", "-p", "date=date", "-p", "window=7", "--steps", "2",
+                 "--hidden-size", "4", "--out-dir", str(tmp_path / "run"), "--no-progress"]) == 0

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from rnnlab.errors import UserError
+from rnnlab.tasks.table_data import read_table, split_names
 from rnnlab.tasks.packaged import require
 
 log = logging.getLogger(__name__)
@@ -66,9 +67,12 @@ def load_builtin(name: str) -> Series:
 
 
 def _read_rows(path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and the non-blank rows (with their line numbers) of a CSV file."""
+    """The header and the non-blank rows (with their line numbers) of a CSV file, or of a
+    Parquet file (its rows numbered as they would be in a CSV: the first is line 2)."""
     if not os.path.isfile(path):
         raise UserError(f"series {path!r} is neither {', '.join(BUILTIN)} nor a CSV file")
+    if path.lower().endswith(".parquet"):
+        return _parquet_rows(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             rows = list(csv.reader(f))
@@ -82,6 +86,23 @@ def _read_rows(path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     body = [(line, row) for line, row in enumerate(rows[1:], start=2)
             if any(cell.strip() for cell in row)]
     return header, body
+
+
+def _parquet_rows(path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    # The same cells as text that a CSV would hold, so one set of checks serves both: repr
+    # of a float is exact, a missing value is empty, a timestamp is its ISO text.
+    frame = read_table(path)
+    pd = require("pandas", "forecast")
+
+    def text(value: Any) -> str:
+        if pd.isna(value):
+            return ""
+        return value.isoformat() if hasattr(value, "isoformat") else repr(value) if isinstance(
+            value, float) else str(value)
+
+    rows = [(line, [text(v) for v in row])
+            for line, row in enumerate(frame.itertuples(index=False, name=None), start=2)]
+    return [str(c).strip() for c in frame.columns], rows
 
 
 def _cell(row: list[str], c: int) -> str:
@@ -107,10 +128,6 @@ def _is_numeric(rows: list[tuple[int, list[str]]], c: int) -> bool:
         return bool(rows) and all(math.isfinite(float(_cell(r, c))) for _, r in rows)
     except ValueError:
         return False
-
-
-def split_names(text: str) -> list[str]:
-    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def choose_columns(path: str, header: list[str], rows: list[tuple[int, list[str]]],

@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from rnnlab.errors import UserError
-from rnnlab.tasks.forecast_data import split_names
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 
@@ -63,6 +62,11 @@ def _pandas() -> Any:
         raise UserError("reading tables needs pandas: pip install pandas (or "
                         "'rnnlab[data]')") from None
     return pandas
+
+
+def split_names(text: str) -> list[str]:
+    """"a, b,c" -> ["a", "b", "c"] (column lists of the task parameters)."""
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def is_table_file(path: str) -> bool:
