@@ -158,10 +158,11 @@ NOTES: dict[str, str] = {
     "rnnlab/models/build.py": "attention or decoder_layers given for a task that is not "
     "sequence to sequence. Drop them, or train on dates, numbers or parallel.",
     "rnnlab/tasks/token_file.py": "A text file the text task cannot read as a corpus: a "
-    "missing path, a folder without .txt files, an empty file, one with NUL bytes (a binary file) or bytes that "
-    "are not UTF-8 (the message gives the offset of the first), only whitespace at word level, "
-    "or a token file that changed while a run read it. Pass a UTF-8 text file (convert it "
-    "with `iconv -t UTF-8`); a changed token file is rebuilt on the next start.",
+    "missing path, a folder without .txt files, an empty file, one with NUL bytes (a binary "
+    "file) or bytes that are not UTF-8 (the message gives the offset of the first), only "
+    "whitespace at word level, or a token file that changed while a run read it. Pass a "
+    "UTF-8 text file (convert it with `iconv -t UTF-8`); a changed token file is rebuilt on "
+    "the next start.",
     "rnnlab/tasks/translation.py": "A translation task needs a package of the translate extra "
     "(pip install 'rnnlab[translate]'), or the input to translate is empty.",
     "rnnlab/tasks/dates.py": "A dates parameter out of range: more than 100 years (two-digit "
