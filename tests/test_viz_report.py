@@ -18,6 +18,8 @@ from rnnlab.viz.charts import Series
 from rnnlab.viz.heatmap import HeatRow
 from rnnlab.viz.report import (
     TITLES,
+    AttentionPanel,
+    BacktestRow,
     GatePanel,
     ModelCard,
     ReportData,
@@ -85,6 +87,21 @@ def sample_report_data(label: str = "LSTM") -> ReportData:
     )
 
 
+def with_task_sections(data: ReportData) -> ReportData:
+    """``data`` plus the sections only some tasks fill: a forecast's backtest, a video's
+    filmstrip, a translation's length curve and attention maps."""
+    label = data.models[-1].label
+    metrics = {"mase": (0.9, 0.1), "rmse": (2.0, None), "mae": (1.5, None), "smape": (8.0, None)}
+    data.backtest = [BacktestRow(label, metrics),
+                     BacktestRow("seasonal naive", {k: (v[0] * 1.5, None)
+                                                    for k, v in metrics.items()}, baseline=True)]
+    data.backtest_caption = "Made-up backtest."
+    data.filmstrip_svg, data.filmstrip_caption = TINY_SVG, "Made-up frames."
+    data.length = {label: Series([0, 10, 20], [1.0, 0.9, 0.6])}
+    data.attention = [AttentionPanel(label, "3 March 2021", "2021-03-03", "2021-03-03", TINY_SVG)]
+    return data
+
+
 class _Tags(HTMLParser):
     """Every start tag with its attributes."""
 
@@ -104,7 +121,7 @@ def _tags(text: str) -> list[tuple[str, dict[str, str | None]]]:
 
 @pytest.fixture(scope="module")
 def full_report() -> str:
-    return render_report(sample_report_data())
+    return render_report(with_task_sections(sample_report_data()))
 
 
 def test_report_is_self_contained(full_report: str) -> None:
@@ -118,7 +135,7 @@ def test_report_is_self_contained(full_report: str) -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", full_report)
     assert "@import" not in full_report and "url(http" not in full_report
     images = [a for t, a in tags if t == "img"]
-    assert len(images) == 5  # two diagrams, three charts
+    assert len(images) == 8  # two diagrams, four charts (one a length curve), frames, attention
 
 
 def test_user_text_is_escaped_everywhere() -> None:

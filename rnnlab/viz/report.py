@@ -51,7 +51,7 @@ TITLES = {
     "results": "Results",
     "backtest": "Backtest against classical forecasts",
     "frames": "Input, prediction and truth",
-    "length": "Exact match against the source's length",
+    "length": "Exact match against source length",
     "attention": "Where attention looks",
     "horizon": "Memory horizon",
     "gradients": "Gradient flow through time",
