@@ -128,6 +128,7 @@ class TrainData:
 _FREE_ON_RESUME = {
     "steps", "epochs", "minutes", "stop_when", "patience", "restore_best", "out_dir",
     "save_every", "overwrite", "log_every", "tensorboard", "progress", "device",
+    "nproc",  # the global batch is the same whatever the number of processes sharing it
 }  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from rnnlab.errors import UserError
 from rnnlab.tasks.base import Task
 from rnnlab.train.checkpoint import apply_weights, load_checkpoint
 from rnnlab.train.config import TrainConfig, parse_stop_when, target_met
+from rnnlab.train.distributed import Job
 from rnnlab.train.evaluate import evaluate
 from rnnlab.train.metrics_log import MetricsLog
 from rnnlab.train.numerics import metrics_finite, tensors_finite
@@ -51,11 +52,13 @@ class Validation:
         bar: TrainProgress,
         elapsed: Callable[[], float],
         save_best: Callable[[dict[str, float]], None],
+        job: Job | None = None,
     ) -> None:
         self.model, self.task, self.config, self.run = model, task, config, run
         self.device, self.eval_batches = device, eval_batches
         self.schedule, self.log, self.bar = schedule, log, bar
         self.elapsed, self.save_best = elapsed, save_best
+        self.job = job or Job()
         self.target = parse_stop_when(config.stop_when) if config.stop_when else None
         self.best_weights: dict[str, torch.Tensor] | None = None  # in-memory copy of the best
 
@@ -95,8 +98,11 @@ class Validation:
         return metrics, reason
 
     def _score(self) -> dict[str, float]:
+        # In a data-parallel job rank 0 scores the whole split, exactly as one process would
+        # (a validation stream carries its state from batch to batch, so it cannot be split
+        # by batches), and every rank takes its decisions from the same metrics.
         with preserve_rng():
-            return evaluate(
+            return self.job.from_main(lambda: evaluate(
                 self.model,
                 self.task,
                 self.config.eval_split,
@@ -104,7 +110,7 @@ class Validation:
                 max_batches=self.eval_batches,
                 seed=self.config.eval_seed,
                 device=self.device,
-            )
+            ))
 
     def _record(self, metrics: dict[str, float]) -> None:
         run = self.run
