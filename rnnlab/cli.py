@@ -12,6 +12,7 @@ import dataclasses
 import importlib.metadata
 import json
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -919,6 +920,12 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
 
 
+def _rank_tag() -> str:
+    """`` (rank N)`` in a process of a torchrun job other than rank 0, else nothing."""
+    rank = os.environ.get("RANK", "0")
+    return f" (rank {rank})" if int(os.environ.get("WORLD_SIZE", "1")) > 1 and rank != "0" else ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -946,8 +953,8 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         return args.handler(args)
     except UserError as err:
-        if not getattr(err, "printed_elsewhere", False):  # rank 0 of a job says it once
-            print(f"rnnlab {args.command}: error: {err}", file=sys.stderr)
+        if not getattr(err, "printed_elsewhere", False):  # rank 0 of a job said it already
+            print(f"rnnlab {args.command}{_rank_tag()}: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as err:  # a file the user named could not be read or written
         where = f": {err.filename}" if err.filename else ""

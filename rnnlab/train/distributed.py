@@ -78,6 +78,7 @@ class Job:
     rank: int = 0
     world: int = 1
     local_rank: int = 0
+    local_world: int = 1  # processes of the job on this machine
 
     @property
     def active(self) -> bool:
@@ -98,7 +99,8 @@ class Job:
     def check_batch_size(self, batch_size: int) -> None:
         """Equal shares keep every rank's step the same length and the sum of shares whole."""
         if batch_size % self.world:
-            raise UserError(
+            # every rank finds this: rank 0 says it for all of them
+            raise (UserError if self.main else PeerError)(
                 f"batch_size {batch_size} does not split evenly over {self.world} processes; "
                 f"use a multiple of {self.world} (it is the global batch, shared by all)"
             )
@@ -180,9 +182,22 @@ class Job:
         all take the same decisions from the score)."""
         if not self.active:
             return fn()
-        box = [self.on_main(fn)]
+        with self._cores_of_this_machine():
+            box = [self.on_main(fn)]
         dist.broadcast_object_list(box, src=0)
         return box[0]  # type: ignore[return-value]
+
+    @contextlib.contextmanager
+    def _cores_of_this_machine(self) -> Iterator[None]:
+        """While rank 0 works alone, the other ranks of its machine wait without using their
+        cores (gloo blocks, it does not spin): rank 0 borrows their threads meanwhile."""
+        before = torch.get_num_threads()
+        if self.main and self.local_world > 1:
+            torch.set_num_threads(before * self.local_world)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
     # -- the carried stream state ---------------------------------------------------------------
 
@@ -296,7 +311,8 @@ def join_job(device_name: str) -> Iterator[tuple[Job, str]]:
     created = not dist.is_initialized()
     if created:
         dist.init_process_group("nccl" if cuda else "gloo", timeout=TIMEOUT)
-    job = Job(rank=dist.get_rank(), world=dist.get_world_size(), local_rank=local_rank)
+    job = Job(rank=dist.get_rank(), world=dist.get_world_size(), local_rank=local_rank,
+              local_world=int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
     if job.world != world:
         logger.warning("WORLD_SIZE says %d processes, the process group has %d", world, job.world)
     quiet = logging.getLogger("rnnlab")

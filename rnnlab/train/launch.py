@@ -44,7 +44,9 @@ def launch_local(argv: Sequence[str], nproc: int, *, out_dir: str = "") -> int:
     os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
     if not logging.getLogger().isEnabledFor(logging.INFO):
         # The agent's own lines (closing signals, a failure table) repeat what the error says.
-        logging.getLogger("torch.distributed.elastic").setLevel(logging.CRITICAL)
+        for name in [*logging.root.manager.loggerDict, "torch.distributed.elastic"]:
+            if name.startswith("torch.distributed.elastic"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
     config = LaunchConfig(
         min_nodes=1,
         max_nodes=1,

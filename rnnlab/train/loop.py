@@ -15,6 +15,11 @@ consumed; the batches are regenerated from the task's seed and skipped), the car
 state, and the running counters. Evaluations run inside ``preserve_rng()``, so they never
 shift the random numbers training draws. Training N steps, or N/2 steps then resuming for the
 rest, gives the same weights, bit for bit, on the CPU.
+
+Several processes. Under torchrun (``rnnlab train --nproc N`` starts it) the same loop runs in
+every process: each trains on its rows of the same global batch through DDP, rank 0 alone
+writes and evaluates, and whatever one rank decides alone (its clock, Ctrl-C, a callback's stop)
+is agreed on by all before it acts; see :mod:`rnnlab.train.distributed`.
 """
 
 from __future__ import annotations
@@ -115,7 +120,9 @@ def train(
     (the config may extend the limits). Data order comes from the task's seeded batches
     (``config.seed``; epoch e > 0 uses ``seed + 1_000_003 * e``). The model's initial weights
     are the caller's: seed before building it (:func:`rnnlab.utils.seed_everything`) for a
-    fully repeatable run.
+    fully repeatable run. Called in every process of a torchrun job, it trains data-parallel
+    (``config.batch_size`` is then the global batch); ``config.nproc`` > 1 is for the command
+    line, which starts the processes.
     """
     out_dir = Path(config.out_dir) if config.out_dir else None
     with join_job(config.device) as (job, device_name):
