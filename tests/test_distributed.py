@@ -261,3 +261,9 @@ def test_nproc_from_python_says_to_use_torchrun(tmp_path: Path) -> None:
     model = build_model(ModelConfig(hidden_size=4), task.spec)
     with pytest.raises(UserError, match="torchrun"):
         train(model, task, TrainConfig(steps=1, nproc=2, device="cpu", progress=False))
+
+
+def test_benchmark_reads_its_setups() -> None:
+    from benchmarks.distributed import parse_setups
+
+    assert parse_setups("1x1, 1x2,2") == [(1, 1), (1, 2), (2, 1)]
