@@ -37,11 +37,25 @@ def launch_local(argv: Sequence[str], nproc: int, *, out_dir: str = "") -> int:
     rendezvous is. A worker that dies (a signal, an exception) stops the job with a one-line
     :class:`UserError` naming it; one that stopped on a user error already said why.
     """
+    # The workers inherit this process's environment; it is put back afterwards.
+    saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "GLOO_SOCKET_IFNAME")}
+    os.environ.setdefault("OMP_NUM_THREADS", str(worker_threads(nproc)))
+    os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
+    try:
+        return _launch(argv, nproc, out_dir)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _launch(argv: Sequence[str], nproc: int, out_dir: str) -> int:
+    """:func:`launch_local` once the workers' environment is set."""
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
-    os.environ.setdefault("OMP_NUM_THREADS", str(worker_threads(nproc)))
-    os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
     if not logging.getLogger().isEnabledFor(logging.INFO):
         # The agent's own lines (closing signals, a failure table) repeat what the error says.
         for name in [*logging.root.manager.loggerDict, "torch.distributed.elastic"]:
