@@ -99,11 +99,12 @@ class Job:
     def check_batch_size(self, batch_size: int) -> None:
         """Equal shares keep every rank's step the same length and the sum of shares whole."""
         if batch_size % self.world:
-            # every rank finds this: rank 0 says it for all of them
-            raise (UserError if self.main else PeerError)(
+            error = UserError(
                 f"batch_size {batch_size} does not split evenly over {self.world} processes; "
                 f"use a multiple of {self.world} (it is the global batch, shared by all)"
             )
+            # every rank finds this: rank 0 says it for all of them
+            raise error if self.main else PeerError(str(error))
 
     def shard(self, batch: Batch) -> Batch:
         """This rank's rows of a global batch (the whole batch in a single process)."""
