@@ -203,6 +203,46 @@ def test_killing_a_rank_stops_the_job_and_last_resumes(tmp_path: Path) -> None:
     assert load_checkpoint(out / "last").meta["step"] == step + 2
 
 
+@pytest.mark.slow
+def test_sigterm_to_the_launcher_saves_last_on_every_rank(tmp_path: Path) -> None:
+    """SIGTERM (a scheduler) to `rnnlab train --nproc 2` reaches the workers through the
+    agent: they agree to stop after the same step, save last/, and exit 130."""
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    job = subprocess.Popen(
+        [sys.executable, "-m", "rnnlab", *CUE, "--steps", "1000000", "--save-every", "1000000",
+         "--out-dir", str(out), "--nproc", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline and not (
+                (out / "metrics.jsonl").exists() and records(out, "train")):
+            time.sleep(0.2)  # training has begun: the workers' handlers are in place
+        job.send_signal(signal.SIGTERM)
+        out_text, err = job.communicate(timeout=120)
+    finally:
+        if job.poll() is None:
+            job.kill()
+            job.communicate()
+    assert job.returncode == 130, err
+    assert "stopped (interrupted)" in out_text, (out_text, err)
+    assert load_checkpoint(out / "last").meta["step"] >= 1
+
+
+def test_a_different_signal_right_after_the_first_is_the_same_interrupt() -> None:
+    """Ctrl-C reaches a torchrun worker as SIGINT and then as the agent's SIGTERM: one
+    request. The same signal twice is the user insisting: stop at once."""
+    from rnnlab.train.session import GracefulInterrupt
+
+    interrupt = GracefulInterrupt()
+    interrupt._handle(signal.SIGINT, None)
+    interrupt._handle(signal.SIGTERM, None)  # the echo: ignored
+    assert interrupt.requested
+    with pytest.raises(KeyboardInterrupt):
+        interrupt._handle(signal.SIGINT, None)
+
+
 # -- the pieces, in this process ----------------------------------------------------------------
 
 
