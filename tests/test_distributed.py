@@ -84,6 +84,8 @@ def test_two_processes_match_one_hand_written_lstm(tmp_path: Path) -> None:
                     "--nproc", "2"])
     assert done.returncode == 0, done.stderr
     assert_same_curve(one, two)
+    # validation split by batches over the two ranks, the sums added up
+    assert_same_curve(one, two, "valid", "loss")
     assert_same_curve(one, two, "valid", "accuracy")
     assert done.stdout.count("stopped (steps) after 10 steps") == 1  # rank 1 stays quiet
     assert "rank1" not in done.stderr and "Traceback" not in done.stderr, done.stderr
@@ -122,6 +124,7 @@ def test_language_model_streams_and_resume_with_another_nproc(tmp_path: Path) ->
     done = run_cli(text_args(path, "--steps", "12", "--out-dir", str(two), "--nproc", "2"))
     assert done.returncode == 0, done.stderr
     assert_same_curve(one, two)
+    assert_same_curve(one, two, "valid", "loss")  # a validation stream: scored by rank 0
 
     done = run_cli(text_args(path, "--steps", "5", "--out-dir", str(mixed), "--nproc", "2"))
     assert done.returncode == 0, done.stderr
@@ -307,3 +310,24 @@ def test_benchmark_reads_its_setups() -> None:
     from benchmarks.distributed import parse_setups
 
     assert parse_setups("1x1, 1x2,2") == [(1, 1), (1, 2), (2, 1)]
+
+
+def test_validation_shares_add_up_to_the_whole_split_and_streams_are_not_shared(
+        tmp_path: Path) -> None:
+    from rnnlab.models import ModelConfig, build_model
+    from rnnlab.train.evaluate import score_sums
+
+    task = make_task("cue-word")
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(hidden_size=6, embedding_dim=4), task.spec)
+    whole = score_sums(model, task, "valid", batch_size=16, max_batches=5)
+    shares = [score_sums(model, task, "valid", batch_size=16, max_batches=5,
+                         mine=lambda i, r=r: i % 2 == r) for r in range(2)]
+    assert whole and all(shares)
+    for key, value in whole.items():
+        assert sum(s[key] for s in shares) == pytest.approx(value, rel=1e-12)  # type: ignore[index]
+
+    text = make_task("text", path=str(text_file(tmp_path)), seq_len=10)
+    model = build_model(ModelConfig(hidden_size=6, embedding_dim=4), text.spec)
+    assert score_sums(model, text, "valid", mine=lambda i: True) is None  # carries its state
+    assert score_sums(model, text, "valid")  # but scored whole, it is a split like any other

@@ -21,10 +21,11 @@ Why the gradient equals one process's. A task's loss is the mean over the items 
 every ``n_r`` without communicating.
 
 What only rank 0 does: hold the run folder's lock, prepare it, write run.toml, metrics,
-checkpoints, TensorBoard and progress, and evaluate (its metrics are broadcast, so every rank
-takes the same decisions: best, patience, plateau, target). A checkpoint holds the carried stream
-state of all rows (gathered from the ranks), never anything per rank, so ``--resume`` works with
-another N.
+checkpoints, TensorBoard and progress. Validation is shared out by batches and the score sums
+added up (a validation stream, whose batches carry their state, is scored by rank 0 alone), so
+every rank takes the same decisions: best, patience, plateau, target. A checkpoint holds the
+carried stream state of all rows (gathered from the ranks), never anything per rank, so
+``--resume`` works with another N.
 """
 
 from __future__ import annotations
@@ -150,6 +151,18 @@ class Job:
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return tuple(bool(v) for v in t.tolist())
 
+    def add_sums(self, sums: dict[str, float]) -> dict[str, float]:
+        """Score sums added up over the ranks (a rank that scored no batch has none)."""
+        if not self.active:
+            return sums
+        parts: list[Any] = [None] * self.world
+        dist.all_gather_object(parts, sums)
+        total: dict[str, float] = {}
+        for part in parts:  # in rank order: the same total on every rank
+            for key, value in part.items():
+                total[key] = total.get(key, 0.0) + value
+        return total
+
     def main_value(self, value: float) -> float:
         """Rank 0's ``value`` on every rank: the run's clock, which drives the time limit and a
         schedule measured in minutes, must read the same everywhere."""
@@ -268,7 +281,9 @@ class Job:
 def _scored_items(task: Task, batch: Batch) -> Tensor:
     """(B,) how many items each row adds to the task's mean loss: its scored steps for a
     many-to-many task (a constant number of values per step, e.g. K regression targets, does
-    not change the shares), one for a many-to-one task."""
+    not change the shares), one for a many-to-one task. Every rnnlab task's loss is such a mean
+    (the steps :func:`~rnnlab.tasks.common.step_mask` marks); a task of one's own normalised
+    otherwise trains right only with shares of equal weight (equal lengths, no mask)."""
     if task.spec.many_to_many and batch.y.dim() >= 2:
         return step_mask(batch, int(batch.y.shape[1])).sum(1).double().cpu()
     return torch.ones(batch.size, dtype=torch.float64)

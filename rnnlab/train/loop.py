@@ -18,8 +18,8 @@ rest, gives the same weights, bit for bit, on the CPU.
 
 Several processes. Under torchrun (``rnnlab train --nproc N`` starts it) the same loop runs in
 every process: each trains on its rows of the same global batch through DDP, rank 0 alone
-writes and evaluates, and whatever one rank decides alone (its clock, Ctrl-C, a callback's stop)
-is agreed on by all before it acts; see :mod:`rnnlab.train.distributed`.
+writes, validation is shared out, and whatever one rank decides alone (its clock, Ctrl-C, a
+callback's stop) is agreed on by all before it acts; see :mod:`rnnlab.train.distributed`.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -22,7 +23,7 @@ from rnnlab.tasks.base import Task
 from rnnlab.train.checkpoint import apply_weights, load_checkpoint
 from rnnlab.train.config import TrainConfig, parse_stop_when, target_met
 from rnnlab.train.distributed import Job
-from rnnlab.train.evaluate import evaluate
+from rnnlab.train.evaluate import evaluate, score_sums
 from rnnlab.train.metrics_log import MetricsLog
 from rnnlab.train.numerics import metrics_finite, tensors_finite
 from rnnlab.train.optim import LRSchedule
@@ -98,19 +99,30 @@ class Validation:
         return metrics, reason
 
     def _score(self) -> dict[str, float]:
-        # In a data-parallel job rank 0 scores the whole split, exactly as one process would
-        # (a validation stream carries its state from batch to batch, so it cannot be split
-        # by batches), and every rank takes its decisions from the same metrics.
         with preserve_rng():
-            return self.job.from_main(lambda: evaluate(
-                self.model,
-                self.task,
-                self.config.eval_split,
-                batch_size=self.config.batch_size,
-                max_batches=self.eval_batches,
-                seed=self.config.eval_seed,
-                device=self.device,
-            ))
+            if self.job.active:
+                return self._score_shared()
+            return evaluate(self.model, self.task, self.config.eval_split, **self._where())
+
+    def _where(self) -> dict[str, Any]:
+        config = self.config
+        return dict(batch_size=config.batch_size, max_batches=self.eval_batches,
+                    seed=config.eval_seed, device=self.device)
+
+    def _score_shared(self) -> dict[str, float]:
+        """The same metrics, from the processes of a data-parallel job: rank r scores the
+        batches r, r + W, r + 2W, ... and the sums are added up, so every rank takes its
+        decisions from the same metrics. A stream (a validation text, whose batches carry
+        their state) cannot be split by batches: rank 0 scores all of it, as one process."""
+        job, task = self.job, self.task
+        sums = score_sums(self.model, task, self.config.eval_split, **self._where(),
+                          mine=lambda i: i % job.world == job.rank)
+        (streamed,) = job.any(sums is None)
+        if streamed:
+            return job.from_main(lambda: evaluate(self.model, task, self.config.eval_split,
+                                                  **self._where()))
+        total = job.add_sums(sums or {})
+        return task.summarize(total) if total else {}
 
     def _record(self, metrics: dict[str, float]) -> None:
         run = self.run
