@@ -721,6 +721,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
             --family lstm --hidden-size 512 --embedding-dim 64 --minutes 10 \\
             --out-dir runs/shakespeare
         rnnlab train --data mine.npz --family gru --epochs 30 --out-dir runs/mine
+        rnnlab train --task cue-word --batch-size 64 --nproc 2 --out-dir runs/cue-2p
         rnnlab train --resume --out-dir runs/cue-lstm --steps 6000
         rnnlab train --config runs/cue-lstm/run.toml --seed 1 --out-dir runs/cue-lstm-seed1
         """,

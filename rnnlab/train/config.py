@@ -75,7 +75,7 @@ class TrainConfig:
     stop_when: stop once validation meets this, e.g. "accuracy>=0.99"; "" = never
     seed: seeds python, numpy and torch, and the order of the training data
     device: auto (CUDA when available) | cpu | cuda | cuda:N
-    nproc: data-parallel processes on this machine (rnnlab train launches them); 1 = one
+    nproc: data-parallel processes on this machine, started via torchrun; 1 = no others
     out_dir: run directory: last/, best/, metrics.jsonl, run.toml; "" = write nothing
     save_every: steps between last/ checkpoints; 0 = at every evaluation
     overwrite: start afresh in an out_dir that already holds a run
@@ -118,7 +118,7 @@ class TrainConfig:
     # -- reproducibility and hardware -----------------------------------------------------------
     seed: int = 0  # seeds python, numpy and torch, and the order of the training data
     device: str = "auto"  # auto (CUDA when available) | cpu | cuda | cuda:N
-    nproc: int = 1  # data-parallel processes on this machine (rnnlab train launches them); 1 = one
+    nproc: int = 1  # data-parallel processes on this machine, started via torchrun; 1 = no others
     # -- output ---------------------------------------------------------------------------------
     out_dir: str = ""  # run directory: last/, best/, metrics.jsonl, run.toml; "" = write nothing
     save_every: int = 0  # steps between last/ checkpoints; 0 = at every evaluation
