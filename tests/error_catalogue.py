@@ -83,9 +83,9 @@ NOTES: dict[str, str] = {
     "cannot start the processes itself (run the script under torchrun, or set nproc to 1).",
     "rnnlab/train/distributed.py": "A data-parallel job (--nproc, torchrun) cannot go on: the "
     "global batch does not split evenly over the processes (use a batch size that is a "
-    "multiple of their number), or a process lost contact with the others because one died or "
-    "hung. The run's last/ is intact: rnnlab train --resume --out-dir DIR continues it, with "
-    "any number of processes.",
+    "multiple of their number), more processes on a machine than it has GPUs, or a process "
+    "lost contact with the others because one died or hung. The run's last/ is intact: rnnlab "
+    "train --resume --out-dir DIR continues it, with any number of processes.",
     "rnnlab/train/launch.py": "One of the processes rnnlab train --nproc started was killed "
     "(by a signal: out of memory, kill, a scheduler) or crashed, so the agent stopped the "
     "others. Find why it died (dmesg for the OOM killer), then continue with --resume.",

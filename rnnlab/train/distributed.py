@@ -323,6 +323,11 @@ def join_job(device_name: str) -> Iterator[tuple[Job, str]]:
     if cuda and device_name in ("auto", "cuda"):
         device_name = f"cuda:{local_rank}"
     if cuda:
+        gpus = torch.cuda.device_count()
+        if torch.device(device_name).index is not None and torch.device(device_name).index >= gpus:
+            raise UserError(f"process {local_rank} of this machine would use {device_name}, "
+                            f"but it has {gpus} GPU(s); start at most {gpus} processes per "
+                            "machine, or train on the CPU (--device cpu)")
         torch.cuda.set_device(torch.device(device_name))
     created = not dist.is_initialized()
     if created:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from rnnlab.errors import UserError
 
+logger = logging.getLogger("rnnlab.train")
 EXIT_BAD_INPUT = 2  # a worker's UserError: it printed its message itself
 EXIT_INTERRUPTED = 130
 
@@ -37,6 +38,10 @@ def launch_local(argv: Sequence[str], nproc: int, *, out_dir: str = "") -> int:
     rendezvous is. A worker that dies (a signal, an exception) stops the job with a one-line
     :class:`UserError` naming it; one that stopped on a user error already said why.
     """
+    cores = os.cpu_count() or 1
+    if nproc > cores:
+        logger.warning("%d processes on %d cores: they will take turns on the cores, and "
+                       "train slower than %d would", nproc, cores, cores)
     # The workers inherit this process's environment; it is put back afterwards.
     saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "GLOO_SOCKET_IFNAME")}
     os.environ.setdefault("OMP_NUM_THREADS", str(worker_threads(nproc)))
