@@ -299,10 +299,11 @@ def _is_comm_failure(err: BaseException) -> bool:
     """A collective failed because another rank is gone (killed, crashed) or stuck."""
     if isinstance(err, getattr(dist, "DistError", ())):
         return True
+    # gloo raises plain RuntimeErrors: "[.../gloo/transport/tcp/pair.cc:553] Connection closed
+    # by peer ...", "[.../gloo/...] Timed out waiting ... for recv"
     text = str(err)
     return isinstance(err, RuntimeError) and any(
-        word in text for word in ("gloo", "NCCL", "Connection", "connection", "timed out",
-                                  "Socket", "ProcessGroup"))
+        word in text for word in ("gloo/", "NCCL", "ProcessGroup", "by peer"))
 
 
 @contextlib.contextmanager
