@@ -1,12 +1,13 @@
 """rnnlab: feed-forward, recurrent and LSTM networks, built, trained and shown.
 
-``rnnlab.SequenceClassifier`` and ``rnnlab.SequenceRegressor`` (scikit-learn estimators, see
-:mod:`rnnlab.estimators`) are imported on first use, so ``import rnnlab`` stays light.
+``rnnlab.SequenceClassifier``, ``rnnlab.SequenceRegressor``, ``rnnlab.Forecaster`` and
+``rnnlab.LanguageModel`` (scikit-learn-style estimators, see :mod:`rnnlab.estimators`) are
+imported on first use, so ``import rnnlab`` stays light.
 """
 
 from typing import Any
 
-_ESTIMATORS = ("SequenceClassifier", "SequenceRegressor")
+_ESTIMATORS = ("Forecaster", "LanguageModel", "SequenceClassifier", "SequenceRegressor")
 
 
 def __getattr__(name: str) -> Any:

@@ -189,16 +189,33 @@ def _new_run(args: argparse.Namespace) -> tuple[Any, Any, TrainConfig]:
 
 
 def _data_task_args(args: argparse.Namespace) -> None:
-    """``--data FILE`` and ``--kind K`` are the task ``arrays`` with ``-p data=FILE -p kind=K``."""
+    """``--data FILE`` and ``--kind K``: the task ``arrays`` with ``-p data=FILE -p kind=K``
+    (classify, regress), ``forecast`` with ``-p series=FILE`` or ``text`` with ``-p path=FILE``
+    (lm); without ``--kind`` a ``.txt`` file is a language model, other files ``arrays``."""
     from rnnlab.tasks.arrays import ArrayTask
 
-    if args.task not in (None, ArrayTask.name):
-        raise UserError(f"--data trains the task {ArrayTask.name!r} on your file; leave out "
-                        f"--task {args.task}")
     if not args.data:
-        raise UserError("--kind needs --data FILE.npz, the data to train on")
-    args.task = ArrayTask.name
-    args.param = [f"data={args.data}", *([f"kind={args.kind}"] if args.kind else []), *args.param]
+        raise UserError("--kind needs --data FILE, the data to train on")
+    kind = args.kind or ("lm" if Path(args.data).suffix.lower() == ".txt" else "")
+    task, param = {"forecast": ("forecast", "series"), "lm": ("text", "path")}.get(
+        kind, (ArrayTask.name, "data"))
+    if args.task not in (None, task):
+        raise UserError(f"--data trains the task {task!r} on your file; leave out "
+                        f"--task {args.task}")
+    if kind == "forecast" and Path(args.data).suffix.lower() != ".csv":
+        raise UserError(f"--kind forecast reads a CSV file (one row per time step), not "
+                        f"{args.data}")
+    if Path(args.data).is_dir():
+        raise UserError(f"--data {args.data} is a folder: give one file (an .npz, CSV or "
+                        "Parquet table, or a text file)")
+    forecasting = sorted({"date", "horizon", "window", "strategy", "season"}
+                         & set(_parse_task_params(args.param)))
+    if task == ArrayTask.name and forecasting:
+        raise UserError(f"-p {', '.join(forecasting)}: parameters of a forecast; add --kind "
+                        "forecast (else --data trains a classifier or regressor of sequences)")
+    args.task = task
+    given = [f"kind={kind}"] if task == ArrayTask.name and kind else []
+    args.param = [f"{param}={args.data}", *given, *args.param]
 
 
 def _resumed_run(args: argparse.Namespace) -> tuple[Any, Any, TrainConfig]:
@@ -265,7 +282,8 @@ def _load(checkpoint: str, overrides: dict[str, str] | None = None) -> tuple[Any
     from rnnlab.train import load_checkpoint, rebuild_model
 
     ckpt = load_checkpoint(checkpoint, load_state=False)
-    task = make_task(ckpt.task_name, **{**ckpt.task_params, **(overrides or {})})
+    params = {**ckpt.task_params, **(overrides or {})}
+    task = _saved_series_task(ckpt, params) or make_task(ckpt.task_name, **params)
     if ckpt.task_spec is not None and ckpt.task_spec != task.spec:
         if overrides:
             raise UserError(
@@ -280,22 +298,45 @@ def _load(checkpoint: str, overrides: dict[str, str] | None = None) -> tuple[Any
     return rebuild_model(ckpt), task
 
 
+def _saved_series_task(ckpt: Any, params: dict[str, Any]) -> Any:
+    """The forecast task of a checkpoint that rnnlab.Forecaster saved with its series from
+    Python (no file to read), or None for any other checkpoint."""
+    from rnnlab.tasks.forecast import ForecastTask
+    from rnnlab.tasks.forecast_data import series_from_json
+
+    saved = ckpt.meta.get("estimator")
+    if ckpt.task_name != ForecastTask.name or params.get("series") or not isinstance(saved, dict):
+        return None
+    series = series_from_json(saved.get("series"), ckpt.path)
+    return None if series is None else ForecastTask(data=series, **params)
+
+
 def _load_for_data(checkpoint: str, data: str, overrides: dict[str, str], *,
                    need_y: bool = True) -> tuple[Any, Any]:
-    """The model of an ``arrays`` checkpoint and its fitted task (scaling, classes: from the
-    checkpoint alone) holding the arrays of the file ``data`` in every split."""
-    from rnnlab.tasks.array_data import read_npz
+    """The model of an ``arrays`` checkpoint and its fitted task (scaling, classes, the table's
+    columns: from the checkpoint alone) holding the arrays of the file ``data`` in every split;
+    a forecaster's or language model's checkpoint with ``data`` as its series or text."""
+    from rnnlab.tasks.array_data import read_data_file
     from rnnlab.tasks.arrays import ArrayTask
     from rnnlab.train import load_checkpoint, rebuild_model
 
     ckpt = load_checkpoint(checkpoint, load_state=False)
+    other = {"forecast": "series", "text": "path"}.get(ckpt.task_name)
+    if other and not need_y:
+        raise UserError(f"{ckpt.path} is a model of the task {ckpt.task_name!r}: "
+                        + ("rnnlab forecast RUN -p series=FILE.csv forecasts from a file"
+                           if ckpt.task_name == "forecast" else
+                           "rnnlab predict RUN --prompt TEXT predicts the next token"))
+    if other:
+        return _load(checkpoint, {**overrides, other: data})
     if ckpt.task_name != ArrayTask.name:
-        raise UserError(f"--data scores models trained on your own arrays (task "
-                        f"{ArrayTask.name!r}); {ckpt.path} is a model of {ckpt.task_name!r}")
+        raise UserError(f"--data scores models trained on your own data (task "
+                        f"{ArrayTask.name!r}, forecast, text); {ckpt.path} is a model of "
+                        f"{ckpt.task_name!r}")
     if overrides:
         raise UserError("-p changes nothing of a fitted 'arrays' task; leave it out with --data")
     task = ArrayTask(read=False, **ckpt.task_params)
-    arrays = read_npz(data, need_y=need_y)
+    arrays = read_data_file(data, task.layout(), need_y=need_y)
     if not need_y:
         return rebuild_model(ckpt), (task, arrays)
     return rebuild_model(ckpt), task.scoring(arrays)
@@ -411,7 +452,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from rnnlab.models.sampling import next_token_distribution
 
     if (args.prompt is None) == (args.data is None):
-        raise UserError("give --prompt (a language model) or --data FILE.npz (a model of your "
+        raise UserError("give --prompt (a language model) or --data FILE (a model of your "
                         "own arrays), one of them")
     if args.data is not None:
         return _predict_data(args)
@@ -422,7 +463,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _predict_data(args: argparse.Namespace) -> int:
-    """Predictions for the sequences of an .npz file, one CSV row per sequence (per step)."""
+    """Predictions for the sequences of a data file, one CSV row per sequence (per step)."""
     import csv
     import io
 
@@ -445,10 +486,12 @@ def _predict_data(args: argparse.Namespace) -> int:
     else:
         names = [f"y_{k}" for k in range(p.targets)] if p.targets else ["prediction"]
         writer.writerow(["sequence", *step, *names])
+    ids = arrays.get("ids")  # a long table's sequence ids, else the sequences' numbers
     for i, item in enumerate(items):
         rows = item if p.per_step else [item]
+        name = ids[i] if ids is not None else i
         for t, values in enumerate(rows):
-            where = [i, t] if p.per_step else [i]
+            where = [name, t] if p.per_step else [name]
             if task.is_classifier:
                 writer.writerow([*where, p.classes[int(values.argmax())],
                                  *(f"{v:.6g}" for v in values)])
@@ -721,6 +764,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
             --family lstm --hidden-size 512 --embedding-dim 64 --minutes 10 \\
             --out-dir runs/shakespeare
         rnnlab train --data mine.npz --family gru --epochs 30 --out-dir runs/mine
+        rnnlab train --data visits.csv -p id=patient -p time=hour -p target=outcome \\
+            --family gru --out-dir runs/visits
         rnnlab train --task cue-word --batch-size 64 --nproc 2 --out-dir runs/cue-2p
         rnnlab train --resume --out-dir runs/cue-lstm --steps 6000
         rnnlab train --config runs/cue-lstm/run.toml --seed 1 --out-dir runs/cue-lstm-seed1
@@ -732,11 +777,15 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                    "flags given as well override it")
     p.add_argument("--task", default=None,
                    help=f"task name (see `rnnlab tasks`; default {DEFAULT_TASK})")
-    p.add_argument("--data", metavar="FILE.npz", default=None,
-                   help="train on your own arrays: an .npz with X (N, T, F) or (N, T) and y, "
-                   "optionally lengths, X_valid/y_valid, X_test/y_test (the task 'arrays')")
-    p.add_argument("--kind", choices=("classify", "regress"), default=None,
-                   help="with --data: classify or regress (default: from y's dtype)")
+    p.add_argument("--data", metavar="FILE", default=None,
+                   help="train on your own data: an .npz with X (N, T, F) or (N, T) and y "
+                   "(optionally lengths, X_valid/y_valid, X_test/y_test), a CSV or Parquet "
+                   "table (-p target=COL, long format -p id=COL [-p time=COL]), or a text file; "
+                   "see docs/your-data.md")
+    p.add_argument("--kind", choices=("classify", "regress", "forecast", "lm"), default=None,
+                   help="with --data: classify or regress (the task 'arrays'; default: from "
+                   "y's type), forecast (a CSV series: the task 'forecast') or lm (a text "
+                   "file: the task 'text'; the default for .txt)")
     _add_task_params(p, "a task parameter, e.g. -p gap=2:30 (repeatable)")
     p.add_argument(
         "--budget",
@@ -764,9 +813,10 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         "rnnlab evaluate runs/mine/best --data new.npz",
     )
     p.add_argument("checkpoint", help="a checkpoint directory, or a run directory (its last/)")
-    p.add_argument("--data", metavar="FILE.npz", default=None,
-                   help="a model of your own arrays: score the X and y of this file (scaled as "
-                   "in training, from the checkpoint)")
+    p.add_argument("--data", metavar="FILE", default=None,
+                   help="a model of your own data: score the X and y of this .npz or table "
+                   "(scaled as in training, from the checkpoint; a forecaster's series or a "
+                   "language model's text file)")
     p.add_argument("--split", default="valid", choices=("train", "valid", "test"))
     _add_task_params(p, "change a task parameter for this evaluation, e.g. -p gap=40 (repeatable)")
     p.add_argument("--batch-size", type=_int(1, 65536), default=64)
@@ -815,8 +865,9 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("checkpoint")
     p.add_argument("--prompt", default=None, help="a language model: the text to continue")
-    p.add_argument("--data", metavar="FILE.npz", default=None,
-                   help="a model of your own arrays: predict for the X (and lengths) of this file")
+    p.add_argument("--data", metavar="FILE", default=None,
+                   help="a model of your own data: predict for the X (and lengths) of this "
+                   ".npz, or the sequences of this table")
     p.add_argument("-o", "--output", default=None, help="with --data: the CSV file to write")
     _add_overwrite(p)
     p.add_argument("--top-k", type=_int(1, 10**6), default=5)

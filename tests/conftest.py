@@ -69,6 +69,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def token_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Token files (rnnlab/tasks/token_file.py) go to a folder of this session, not the
+    user's cache; subprocesses inherit it."""
+    before = os.environ.get("RNNLAB_CACHE_DIR")
+    os.environ["RNNLAB_CACHE_DIR"] = str(tmp_path_factory.mktemp("rnnlab-cache"))
+    yield
+    if before is None:
+        os.environ.pop("RNNLAB_CACHE_DIR", None)
+    else:
+        os.environ["RNNLAB_CACHE_DIR"] = before
+
+
 @pytest.fixture(autouse=True)
 def fixed_threads() -> Iterator[None]:
     """Every test runs on THREADS threads, and the count is put back after it."""

@@ -186,6 +186,25 @@ def test_a_real_comparison_on_hostile_text_renders_as_text(browser: DevTools,
     assert {"<", "script", ">", "&", "alert"} <= tokens
 
 
+def test_a_translation_comparison_shows_length_and_attention(browser: DevTools,
+                                                             tmp_path: Path) -> None:
+    pytest.importorskip("faker")
+    out = tmp_path / "dates.html"
+    compare(CompareConfig(
+        task="dates", task_params={"eval_size": 60}, models=("gru", "gru:attention=luong"),
+        budget=6000, steps=10, minutes=0, eval_every=5, eval_size=60, batch_size=32,
+        output=str(out),
+    ))
+    browser.open(out)
+    assert browser.errors() == []
+    assert json.loads(browser.evaluate(BROKEN_IMAGES)) == []
+    ids = json.loads(browser.evaluate(
+        "JSON.stringify(Array.from(document.querySelectorAll('section')).map(s => s.id))"))
+    assert {"models", "results", "length", "attention"} <= set(ids)
+    maps = browser.evaluate("document.querySelectorAll('#attention img').length")
+    assert 1 <= maps <= 2
+
+
 def test_the_check_catches_broken_images_and_console_errors(browser: DevTools,
                                                              tmp_path: Path) -> None:
     page = tmp_path / "broken.html"

@@ -209,3 +209,22 @@ def test_train_evaluate_predict_from_the_checkpoint_alone(tmp_path, capsys):
                    "-o FILE.csv")
     one_line_error(capsys, ["evaluate", str(run), "--data", str(tmp_path / "inputs.npz")],
                    "no array 'y'")
+
+
+def test_token_ids_from_a_file_are_embedded_and_checked(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 9, size=(40, 6))
+    np.savez(tmp_path / "ids.npz", X=X, y=(X == 3).any(1).astype(int))
+    np.savez(tmp_path / "new.npz", X=X[:4] + 10, y=np.zeros(4, dtype=int))
+    task = make_task("arrays", data=str(tmp_path / "ids.npz"), tokens=True)
+    assert (task.spec.input_kind, task.spec.input_size) == ("tokens", int(X.max()) + 1)
+    assert next(task.batches("train", 8)).x.dtype == torch.int64
+    run = tmp_path / "run"
+    assert main(["train", "--data", str(tmp_path / "ids.npz"), "-p", "tokens=true",
+                 "--embedding-dim", "4", "--hidden-size", "4", "--steps", "3", "--out-dir",
+                 str(run), "--no-progress"]) == 0
+    one_line_error(capsys, ["evaluate", str(run), "--data", str(tmp_path / "new.npz")],
+                   "token id", "fitted on ids 0 .. 8")
+    np.savez(tmp_path / "frac.npz", X=X + 0.5, y=(X == 3).any(1).astype(int))
+    with pytest.raises(UserError, match="whole numbers"):
+        make_task("arrays", data=str(tmp_path / "frac.npz"), tokens=True)

@@ -72,7 +72,7 @@ def test_training_streams_are_contiguous_across_batches(text_file):
     x = torch.cat([b.x for b in batches], dim=1)
     y = torch.cat([b.y for b in batches], dim=1)
     assert torch.equal(x[:, 1:], y[:, :-1])  # each row continues itself
-    train = torch.from_numpy(task.train_ids)
+    train = torch.from_numpy(task.train_ids.astype("int64"))
     steps = x.shape[1]
     # stream 0 starts at a seeded offset within the first seq_len tokens
     starts = [o for o in range(7) if torch.equal(train[o : o + steps], x[0])]
@@ -99,7 +99,8 @@ def test_validation_is_one_stream_over_every_token(text_file):
         assert [b.carry_state for b in batches] == [False] + [True] * (len(batches) - 1)
         y = torch.cat([b.y for b in batches], dim=1)[0]
         x = torch.cat([b.x for b in batches], dim=1)[0]
-        assert torch.equal(y, torch.from_numpy(task.valid_ids))  # each token scored once
+        valid = torch.from_numpy(task.valid_ids.astype("int64"))
+        assert torch.equal(y, valid)  # each token scored once
         assert x[0] == task.train_ids[-1] and torch.equal(x[1:], y[:-1])
 
 

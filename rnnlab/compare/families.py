@@ -37,6 +37,19 @@ def is_recurrent(config: ModelConfig) -> bool:
     return family(config.family).recurrent
 
 
+def is_traced(config: ModelConfig) -> bool:
+    """A recurrent model that :mod:`rnnlab.inspect` can re-run step by step, for gradient flow
+    and gates: its layers are rnnlab.nn RNN/LSTM/GRU layers (a ConvLSTM's maps are not)."""
+    from rnnlab.nn.recurrent import RecurrentLayer
+
+    if not is_recurrent(config):
+        return False
+    kinds = [s.kind for s in config.layer_specs if s.recurrent] if config.layers else [
+        config.family]
+    return all(isinstance(family(k).layer, type) and issubclass(family(k).layer, RecurrentLayer)
+               for k in kinds)
+
+
 def has_gates(config: ModelConfig) -> bool:
     """A gated recurrent model, whose gate activations are worth a heatmap."""
     return gated_module(config) is not None
@@ -59,5 +72,5 @@ def has_cell_state(name: str) -> bool:
 
 __all__ = [
     "LAYER_LIST", "display_name", "family_key", "gated_module", "has_cell_state", "has_gates",
-    "is_recurrent", "is_window_mlp",
+    "is_recurrent", "is_traced", "is_window_mlp",
 ]

@@ -17,6 +17,8 @@ def choose_metrics(task: Task, metrics: dict[str, float]) -> tuple[str, list[str
     """(main metric, learning-curve metrics, results-table metrics) for a task's metrics."""
     # Language models are judged by their loss (nats per token), classifiers by accuracy.
     main = "accuracy" if "accuracy" in metrics and task.name != "text" else "loss"
+    if "exact_match" in metrics:  # a translation is right only when all of it is
+        main = "exact_match"
     if "answer_loss" in metrics:  # the loss at the answer alone (cue-word) says more
         curves = ["accuracy", "answer_loss"]
     else:

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from rnnlab.compare.families import gated_module, has_cell_state, has_gates, is_recurrent
+from rnnlab.compare.families import (
+    gated_module,
+    has_cell_state,
+    has_gates,
+    is_recurrent,
+    is_traced,
+)
 from rnnlab.compare.results import Run
 from rnnlab.compare.specs import ModelSpec
 from rnnlab.inspect import Trace, gradient_flow, trace
@@ -153,7 +159,13 @@ def add_probes(task: Task, specs: Sequence[ModelSpec], runs: dict[str, list[Run]
     """Gradient flow (recurrent models, before and after training) and gate heatmaps (gated
     models), from the first seed's models, into ``data``; the gradient numbers the reading
     quotes into ``outcomes``."""
-    recurrent = [(s, runs[s.label][0]) for s in specs if is_recurrent(s.config)]
+    recurrent = [(s, runs[s.label][0]) for s in specs if is_traced(s.config)]
+    untraced = [s.label for s in specs if is_recurrent(s.config) and not is_traced(s.config)]
+    if untraced:
+        data.notes.append(
+            f"The {reading_mod.join(untraced)} {'has' if len(untraced) == 1 else 'have'} no "
+            "gradient-flow or gate probe: rnnlab.inspect re-runs RNN, LSTM and GRU layers step "
+            "by step, not the ConvLSTM's feature maps.")
     if recurrent:
         moments: dict[str, dict[str, Series]] = {"at initialisation": {}, "after training": {}}
         by_label = {o.label: o for o in outcomes}

@@ -7,11 +7,14 @@ import math
 import statistics
 from collections.abc import Sequence
 
+from rnnlab.compare.backtests import add_backtest
 from rnnlab.compare.config import CompareConfig
 from rnnlab.compare.families import family_key, is_window_mlp
+from rnnlab.compare.filmstrip import add_filmstrip
 from rnnlab.compare.metrics import choose_metrics
 from rnnlab.compare.probes import add_probes
 from rnnlab.compare.results import Run
+from rnnlab.compare.seq2seq_probes import add_seq2seq_probes, length_sentence
 from rnnlab.compare.specs import ModelSpec, windows_of
 from rnnlab.compare.stats import curve, first_reaching, stat
 from rnnlab.tasks import Task
@@ -47,26 +50,30 @@ def report_data(task: Task, config: CompareConfig, specs: list[ModelSpec],
     outcomes = [_outcome(label, spec_by[label], model_runs, main, higher, gaps)
                 for label, model_runs in runs.items()]
     _add_horizon(data, task, specs, outcomes, gaps)
-    add_probes(task, specs, runs, data, outcomes)
+    if task.spec.seq2seq:  # no one recurrent stack to probe: length and attention instead
+        add_seq2seq_probes(task, specs, runs, data, config.eval_size)
+    else:
+        add_probes(task, specs, runs, data, outcomes)
     target = f"{reading_mod.percent(TARGET)} {main}" if main == "accuracy" else ""
     unit = task.lag_unit if has_adjustable_lag(task) else "steps"
     data.reading = reading_mod.read_outcomes(outcomes, chance=chance, target=target, unit=unit)
+    add_backtest(data, task, runs)
+    add_filmstrip(task, specs, runs, data)
+    if data.length:
+        data.reading.append(length_sentence(data.length))
     data.run_info = settings(task, config)
-    data.notes = notes(runs, config)
+    data.notes = [*notes(runs, config), *data.notes]  # the probes may have added their own
     return data, outcomes
 
 
 def _add_models(data: ReportData, task: Task, spec_by: dict[str, ModelSpec],
                 runs: dict[str, list[Run]], table_metrics: Sequence[str]) -> None:
     """A model card (with its diagram) and a results row per model."""
-    from rnnlab.viz.diagrams import svg_text  # matplotlib-heavy: only when a report is made
-
     for label, model_runs in runs.items():
         spec, model = spec_by[label], model_runs[0].model
         data.models.append(ModelCard(
             label, family_key(spec.config), model.num_parameters, model.describe(),
-            svg_text(spec.config, input_size=task.spec.input_size,
-                     output_size=task.spec.output_size),
+            _diagram(spec, task),
         ))
         data.results.append(ResultRow(
             label,
@@ -78,6 +85,19 @@ def _add_models(data: ReportData, task: Task, spec_by: dict[str, ModelSpec],
             stat([r.result.sequences_seen for r in model_runs]),
             ", ".join(sorted({_stop_text(r.result) for r in model_runs})),
         ))
+
+
+def _diagram(spec: ModelSpec, task: Task) -> str:
+    """The model's diagram as SVG text: the unrolled encoder-decoder for a seq2seq task."""
+    if task.spec.seq2seq:
+        from rnnlab.viz.charts import to_svg
+        from rnnlab.viz.seq2seq_diagram import seq2seq_figure
+
+        return to_svg(seq2seq_figure(spec.config))
+    from rnnlab.viz.diagrams import svg_text  # matplotlib-heavy: only when a report is made
+
+    return svg_text(spec.config, input_size=task.spec.input_size,
+                    output_size=task.spec.output_size)
 
 
 def _add_horizon(data: ReportData, task: Task, specs: Sequence[ModelSpec],

@@ -23,6 +23,7 @@ class Run:
     horizon: dict[str, Any] | None
     model: nn.Module
     initial: nn.Module | None  # the untrained weights (first seed, recurrent models)
+    backtest: dict[str, float] | None = None  # forecast tasks: MASE, RMSE, MAE, sMAPE
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from rnnlab.compare.backtests import model_backtest
 from rnnlab.compare.command import command_line
 from rnnlab.compare.config import CompareConfig, build_task
 from rnnlab.compare.families import is_recurrent
@@ -20,7 +21,6 @@ from rnnlab.compare.progress import Progress
 from rnnlab.compare.report_data import report_data
 from rnnlab.compare.results import CompareResult, Run
 from rnnlab.compare.specs import ModelSpec, parse_models, windows_of
-from rnnlab.errors import UserError
 from rnnlab.inspect import memory_horizon
 from rnnlab.models import build_model, fit_budget
 from rnnlab.models.config import ModelConfig
@@ -38,10 +38,6 @@ def compare(config: CompareConfig | None = None, *, command: str = "",
     started = time.perf_counter()
     load_before = _load()
     task = build_task(config)
-    if task.spec.seq2seq:  # its probes (gradient flow, gates) read one recurrent stack
-        raise UserError(f"compare does not take sequence-to-sequence tasks ({task.name}) yet: "
-                        "train each model with `rnnlab train`, or run "
-                        "benchmarks/seq2seq_length.py")
     specs = _sized_specs(task, config)
     gaps = horizon_gaps(task, windows_of(specs))
     threads = torch.get_num_threads()
@@ -121,7 +117,7 @@ def train_one(spec: ModelSpec, seed: int, task: Task, config: CompareConfig,
     if gaps:
         horizon = memory_horizon(model, task, gaps, eval_size=min(config.eval_size, 200),
                                  batch_size=100)
-    return Run(seed, result, test, horizon, model, initial)
+    return Run(seed, result, test, horizon, model, initial, model_backtest(model, task))
 
 
 def _eval_batches(task: Task, config: CompareConfig) -> int:

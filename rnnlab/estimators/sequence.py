@@ -62,8 +62,9 @@ class SequenceClassifier(ClassifierMixin, SequenceEstimator):
         classes = self.classes_
         return _stack([classes[p.argmax(-1)] for p in self._predict_items(X, lengths)])
 
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Accuracy (over every step when ``per_step``)."""
+        X, y = self._scored(X, y)
         if not self.per_step:
             return float(super().score(X, y, sample_weight=sample_weight))
         pred = np.concatenate([np.ravel(p) for p in self.predict(X)])
@@ -88,8 +89,9 @@ class SequenceRegressor(RegressorMixin, SequenceEstimator):
         """Predictions in the targets' units: (N,) or (N, K) as y was (per step: (N, T[, K]))."""
         return _stack(self._predict_items(X, lengths))
 
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """R² (averaged over targets; over every step when ``per_step``)."""
+        X, y = self._scored(X, y)
         if not self.per_step:
             return float(super().score(X, y, sample_weight=sample_weight))
         from sklearn.metrics import r2_score

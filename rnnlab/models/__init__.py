@@ -20,6 +20,7 @@ from rnnlab.models.recurrent_stack import (
     check_compatible,
     detach_state,
 )
+from rnnlab.models.streaming import StepStreams
 from rnnlab.models.window_mlp import WindowMLP
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "RecurrentStack",
     "SequenceModel",
     "State",
+    "StepStreams",
     "WindowMLP",
     "build_model",
     "check_compatible",

@@ -26,6 +26,13 @@ import numpy as np
 
 from rnnlab.errors import UserError
 from rnnlab.nn.errors import UserTypeError
+from rnnlab.tasks.table_data import (
+    TABLE_SUFFIXES,
+    Layout,
+    is_table_file,
+    read_table,
+    table_sequences,
+)
 
 INPUT_SHAPES = "a 3-D array (N, T, F), a 2-D array (N, T) or a list of (T, F) arrays"
 NPZ_ARRAYS = ("X", "y", "lengths", "X_valid", "y_valid", "lengths_valid", "X_test", "y_test",
@@ -183,7 +190,8 @@ def infer_kind(targets: list[Any]) -> str:
 
 
 def check_data_file(path: str) -> Path:
-    """The absolute path of an existing ``.npz`` file; a one-line UserError otherwise."""
+    """The absolute path of an existing ``.npz``, CSV or Parquet file; a one-line UserError
+    otherwise."""
     file = Path(path).expanduser()
     if file.suffix == ".npy":
         raise UserError(f"{path}: a .npy file holds one array, but supervised learning needs "
@@ -193,10 +201,27 @@ def check_data_file(path: str) -> Path:
         raise UserError(f"data file not found: {path}")
     if not file.is_file():
         raise UserError(f"data file {path} is not a file")
+    if is_table_file(path):
+        return file.resolve()
     if not zipfile.is_zipfile(file):
         raise UserError(f"data file {path} is not a .npz file (numpy.savez(FILE, X=X, y=y) "
-                        "writes one)")
+                        f"writes one); tables are read from {', '.join(TABLE_SUFFIXES)} files")
     return file.resolve()
+
+
+def read_data_file(path: str, layout: Layout, *, need_y: bool = True) -> dict[str, Any]:
+    """The arrays of a data file: an ``.npz`` as :func:`read_npz` reads it, or a CSV or Parquet
+    table laid out as ``layout`` says (:mod:`rnnlab.tasks.table_data`), as X (a list of
+    sequences), y, and ``ids`` (long layout) plus ``inputs`` and ``targets``, the columns used."""
+    file = check_data_file(path)
+    if not is_table_file(path):
+        if layout.id or layout.time or layout.target or layout.inputs:
+            raise UserError(f"{path} is an .npz file: id, time, target and inputs name the "
+                            "columns of a table (CSV, Parquet); leave them out")
+        return read_npz(path, need_y=need_y)
+    table = table_sequences(read_table(str(file)), layout, path, need_y=need_y)
+    return {"X": table.X, "y": table.y, "ids": table.ids, "inputs": table.inputs,
+            "targets": table.targets}
 
 
 def read_npz(path: str, *, need_y: bool = True) -> dict[str, np.ndarray]:

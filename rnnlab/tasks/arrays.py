@@ -1,10 +1,15 @@
-"""``arrays``: classification or regression of your own sequences, from Python or a ``.npz`` file.
+"""``arrays``: classification or regression of your own sequences, from Python or a data file.
 
 Inputs and targets are as :mod:`rnnlab.tasks.array_data` describes: X (N, T, F), (N, T) or a
 list of (T_i, F) arrays, with optional ``lengths``; y one label or (K,) values per sequence, or
-(``per_step``) one per step. ``kind`` is ``classify`` (integer, boolean or text labels; CE on
-the logits; metrics loss, accuracy) or ``regress`` (real values; MSE on standardised targets;
-metrics loss, mse, rmse, mae, r2 in the targets' own units); left empty it follows y's dtype.
+(``per_step``) one per step. A data file is an ``.npz`` or a CSV or Parquet table, long or
+wide (:mod:`rnnlab.tasks.table_data`; ``id``, ``time``, ``target``, ``inputs`` name its
+columns). With ``tokens`` each step is one token id (X (N, T) whole numbers), which the model
+embeds; the vocabulary is 0 .. the largest training id (``vocab_size``, fitted).
+
+``kind`` is ``classify`` (integer, boolean or text labels; CE on the logits; metrics loss,
+accuracy) or ``regress`` (real values; MSE on standardised targets; metrics loss, mse, rmse,
+mae, r2 in the targets' own units); left empty it follows y's dtype.
 
 Splits: ``X_valid``/``y_valid`` and ``X_test``/``y_test`` when given, else a seeded
 ``valid_fraction`` (``test_fraction``) of the sequences is held out.
@@ -41,7 +46,7 @@ from rnnlab.tasks.array_data import (
     as_sequences,
     as_targets,
     infer_kind,
-    read_npz,
+    read_data_file,
 )
 from rnnlab.tasks.base import Batch, Split, TaskParams, TaskSpec
 from rnnlab.tasks.common import (
@@ -59,16 +64,22 @@ from rnnlab.tasks.common import (
     token_ce,
 )
 from rnnlab.tasks.packaged import split_indices
+from rnnlab.tasks.table_data import Layout
 from rnnlab.utils.hashing import file_sha256
 
 KINDS = ("classify", "regress")
+MAX_VOCAB = 1_000_000  # token ids beyond this would make an embedding of gigabytes: a mistake
 LABEL_TYPES = ("int", "str", "bool", "float")
 Arrays = dict[str, Any]  # X, y, lengths and their _valid / _test twins
 
 
 @dataclass
 class ArrayParams(TaskParams):
-    data: str = ""  # .npz file: X, y (lengths, X_valid, y_valid, X_test, y_test); "" = from Python
+    data: str = ""  # .npz (X, y, lengths, X_valid, ...), CSV or Parquet file; "" = from Python
+    id: str = ""  # table: the column naming each row's sequence (long: a row per step); "" = wide
+    time: str = ""  # long table: the column ordering a sequence's rows (numbers, dates); "" = as is
+    target: str = ""  # table: the label or target column(s), comma-separated
+    inputs: str = ""  # table: feature (long) or step (wide) columns; "" = other numeric (recorded)
     sha256: str = ""  # the data file's sha256 when the task was fitted; a changed file is refused
     allow_changed: bool = False  # use the data file although its content changed since fitting
     kind: str = ""  # classify | regress; "" = from y (integers, text: classify; reals: regress)
@@ -77,6 +88,8 @@ class ArrayParams(TaskParams):
     test_fraction: float = 0.0  # of the sequences, held out for testing when no X_test is given
     split_seed: int = 0  # the seed that picks the held-out sequences
     standardize: bool = True  # scale inputs (and regression targets) by the training mean, std
+    tokens: bool = False  # X holds token ids (N, T) ints, which the model embeds (not scaled)
+    vocab_size: int = 0  # fitted with tokens: 1 + the largest training token id
     features: int = 0  # fitted: F, input features per step (0 = not fitted yet)
     classes: tuple[str, ...] = ()  # fitted: the class names in order (index = class id)
     label_type: str = ""  # fitted: int | str | bool | float, the labels' type (of predictions too)
@@ -96,6 +109,10 @@ class ArrayParams(TaskParams):
         check_range("arrays", "split_seed", self.split_seed, 0)
         check_range("arrays", "features", self.features, 0)
         check_range("arrays", "targets", self.targets, 0)
+        check_range("arrays", "vocab_size", self.vocab_size, 0, MAX_VOCAB)
+        if self.tokens and self.features and (self.features != 1 or self.vocab_size < 1):
+            raise UserError("task 'arrays': fitted token inputs need features = 1 and a "
+                            "vocab_size")
         if self.features:  # fitted: the stored statistics must fit the stored sizes
             if not self.kind or len(self.mean) != self.features or len(self.std) != self.features:
                 raise UserError(f"task 'arrays': fitted params are inconsistent (kind "
@@ -141,7 +158,8 @@ class ArrayTask(ParamTask):
                             "data=FILE.npz), or arrays from Python (rnnlab.SequenceClassifier)")
         self.labels = p.classes or None
         many = self.is_classifier and len(p.classes)
-        self.spec = TaskSpec("features", p.features, "classes" if self.is_classifier
+        inputs = ("tokens", p.vocab_size) if p.tokens else ("features", p.features)
+        self.spec = TaskSpec(*inputs, "classes" if self.is_classifier
                              else "regression", many or max(p.targets, 1), p.per_step,
                              bidirectional_ok=True)
 
@@ -153,15 +171,23 @@ class ArrayTask(ParamTask):
 
     def _read_file(self) -> Arrays:
         p = self.params
-        arrays = read_npz(p.data)
         path = str(_absolute(p.data))
+        arrays = read_data_file(p.data, self.layout())
         digest = file_sha256(path)
         if p.sha256 and digest != p.sha256 and not p.allow_changed:
             raise UserError(f"data file {path} has changed since the model was fitted (sha256 "
                             f"{digest[:12]}..., fitted on {p.sha256[:12]}...); -p "
                             "allow_changed=true uses it anyway, with the fitted scaling")
-        self.params = dataclasses.replace(p, data=path, sha256=p.sha256 or digest)
+        columns = {}
+        if "inputs" in arrays:  # a table: the columns used are recorded, as they are fitted on
+            columns = {"inputs": ",".join(arrays["inputs"]), "target": ",".join(arrays["targets"])}
+        self.params = dataclasses.replace(p, data=path, sha256=p.sha256 or digest, **columns)
         return arrays
+
+    def layout(self) -> Layout:
+        """Which columns of a table file are what (recorded in the params)."""
+        p = self.params
+        return Layout(p.id, p.time, p.target, p.inputs, p.per_step)
 
     def _split(self, arrays: Arrays) -> dict[Split, tuple[list[np.ndarray], list[Any]]]:
         """Raw (unscaled) sequences and targets of train, valid and test."""
@@ -191,9 +217,13 @@ class ArrayTask(ParamTask):
         p = self.params
         kind = p.kind or infer_kind(ys)
         steps = np.concatenate(xs)
-        mean, std = _moments(steps) if p.standardize else _identity(steps.shape[1])
-        fitted: dict[str, Any] = {"kind": kind, "features": steps.shape[1],
-                                  "mean": mean, "std": std}
+        fitted: dict[str, Any] = {"kind": kind, "features": steps.shape[1]}
+        if p.tokens:  # ids are names, not quantities: nothing to scale
+            fitted["vocab_size"] = int(_token_ids(steps, "X", steps.shape[1]).max()) + 1
+            fitted["mean"], fitted["std"] = _identity(steps.shape[1])
+        else:
+            fitted["mean"], fitted["std"] = (_moments(steps) if p.standardize
+                                             else _identity(steps.shape[1]))
         if kind == "classify":
             fitted.update(_fit_classes(ys, p.per_step))
         else:
@@ -216,7 +246,11 @@ class ArrayTask(ParamTask):
             if x.shape[1] != p.features:
                 raise UserError(f"X[{i}] has {x.shape[1]} features per step, but the model was "
                                 f"fitted on {p.features}")
-        scaled = [((x - mean) / std).astype(np.float32) for x in xs]
+        if p.tokens:
+            scaled = [_token_ids(x, f"X[{i}]", p.features, p.vocab_size)[:, 0]
+                      for i, x in enumerate(xs)]
+        else:
+            scaled = [((x - mean) / std).astype(np.float32) for x in xs]
         if ys is None or not xs:
             return scaled, np.zeros(len(xs), dtype=np.int64)
         if self.is_classifier:
@@ -258,7 +292,7 @@ class ArrayTask(ParamTask):
                  ) -> Iterator[Batch]:
         for start in range(0, len(order), batch_size):
             chosen = order[start : start + batch_size]
-            yield collate([Example(xs[i], ys[i]) for i in chosen], tokens=False,
+            yield collate([Example(xs[i], ys[i]) for i in chosen], tokens=self.params.tokens,
                           per_step=self.params.per_step)
 
     def input_batches(self, X: Any, lengths: Any = None, batch_size: int = 256
@@ -367,6 +401,22 @@ def _moments(values: np.ndarray) -> tuple[tuple[float, ...], tuple[float, ...]]:
     mean, std = values.mean(0), values.std(0)
     std = np.where(std > 1e-12 * np.maximum(np.abs(mean), 1.0), std, 1.0)
     return tuple(float(m) for m in mean), tuple(float(s) for s in std)
+
+
+def _token_ids(x: np.ndarray, where: str, features: int, vocab_size: int = 0) -> np.ndarray:
+    """Steps (T, 1) of token ids as int64; UserError for more than one feature, fractions,
+    negative ids, or (``vocab_size``) ids the model has no embedding for."""
+    if features != 1:
+        raise UserError(f"tokens=true needs one token id per step; {where} has {features} "
+                        "features per step")
+    bad = (x % 1 != 0) | (x < 0)
+    if bad.any():
+        raise UserError(f"{where} holds {x[bad][0]:g}: token ids must be whole numbers >= 0")
+    ids = x.astype(np.int64)
+    if vocab_size and ids.max(initial=0) >= vocab_size:
+        raise UserError(f"{where} holds the token id {ids.max()}, but the model was fitted on "
+                        f"ids 0 .. {vocab_size - 1}")
+    return ids
 
 
 def _identity(columns: int) -> tuple[tuple[float, ...], tuple[float, ...]]:

@@ -41,6 +41,7 @@ a log line says so); on another file (``series=new.csv``) the recorded scaling i
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from collections.abc import Iterator
@@ -95,7 +96,7 @@ FITTED = ("scale_mean", "scale_std", "mase_scale")  # tuples of floats, recorded
 
 @dataclass
 class ForecastParams(TaskParams):
-    series: str = "sunspots"  # sunspots | co2 | airline | a CSV file (recorded by absolute path)
+    series: str = "sunspots"  # sunspots | co2 | airline | a CSV file (absolute path) | "" = Python
     column: str = ""  # CSV: the one column to forecast, no other inputs (target=NAME inputs=none)
     target: str = ""  # CSV: the column(s) to forecast, comma-separated ("" = column, or the only)
     inputs: str = ""  # CSV: input columns besides the targets; "" = all other numeric, none = none
@@ -160,7 +161,10 @@ class ForecastTask(ParamTask):
     Params = ForecastParams
     params: ForecastParams
 
-    def __init__(self, **params: Any) -> None:
+    def __init__(self, data: Series | None = None, **params: Any) -> None:
+        """``data``: a series from Python (what :class:`rnnlab.Forecaster` gives, with
+        ``series=""`` and ``target`` naming its first column(s)); else ``series`` is read."""
+        self._given = data
         # The fitted tuples hold floats, which parse_params' tuples (of ints) do not.
         fitted = {k: _floats(k, params.pop(k)) for k in FITTED if k in params}
         self.params = parse_params(self.Params, self.name, params)
@@ -196,11 +200,7 @@ class ForecastTask(ParamTask):
             )
         if p.season == 0:
             p.season = BUILTIN_SEASON.get(p.series, 1)
-        self.modelled = self.values.copy()  # what the model reads: the targets' logarithm with log
-        if p.log:
-            if self.values[:, : self.K].min() <= 0:
-                raise UserError("log=true needs a positive series; a target has values <= 0")
-            self.modelled[:, : self.K] = np.log(self.values[:, : self.K])
+        self.modelled = self._modelled(self.values)
         if not p.scale_mean:
             self._fit()
         elif len(p.scale_mean) != C or len(p.mase_scale) != self.K:
@@ -217,8 +217,36 @@ class ForecastTask(ParamTask):
         self.spec = TaskSpec("features", C, "regression", self.H_out * self.K, False,
                              bidirectional_ok=True)
 
+    def _modelled(self, values: np.ndarray) -> np.ndarray:
+        """What the model reads, unscaled: the values, with ``log`` the targets' logarithm."""
+        modelled = values.copy()
+        if self.params.log:
+            if values[:, : self.K].min() <= 0:
+                raise UserError("log=true needs a positive series; a target has values <= 0")
+            modelled[:, : self.K] = np.log(values[:, : self.K])
+        return modelled
+
+    def on(self, data: Series) -> ForecastTask:
+        """This fitted task forecasting from another stretch of its series (the same columns,
+        at least ``window`` steps), scaled with the recorded statistics — nothing is re-fitted
+        and nothing is split: for :func:`rnnlab.train.backtest.forecast_future` only."""
+        C = self.values.shape[1]
+        if data.values.ndim != 2 or data.values.shape[1] != C:
+            raise UserError(f"the new series has {data.values.shape[-1]} column(s); the model "
+                            f"reads {C} ({', '.join(self.data.columns)})")
+        if len(data.values) < self.params.window:
+            raise UserError(f"the new series has {len(data.values)} steps, fewer than the "
+                            f"model's window of {self.params.window}")
+        task = copy.copy(self)
+        task.data, task.values = data, data.values
+        task.modelled = task._modelled(data.values)
+        task.z = ((task.modelled - self.mean) / self.std).astype(np.float32)
+        return task
+
     def _load(self) -> Series:
         p = self.params
+        if self._given is not None or not p.series:
+            return self._from_python()
         if p.series in BUILTIN:
             if p.column or p.target or p.date or p.inputs not in ("", "none"):
                 raise UserError(f"the packaged series {p.series!r} has one column and its own "
@@ -245,6 +273,22 @@ class ForecastTask(ParamTask):
             log.warning("%s has changed since training; using the scaling recorded then", path)
         elif path != p.fitted_on:
             log.info("%s: using the scaling recorded from %s", path, p.fitted_on or p.series)
+        return data
+
+    def _from_python(self) -> Series:
+        p, data = self.params, self._given
+        if data is None:
+            raise UserError("this forecaster was fitted on a series from Python, which its "
+                            "checkpoint does not hold: give a CSV file of the same columns "
+                            f"with -p series=FILE.csv (targets {p.target or '?'}, inputs "
+                            f"{p.inputs or 'none'})")
+        K = len(split_names(p.target))
+        if not 1 <= K <= len(data.columns) or ",".join(data.columns[:K]) != p.target:
+            raise UserError(f"target={p.target!r} must name the first column(s) of the series "
+                            f"({', '.join(data.columns)})")
+        if not np.isfinite(data.values).all():
+            raise UserError("the series holds NaN or inf: fill or drop the missing values first")
+        p.series, p.inputs = "", ",".join(data.columns[K:]) or "none"
         return data
 
     def _fit(self) -> None:

@@ -224,3 +224,29 @@ def future_dates(series: Series, steps: int) -> list[str]:
 
 def date_text(d: Any) -> str:
     return d.date().isoformat() if d == d.normalize() else d.isoformat()
+
+
+def series_to_json(data: Series) -> dict[str, Any]:
+    """A series as JSON values (what a checkpoint of :class:`rnnlab.Forecaster` stores)."""
+    return {"values": data.values.tolist(), "columns": list(data.columns),
+            "dates": None if data.dates is None else [date_text(d) for d in data.dates],
+            "freq": data.freq}
+
+
+def series_from_json(saved: Any, where: Any) -> Series | None:
+    """The series a Forecaster saved, or None (a checkpoint of the command line, whose task
+    reads its own file)."""
+    if saved is None:
+        return None
+    try:
+        values = np.asarray(saved["values"], dtype=np.float64)
+        columns = tuple(str(c) for c in saved["columns"])
+        series = Series(values, columns, None, str(saved.get("freq") or ""))
+        if saved.get("dates") is not None:
+            series.dates = require("pandas", "forecast").DatetimeIndex(saved["dates"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise UserError(f"{where}: the saved series is damaged ({e})") from None
+    if values.ndim != 2 or values.shape[1] != len(columns) or (
+            series.dates is not None and len(series.dates) != len(values)):
+        raise UserError(f"{where}: the saved series is damaged (its shapes do not agree)")
+    return series

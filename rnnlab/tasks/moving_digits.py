@@ -206,6 +206,12 @@ class MovingDigitsTask(GeneratedTask):
 
     def _check(self, output: Tensor, batch: Batch) -> None:
         if self.spec.many_to_many:
+            p = self.params
+            if output.dim() == 3 and output.shape[1] == p.frames != p.future:
+                # Today's video models emit future frame t at input step t (module docstring).
+                raise UserError(f"task {NAME!r}: the model emits one future frame per frame it "
+                                f"reads ({p.frames}), but future = {p.future}; set future = "
+                                "frames")
             check_output(output, tuple(batch.y.shape), self.name)
         else:
             check_output(output, (batch.size, self.spec.output_size), self.name)

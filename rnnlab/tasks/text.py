@@ -20,9 +20,6 @@ Metrics: ``loss`` (nats per token), ``bpc`` (bits per character, char level) or
 from __future__ import annotations
 
 import math
-import os
-import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -42,15 +39,16 @@ from rnnlab.tasks.common import (
     ratio,
     token_ce,
 )
+from rnnlab.tasks.token_file import (
+    UNK,
+    WORD,
+    check_text_file,
+    load_tokens,
+    text_chunks,
+    tokenize,
+)
 
-UNK = "<unk>"
-WORD = re.compile(r"\w+(?:'\w+)*|[^\w\s]|\n")
-
-
-def tokenize(text: str, level: str) -> list[str]:
-    """Characters, or words (letters/digits with inner apostrophes, punctuation, newlines)."""
-    return list(text) if level == "char" else WORD.findall(text)
-
+__all__ = ["UNK", "WORD", "TextCodec", "TextParams", "TextTask", "read_text", "tokenize"]
 
 class TextCodec:
     """Prompts to token ids and back, from the vocabulary alone (no need for the text file).
@@ -99,21 +97,11 @@ class TextParams(TaskParams):
 
 
 def read_text(path: str) -> str:
-    """The file's text; UserError for a missing, empty, binary or non-UTF-8 file."""
-    if not os.path.exists(path):
-        raise UserError(f"text file not found: {path}")
-    if not os.path.isfile(path):
-        raise UserError(f"not a file: {path}")
-    with open(path, "rb") as f:
-        data = f.read()
-    if not data:
-        raise UserError(f"text file is empty: {path}")
-    if b"\x00" in data:
-        raise UserError(f"{path} looks binary (it contains NUL bytes), not text")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise UserError(f"{path} is not UTF-8 text (bad byte at offset {e.start})") from None
+    """The whole file's text (for small files: parallel pairs, prompts); UserError for a
+    missing, empty, binary or non-UTF-8 file. Language modelling never calls this: it maps a
+    token file (:mod:`rnnlab.tasks.token_file`)."""
+    check_text_file(path)
+    return "".join(text_chunks(path))
 
 
 class TextTask(ParamTask):
@@ -126,20 +114,19 @@ class TextTask(ParamTask):
 
     def setup(self) -> None:
         p = self.params
-        tokens = self.tokenize(read_text(p.path))
-        n_train = int(len(tokens) * p.split)
-        if n_train < p.seq_len + 1 or n_train >= len(tokens):
+        tokens = load_tokens(p.path, p.level, p.split, p.min_count)
+        n, n_train = len(tokens.ids), tokens.n_train
+        if n_train < p.seq_len + 1 or n_train >= n:
             raise UserError(
-                f"{p.path} is too short: {len(tokens)} {p.level} tokens give {n_train} for "
+                f"{p.path} is too short: {n} {p.level} tokens give {n_train} for "
                 f"training, less than one training sequence of seq_len + 1 = {p.seq_len + 1} "
                 "plus a validation part"
             )
-        counts = Counter(tokens[:n_train])
-        kept = sorted(t for t, n in counts.items() if n >= p.min_count and t != UNK)
-        self.vocab: tuple[str, ...] = (UNK, *kept)
+        self.vocab: tuple[str, ...] = tokens.vocab
         self.codec = TextCodec(p.level, self.vocab)
         self.ids = self.codec.ids
-        ids = np.array([self.ids.get(t, 0) for t in tokens], dtype=np.int64)
+        self.tokens = tokens  # the corpus stays on disk; batches read their windows
+        ids = tokens.ids  # a memory map, for inspection only (reading it maps pages in)
         self.train_ids, self.valid_ids = ids[:n_train], ids[n_train:]
         self.spec = TaskSpec("tokens", len(self.vocab), "classes", len(self.vocab), True,
                              vocab=self.vocab)
@@ -161,27 +148,30 @@ class TextTask(ParamTask):
     def batches(self, split: Split, batch_size: int, seed: int = 0) -> Iterator[Batch]:
         check_batch_args(split, batch_size)
         rng = make_rng(seed, split)
+        n_train = self.tokens.n_train
         if split == "train":
-            data = self.train_ids
             streams = batch_size
-            spare = len(data) - 1 - streams  # at least one step per stream must remain
+            spare = n_train - 1 - streams  # at least one step per stream must remain
             if spare < 0:
                 raise UserError(
-                    f"batch size {batch_size} is too large for {len(data)} training tokens"
+                    f"batch size {batch_size} is too large for {n_train} training tokens"
                 )
-            data = data[int(rng.integers(0, min(self.params.seq_len - 1, spare) + 1)) :]
-        else:  # one stream over the whole validation split, starting from its first token
-            data = np.concatenate([self.train_ids[-1:], self.valid_ids])
-            streams = 1
-        return self._stream(data, streams)
+            first = int(rng.integers(0, min(self.params.seq_len - 1, spare) + 1))
+            end = n_train
+        else:  # one stream over the whole validation split, from the last training token
+            first, end, streams = n_train - 1, self.tokens.n_tokens, 1
+        return self._stream(first, end, streams)
 
-    def _stream(self, data: np.ndarray, streams: int) -> Iterator[Batch]:
-        steps = (len(data) - 1) // streams
-        x = torch.from_numpy(data[: streams * steps].reshape(streams, steps).copy())
-        y = torch.from_numpy(data[1 : streams * steps + 1].reshape(streams, steps).copy())
+    def _stream(self, first: int, end: int, streams: int) -> Iterator[Batch]:
+        """Stream b is tokens ``first + b*steps`` .. ``first + (b+1)*steps`` (inputs, then the
+        same shifted by one as targets); each batch reads only its (streams, seq_len + 1)."""
+        steps = (end - first - 1) // streams
+        rows = first + np.arange(streams) * steps
         L = self.params.seq_len
-        for start in range(0, x.shape[1], L):
-            yield Batch(x[:, start : start + L], y[:, start : start + L], carry_state=start > 0)
+        for start in range(0, steps, L):
+            window = self.tokens.rows(rows + start, min(L, steps - start) + 1)
+            x, y = torch.from_numpy(window[:, :-1]), torch.from_numpy(window[:, 1:])
+            yield Batch(x, y, carry_state=start > 0)
 
     # -- loss and scores -----------------------------------------------------------------------
 

@@ -29,9 +29,8 @@ def _write(fig: Figure, path: str | os.PathLike[str], overwrite: bool) -> str:
     return str(target)
 
 
-def attention_heatmap(source: str, output: Sequence[str], weights: Tensor,
-                      path: str | os.PathLike[str], *, overwrite: bool = False,
-                      title: str = "") -> str:
+def attention_figure(source: str, output: Sequence[str], weights: Tensor,
+                     title: str = "") -> Figure:
     """Rows = output tokens (``output``, <eos> last), columns = source characters; weights
     (T', S) from :func:`rnnlab.models.decoding.translate`."""
     w = weights.detach().float().cpu().numpy()
@@ -44,7 +43,14 @@ def attention_heatmap(source: str, output: Sequence[str], weights: Tensor,
     ax.set_ylabel("output token")
     ax.set_title(title or "attention weights", fontsize=9)
     fig.tight_layout()
-    return _write(fig, path, overwrite)
+    return fig
+
+
+def attention_heatmap(source: str, output: Sequence[str], weights: Tensor,
+                      path: str | os.PathLike[str], *, overwrite: bool = False,
+                      title: str = "") -> str:
+    """Write :func:`attention_figure` to ``path`` (.png or .svg)."""
+    return _write(attention_figure(source, output, weights, title), path, overwrite)
 
 
 def length_chart(curves: Mapping[str, Mapping[int, float]], path: str | os.PathLike[str], *,

@@ -46,7 +46,7 @@ def percent(x: float) -> str:
 
 def value(x: float, metric: str) -> str:
     """A metric value as people read it: accuracies in percent, others to 3 digits."""
-    return percent(x) if "accuracy" in metric else f"{x:.3g}"
+    return percent(x) if "accuracy" in metric or metric == "exact_match" else f"{x:.3g}"
 
 
 def small(x: float) -> str:

@@ -6,7 +6,9 @@ other sites. Every piece of text that comes from data (model labels, task parame
 names, sentences, tokens) goes through :func:`html.escape`, so it shows as text, never as markup.
 
 :class:`ReportData` holds plain numbers and strings; each section appears only when its data is
-there. Section ids: ``reading``, ``models``, ``curves``, ``results``, ``horizon``,
+there. Section ids: ``reading``, ``models``, ``curves``, ``results``, ``backtest``, ``frames``,
+``length``,
+``attention``, ``horizon``,
 ``gradients``, ``gates``, ``run``. :func:`write_report` replaces the file atomically (temporary
 file + ``os.replace``), so a failure never leaves a half-written report where a good one was.
 """
@@ -27,6 +29,7 @@ from rnnlab.viz.charts import Series
 from rnnlab.viz.heatmap import HeatRow
 
 __all__ = [
+    "BacktestRow",
     "GatePanel",
     "HeatRow",
     "ModelCard",
@@ -46,6 +49,10 @@ TITLES = {
     "models": "The contenders",
     "curves": "Learning curves",
     "results": "Results",
+    "backtest": "Backtest against classical forecasts",
+    "frames": "Input, prediction and truth",
+    "length": "Exact match against the source's length",
+    "attention": "Where attention looks",
     "horizon": "Memory horizon",
     "gradients": "Gradient flow through time",
     "gates": "Inside the gates",
@@ -53,6 +60,7 @@ TITLES = {
 }
 NAV = {
     "reading": "Summary", "models": "Models", "curves": "Learning", "results": "Results",
+    "backtest": "Backtest", "frames": "Frames", "length": "Length", "attention": "Attention",
     "horizon": "Memory", "gradients": "Gradients", "gates": "Gates", "run": "Settings",
 }
 
@@ -64,6 +72,14 @@ SECTION_TEXT = {
     "curves": "How the validation metrics moved while each model trained. The x axis counts "
     "training sequences, the same for every model.",
     "results": "The finished models on the held-out test set, with what they cost to train.",
+    "backtest": "Each network forecasts from every rolling origin of the test split, the way "
+    "forecasters are judged, beside the classical forecasts on the same origins.",
+    "length": "Each point is the share of test sentences of that source length (in bins of 10 "
+    "characters) that a model translates exactly, decoding greedily. Without attention the "
+    "whole source must pass through one fixed-size state, so long sources suffer.",
+    "attention": "For a short and a long test source: each row is one output token, each "
+    "column one source character, and the colour is the weight the decoder gave that character "
+    "when it emitted that token (each row sums to 1).",
     "horizon": "Each point is the test accuracy when what decides the answer sits exactly this "
     "far before it. A model that cannot carry it across the gap falls to chance: it can only "
     "guess among the possible answers.",
@@ -105,6 +121,7 @@ ul.reading li { margin: 6px 0; }
 img.diagram { width: 100%; height: auto; max-height: 420px; object-fit: contain; }
 figure { margin: 0; }
 img.chart { width: 100%; height: auto; display: block; }
+img.attention { max-width: 100%; height: auto; display: block; }
 figcaption, .caption { font-size: 13px; color: var(--muted); margin-top: 6px; }
 table { border-collapse: collapse; font-size: 14px; }
 .scroll { overflow-x: auto; }
@@ -152,6 +169,26 @@ class ResultRow:
 
 
 @dataclass
+class BacktestRow:
+    """A network's (mean and sd over seeds) or a baseline's backtest metrics."""
+
+    label: str
+    metrics: dict[str, Stat]  # mase, rmse, mae, smape
+    baseline: bool = False
+
+
+@dataclass
+class AttentionPanel:
+    """One attention map of a test source, as the report shows it."""
+
+    label: str  # the model
+    source: str
+    output: str  # the model's greedy translation
+    truth: str
+    svg: str  # rnnlab.viz.attention.attention_figure as SVG text
+
+
+@dataclass
 class GatePanel:
     """Heatmap rows over one passage for one model."""
 
@@ -176,6 +213,12 @@ class ReportData:
     chance: float | None = None
     metric_names: list[str] = field(default_factory=list)  # results-table columns, in order
     results: list[ResultRow] = field(default_factory=list)
+    backtest: list[BacktestRow] = field(default_factory=list)  # forecast tasks: nets, baselines
+    backtest_caption: str = ""
+    filmstrip_svg: str = ""  # video: rnnlab.viz.filmstrip of a test clip, as SVG text
+    filmstrip_caption: str = ""
+    length: dict[str, Series] | None = None  # seq2seq: label -> exact match vs source length
+    attention: list[AttentionPanel] = field(default_factory=list)
     seeds: int = 1
     horizon: dict[str, Series] | None = None  # label -> accuracy vs gap
     horizon_window: int | None = None  # the window MLP's k, marked on the chart
@@ -208,7 +251,7 @@ def image(content: str | bytes, alt: str, mime: str = "image/svg+xml", css: str 
 def _format(value: float | None, name: str) -> str:
     if value is None or value != value:  # NaN
         return "\u2013"
-    if "accuracy" in name or name in ("solved",):
+    if "accuracy" in name or name in ("solved", "exact_match"):
         return f"{100 * value:.1f}%"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
@@ -297,6 +340,33 @@ def _results(data: ReportData) -> str:
     return _section("results", TITLES["results"], table + f'<p class="caption">{esc(caption)}</p>')
 
 
+def _backtest(data: ReportData) -> str:
+    names = list(data.backtest[0].metrics)
+    shown = {"mase": "MASE", "rmse": "RMSE", "mae": "MAE", "smape": "sMAPE"}
+    heads = "".join(f'<th class="num">{esc(shown.get(n, n))}</th>' for n in names)
+    rows = []
+    for r in data.backtest:
+        mark = "" if r.baseline else _swatch(data.colors.get(r.label, "#444"))
+        kind = "baseline" if r.baseline else "network"
+        cells = "".join(f'<td class="num">{_stat(r.metrics[n])}</td>' for n in names)
+        rows.append(f"<tr><td>{mark}{esc(r.label)}</td><td>{kind}</td>{cells}</tr>")
+    table = (f'<div class="scroll"><table class="results"><thead><tr><th>forecast</th>'
+             f"<th>kind</th>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    caption = f'<p class="caption">{esc(data.backtest_caption)}</p>'
+    return _section("backtest", TITLES["backtest"], table + caption)
+
+
+def _attention(data: ReportData) -> str:
+    parts = []
+    for p in data.attention:
+        verdict = "right" if p.output == p.truth else f"the answer is \u201c{p.truth}\u201d"
+        caption = (f"{p.label} on \u201c{p.source}\u201d: it writes \u201c{p.output}\u201d "
+                   f"({verdict}).")
+        parts.append(_figure(image(p.svg, f"attention map of the {p.label}", css="attention"),
+                             caption))
+    return _section("attention", TITLES["attention"], "".join(parts))
+
+
 def _figure(fig_html: str, caption: str) -> str:
     return f'<figure>{fig_html}<figcaption>{esc(caption)}</figcaption></figure>'
 
@@ -336,6 +406,11 @@ def draw_figures(data: ReportData) -> dict[str, str]:
                                                    window=data.horizon_window,
                                                    xlabel=data.horizon_xlabel),
                               "accuracy against the gap")
+    if data.length:
+        figures["length"] = (charts.horizon_chart(data.length, data.colors,
+                                                  xlabel="source length (characters)",
+                                                  ylabel="test exact-match accuracy"),
+                             "exact match against the source length")
     if data.gradients:
         figures["gradients"] = (charts.gradient_chart(data.gradients, data.colors),
                                 "gradient norm against the distance from the loss")
@@ -350,6 +425,7 @@ def render_report(data: ReportData, figures: dict[str, str] | None = None) -> st
     captions = {
         "curves": "Validation metrics during training.",
         "horizon": "Test accuracy at each fixed gap.",
+        "length": "Greedy decoding on the test split; bins with fewer than 5 sentences left out.",
         "gradients": "Mean over one batch of test sequences, log scale.",
     }
     sections: dict[str, str] = {}
@@ -359,9 +435,17 @@ def render_report(data: ReportData, figures: dict[str, str] | None = None) -> st
         sections["models"] = _models(data)
     if data.results:
         sections["results"] = _results(data)
-    for sid in ("curves", "horizon", "gradients"):
+    if data.backtest:
+        sections["backtest"] = _backtest(data)
+    for sid in ("curves", "length", "horizon", "gradients"):
         if sid in figures:
             sections[sid] = _section(sid, TITLES[sid], _figure(figures[sid], captions[sid]))
+    if data.attention:
+        sections["attention"] = _attention(data)
+    if data.filmstrip_svg:
+        strip = _figure(image(data.filmstrip_svg, "filmstrip of a test clip", css="chart"),
+                        data.filmstrip_caption)
+        sections["frames"] = _section("frames", TITLES["frames"], strip, lead="")
     if data.gates:
         sections["gates"] = _gates(data)
     if data.run_info or data.notes:
