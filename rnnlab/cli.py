@@ -12,6 +12,7 @@ import dataclasses
 import importlib.metadata
 import json
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -127,11 +128,24 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from rnnlab.train import train
+    from rnnlab.train.distributed import env_rank, in_torchrun
 
     task, model, train_config = _resumed_run(args) if args.resume else _new_run(args)
+    if train_config.nproc > 1 and not in_torchrun():
+        # Checked and built once here, so that bad input is one message, not one per process;
+        # then the same command runs in each of the processes torchrun's agent starts.
+        from rnnlab.train.distributed import Job
+        from rnnlab.train.launch import launch_local
+
+        Job(world=train_config.nproc).check_batch_size(train_config.batch_size)
+        return launch_local(args.argv, train_config.nproc, out_dir=train_config.out_dir)
+    speak = env_rank() == 0  # under torchrun rank 0 speaks for the job
     logging.info("model: %s", model.describe())
-    print(f"{task.name}: {model.describe()}", flush=True)
+    if speak:
+        print(f"{task.name}: {model.describe()}", flush=True)
     result = train(model, task, train_config, resume=args.resume)
+    if not speak:
+        return EXIT_INTERRUPTED if result.interrupted else 0
     shown = ", ".join(f"{k} {v:.4g}" for k, v in result.final_metrics.items())
     print(
         f"stopped ({result.stop_reason}) after {result.steps} steps, "
@@ -754,6 +768,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         rnnlab train --data mine.npz --family gru --epochs 30 --out-dir runs/mine
         rnnlab train --data visits.csv -p id=patient -p time=hour -p target=outcome \\
             --family gru --out-dir runs/visits
+        rnnlab train --task cue-word --batch-size 64 --nproc 2 --out-dir runs/cue-2p
         rnnlab train --resume --out-dir runs/cue-lstm --steps 6000
         rnnlab train --config runs/cue-lstm/run.toml --seed 1 --out-dir runs/cue-lstm-seed1
         """,
@@ -959,6 +974,12 @@ def _compare_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
 
 
+def _rank_tag() -> str:
+    """`` (rank N)`` in a process of a torchrun job other than rank 0, else nothing."""
+    rank = os.environ.get("RANK", "0")
+    return f" (rank {rank})" if int(os.environ.get("WORLD_SIZE", "1")) > 1 and rank != "0" else ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -970,6 +991,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what --nproc runs again
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s"
     )
@@ -985,7 +1007,8 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         return args.handler(args)
     except UserError as err:
-        print(f"rnnlab {args.command}: error: {err}", file=sys.stderr)
+        if not getattr(err, "printed_elsewhere", False):  # rank 0 of a job said it already
+            print(f"rnnlab {args.command}{_rank_tag()}: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as err:  # a file the user named could not be read or written
         where = f": {err.filename}" if err.filename else ""

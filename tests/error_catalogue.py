@@ -111,8 +111,17 @@ NOTES: dict[str, str] = {
     "a run with no end. Change the named setting.",
     "rnnlab/train/ranges.py": "A number outside the range rnnlab accepts for it (the range is "
     "in the message). Give a value inside it.",
-    "rnnlab/train/loop.py": "Training cannot start: there is no out_dir to resume from. Give "
-    "--out-dir, the run folder holding last/.",
+    "rnnlab/train/loop.py": "Training cannot start: there is no out_dir to resume from (give "
+    "--out-dir, the run folder holding last/), or nproc > 1 was set in Python, where rnnlab "
+    "cannot start the processes itself (run the script under torchrun, or set nproc to 1).",
+    "rnnlab/train/distributed.py": "A data-parallel job (--nproc, torchrun) cannot go on: the "
+    "global batch does not split evenly over the processes (use a batch size that is a "
+    "multiple of their number), more processes on a machine than it has GPUs, or a process "
+    "lost contact with the others because one died or hung. The run's last/ is intact: rnnlab "
+    "train --resume --out-dir DIR continues it, with any number of processes.",
+    "rnnlab/train/launch.py": "One of the processes rnnlab train --nproc started was killed "
+    "(by a signal: out of memory, kill, a scheduler) or crashed, so the agent stopped the "
+    "others. Find why it died (dmesg for the OOM killer), then continue with --resume.",
     "rnnlab/train/resume.py": "The last/ checkpoint of the run cannot be resumed: it holds no "
     "training state, or its saved RNG state does not restore (the checkpoint is damaged). "
     "Resume from an intact copy, or start the run afresh.",

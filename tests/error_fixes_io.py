@@ -1104,6 +1104,36 @@ FIXES: dict[str, dict[str, str]] = {
             "rnnlab.train.train(..., resume=True) was called with a TrainConfig whose out_dir "
             "is empty (the default). Set out_dir to the run folder, e.g. "
             "TrainConfig(out_dir='runs/text'), or call it without resume=True.",
+        "nproc {} starts {} processes from the command line (rnnlab train --nproc); from "
+        "Python, run the script under torchrun, or set nproc to 1":
+            "rnnlab.train.train was called outside torchrun with a TrainConfig whose nproc is "
+            "above 1 (perhaps read from a run.toml of a --nproc run); a Python call cannot start "
+            "processes. Run the script as torchrun --nproc-per-node N script.py, or set "
+            "nproc=1.",
+    },
+    "rnnlab/train/distributed.py": {
+        "batch_size {} does not split evenly over {} processes; use a multiple of {} (it is "
+        "the global batch, shared by all)":
+            "rnnlab train --nproc N (or torchrun) was given a --batch-size that N does not "
+            "divide; every process trains on an equal share of each batch. Use a multiple of N, "
+            "e.g. --batch-size 64 with --nproc 2 or 4.",
+        "process {} of this machine would use {}, but it has {} GPU(s); start at most {} "
+        "processes per machine, or train on the CPU (--device cpu)":
+            "A torchrun job on CUDA started more processes on one machine than it has GPUs, "
+            "and each process takes the GPU of its local rank. Give --nproc (or "
+            "--nproc-per-node) at most the number of GPUs, or --device cpu.",
+        "rank {} lost contact with the other training processes ({}); the job stops: last/ "
+        "keeps the last checkpoint, and --resume continues from it":
+            "Another process of the data-parallel job died (killed, out of memory, crashed) or "
+            "stopped answering for 30 minutes, so a collective step failed. Find out why it "
+            "died, then continue with rnnlab train --resume --out-dir DIR, with any --nproc.",
+    },
+    "rnnlab/train/launch.py": {
+        "training process rank {} (pid {}) {}, so the job stopped{}":
+            "One of the processes rnnlab train --nproc started was killed by a signal (the OOM "
+            "killer, kill -9, a scheduler) or exited with an error, and torchrun's agent "
+            "stopped the others. Look for the cause (dmesg for the OOM killer, the lines "
+            "above), then continue with --resume.",
     },
     "rnnlab/train/numerics.py": {
         "{}; {} steps in a row were not finite (skipped, up to step {}), so training stopped: try "

@@ -57,6 +57,8 @@ class WindowMLP(SequenceModel):
     layers), ``body`` (the hidden layers, an :class:`rnnlab.nn.MLP` inside), ``head`` (Linear).
     """
 
+    state_batch_dim = 0  # the state is (B, k-1[, F]), batch first (recurrent states: dim 1)
+
     def __init__(self, config: ModelConfig, spec: TaskSpec) -> None:
         if family(config.family).recurrent:
             raise UserError(f"WindowMLP is family 'mlp', not {config.family!r}")

@@ -75,6 +75,7 @@ class TrainConfig:
     stop_when: stop once validation meets this, e.g. "accuracy>=0.99"; "" = never
     seed: seeds python, numpy and torch, and the order of the training data
     device: auto (CUDA when available) | cpu | cuda | cuda:N
+    nproc: data-parallel processes on this machine, started via torchrun; 1 = no others
     out_dir: run directory: last/, best/, metrics.jsonl, run.toml; "" = write nothing
     save_every: steps between last/ checkpoints; 0 = at every evaluation
     overwrite: start afresh in an out_dir that already holds a run
@@ -117,6 +118,7 @@ class TrainConfig:
     # -- reproducibility and hardware -----------------------------------------------------------
     seed: int = 0  # seeds python, numpy and torch, and the order of the training data
     device: str = "auto"  # auto (CUDA when available) | cpu | cuda | cuda:N
+    nproc: int = 1  # data-parallel processes on this machine, started via torchrun; 1 = no others
     # -- output ---------------------------------------------------------------------------------
     out_dir: str = ""  # run directory: last/, best/, metrics.jsonl, run.toml; "" = write nothing
     save_every: int = 0  # steps between last/ checkpoints; 0 = at every evaluation
@@ -170,7 +172,8 @@ class TrainConfig:
         ):
             _count(name, getattr(self, name))
         _positive("max_bad_steps", self.max_bad_steps)
-        for name in ("batch_size", "step_size", "plateau_patience", "max_bad_steps"):
+        _positive("nproc", self.nproc)
+        for name in ("batch_size", "step_size", "plateau_patience", "max_bad_steps", "nproc"):
             _count(name, getattr(self, name))
         check_fields(asdict(self), TRAIN_RANGES)  # upper bounds: no hang, no float32 overflow
         if self.steps == 0 and self.epochs == 0 and self.minutes == 0 and not self.stop_when:

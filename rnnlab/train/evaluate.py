@@ -7,6 +7,7 @@ summed loss and the number of correct items) and how sums become metrics
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -16,7 +17,6 @@ from rnnlab.tasks.base import Batch, Split, Task
 from rnnlab.utils.device import model_device
 
 
-@torch.no_grad()
 def evaluate(
     model: nn.Module,
     task: Task,
@@ -33,6 +33,30 @@ def evaluate(
     previous batch's final state. The model is put in eval mode for the pass and then back in
     the mode it was in. Returns ``{}`` when the split yields no batches.
     """
+    sums = score_sums(model, task, split, batch_size=batch_size, max_batches=max_batches,
+                      seed=seed, device=device)
+    return task.summarize(sums) if sums else {}
+
+
+@torch.no_grad()
+def score_sums(
+    model: nn.Module,
+    task: Task,
+    split: Split = "valid",
+    *,
+    batch_size: int = 64,
+    max_batches: int = 0,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    mine: Callable[[int], bool] | None = None,
+) -> dict[str, float] | None:
+    """The task's score sums over the batches of :func:`evaluate`, or over those whose index
+    ``mine(i)`` picks (a share of the split, for one process of several).
+
+    A share cannot be taken of a stream, whose batches carry their state from one to the
+    next: given ``mine``, a split with a ``carry_state`` batch gives None (nothing is scored
+    past it).
+    """
     device = torch.device(device) if device is not None else model_device(model)
     was_training = model.training
     model.eval()
@@ -42,6 +66,10 @@ def evaluate(
         for i, batch in enumerate(task.batches(split, batch_size, seed=seed)):
             if max_batches and i >= max_batches:
                 break
+            if mine is not None and batch.carry_state:
+                return None
+            if mine is not None and not mine(i):
+                continue
             batch = batch.to(device)
             output, state = model(
                 batch.x, lengths=batch.lengths, state=state if batch.carry_state else None,
@@ -51,7 +79,7 @@ def evaluate(
                 sums[key] = sums.get(key, 0.0) + float(value)
     finally:
         model.train(was_training)
-    return task.summarize(sums) if sums else {}
+    return sums
 
 
 def count_tokens(batch: Batch) -> int:

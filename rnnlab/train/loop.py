@@ -15,6 +15,11 @@ consumed; the batches are regenerated from the task's seed and skipped), the car
 state, and the running counters. Evaluations run inside ``preserve_rng()``, so they never
 shift the random numbers training draws. Training N steps, or N/2 steps then resuming for the
 rest, gives the same weights, bit for bit, on the CPU.
+
+Several processes. Under torchrun (``rnnlab train --nproc N`` starts it) the same loop runs in
+every process: each trains on its rows of the same global batch through DDP, rank 0 alone
+writes, validation is shared out, and whatever one rank decides alone (its clock, Ctrl-C, a
+callback's stop) is agreed on by all before it acts; see :mod:`rnnlab.train.distributed`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from torch import nn
 from rnnlab.errors import UserError
 from rnnlab.tasks.base import Task
 from rnnlab.train.config import TrainConfig
+from rnnlab.train.distributed import Job, join_job, state_batch_dim
 from rnnlab.train.evaluate import count_tokens
 from rnnlab.train.metrics_log import MetricsLog
 from rnnlab.train.numerics import FaultWatch
@@ -114,12 +120,26 @@ def train(
     (the config may extend the limits). Data order comes from the task's seeded batches
     (``config.seed``; epoch e > 0 uses ``seed + 1_000_003 * e``). The model's initial weights
     are the caller's: seed before building it (:func:`rnnlab.utils.seed_everything`) for a
-    fully repeatable run.
+    fully repeatable run. Called in every process of a torchrun job, it trains data-parallel
+    (``config.batch_size`` is then the global batch); ``config.nproc`` > 1 is for the command
+    line, which starts the processes.
     """
     out_dir = Path(config.out_dir) if config.out_dir else None
-    # One training per run folder at a time: a second one is refused, not interleaved.
-    with RunLock(out_dir) if out_dir is not None else contextlib.nullcontext():
-        return _train(model, task, config, resume=resume, callbacks=callbacks)
+    with join_job(config.device) as (job, device_name):
+        if config.nproc > 1 and not job.active:
+            raise UserError(
+                f"nproc {config.nproc} starts {config.nproc} processes from the command line "
+                "(rnnlab train --nproc); from Python, run the script under torchrun, or set "
+                "nproc to 1"
+            )
+        # One training per run folder at a time: a second one is refused, not interleaved.
+        # Under torchrun rank 0 holds the lock for the job (it alone writes the folder), and
+        # the others hear if it could not.
+        with contextlib.ExitStack() as stack:
+            if out_dir is not None:
+                job.on_main(lambda: stack.enter_context(RunLock(out_dir)))
+            return _train(model, task, config, resume=resume, callbacks=callbacks,
+                          job=job, device_name=device_name)
 
 
 def _train(
@@ -129,17 +149,22 @@ def _train(
     *,
     resume: bool,
     callbacks: Sequence[Callback] | None,
+    job: Job,
+    device_name: str,
 ) -> TrainResult:
-    """:func:`train`, while holding the run folder's lock."""
+    """:func:`train`, while (rank 0 of) this job holds the run folder's lock."""
     callbacks = list(callbacks or [])
     out_dir = Path(config.out_dir) if config.out_dir else None
-    device = resolve_device(config.device)
+    device = resolve_device(device_name)
+    job.check_batch_size(config.batch_size)
+    # Only rank 0 writes: the others run the same steps with nowhere to write to.
+    write_dir = out_dir if job.main else None
 
     # -- the run directory: fresh, resumed, or (refused) someone else's finished run ----------
     if resume and out_dir is None:
         raise UserError("cannot resume without out_dir (the run directory holding last/)")
-    if out_dir is not None:
-        prepare_out_dir(out_dir, resume=resume, overwrite=config.overwrite)
+    if out_dir is not None:  # by rank 0; the others hear if it refused
+        job.on_main(lambda: prepare_out_dir(out_dir, resume=resume, overwrite=config.overwrite))
 
     # -- model, optimizer, schedule: new, or exactly as the last checkpoint left them -----------
     seed_everything(config.seed)
@@ -151,41 +176,54 @@ def _train(
         assert out_dir is not None
         run, carried, saved_rng = restore_training_state(
             out_dir, model, optimizer, schedule, config, device)
+        # last/ holds the state of every stream of the global batch; this rank carries its own
+        carried = job.local_state(carried, state_batch_dim(model))
     eval_batches = endless_eval_batches(task, config)
 
     # -- data: the epoch and position the run is at (regenerated and skipped on resume) --------
     data = TrainData(task, config.batch_size, config.seed, run.epoch, run.batch_in_epoch)
     if saved_rng is not None:
         restore_rng(saved_rng)
-    if out_dir is not None:  # the complete config, once it is known to start: what reruns it
-        write_run_file(out_dir, model, task, config)
+    job.seed_rank(config.seed, run.step)
+    if write_dir is not None:  # the complete config, once it is known to start: what reruns it
+        write_run_file(write_dir, model, task, config)
 
     # -- bookkeeping of this session -------------------------------------------------------------
     log = MetricsLog(
-        out_dir, tensorboard=config.tensorboard, resume_step=run.step if resume else None
+        write_dir, tensorboard=config.tensorboard, resume_step=run.step if resume else None
     )
-    bar = TrainProgress(config.steps or None, enabled=config.progress, start=run.step)
+    bar = TrainProgress(config.steps or None, enabled=config.progress and job.main,
+                        start=run.step)
     clock = _Clock(run.elapsed)
     stepper = Stepper(model, task, optimizer, FaultWatch(run, config.max_bad_steps),
-                      clip_grad_norm=config.clip_grad_norm, carried=carried)
-
-    checkpoints = RunCheckpoints(out_dir, model, task, config, run, optimizer=optimizer,
-                                 schedule=schedule, carried=lambda: stepper.carried,
+                      clip_grad_norm=config.clip_grad_norm, carried=carried, job=job)
+    # What last/ gets as the carried state: every rank's rows (a collective, so every rank
+    # takes part in each save, and rank 0 writes).
+    batch_dim = state_batch_dim(model)
+    carried_now: list[Any] = [None]
+    checkpoints = RunCheckpoints(write_dir, model, task, config, run, optimizer=optimizer,
+                                 schedule=schedule, carried=lambda: carried_now[0],
                                  elapsed=clock.elapsed)
+
+    def save_last() -> None:
+        carried_now[0] = job.full_state(stepper.carried, batch_dim)
+        checkpoints.save_last()
+
     validate = Validation(
         model, task, config, run, device=device, eval_batches=eval_batches,
         schedule=schedule, log=log, bar=bar, elapsed=clock.elapsed,
-        save_best=checkpoints.save_best,
+        save_best=checkpoints.save_best, job=job,
     )  # fmt: skip
     stop_reason: str | None = already_stopped(config, run)
     interrupt = GracefulInterrupt()
     with log, bar, interrupt:
         while True:
-            stop_reason = stop_reason or _limit_reached(config, run, data, clock.elapsed())
+            now = job.main_value(clock.elapsed())  # rank 0's clock: the same limit everywhere
+            stop_reason = stop_reason or _limit_reached(config, run, data, now)
             if stop_reason is not None:
                 break
-            batch = data.take().to(device)
-            lr = schedule.apply(run.step, clock.elapsed())
+            batch = data.take().to(device)  # the global batch: the stepper keeps this rank's rows
+            lr = schedule.apply(run.step, now)
             outcome = stepper.step(batch, run.step + 1, lr)
             tokens = count_tokens(batch)
             clock.count(tokens)
@@ -204,26 +242,30 @@ def _train(
                 grad_norm=outcome.grad_norm, sequences=run.sequences, tokens=run.tokens,
                 elapsed=clock.elapsed(), metrics=metrics, model=model, optimizer=optimizer,
             )  # fmt: skip
-            for callback in callbacks:
-                if callback(info):
-                    stop_reason = stop_reason or "callback"
-            if interrupt.requested:
+            asked = any([bool(callback(info)) for callback in callbacks])  # call every one
+            # A stop asked for on one rank stops every rank after this same step.
+            asked, interrupted = job.any(asked, interrupt.requested)
+            if asked:
+                stop_reason = stop_reason or "callback"
+            if interrupted:
                 stop_reason = "interrupted"
             if stop_reason is None and _save_due(config, run.step, evaluated=metrics is not None):
-                checkpoints.save_last()
+                save_last()
 
         # -- the end of the session: a last evaluation, then last/ -----------------------------
         if stop_reason != "interrupted" and clock.steps and run.last_eval_step != run.step:
             validate(scheduled=False)  # may update best/ and target_reached, never stops
         if clock.steps:
-            checkpoints.save_last()
+            save_last()
         if stop_reason == "interrupted":
             saved = f"; saved {out_dir / 'last'}, resume to continue" if out_dir else ""
             bar.print(f"interrupted at step {run.step}{saved}")
 
     assert stop_reason is not None
+    # Ranks other than 0 have the best weights in memory if this session found them; best/
+    # on disk is rank 0's (on another machine it may not exist).
     restored = (stop_reason == "early_stopping" and config.restore_best
-                and run.best_step is not None and validate.restore_best(out_dir))
+                and run.best_step is not None and validate.restore_best(write_dir))
     return _result(run, config, out_dir, clock, stop_reason, restored=restored)
 
 

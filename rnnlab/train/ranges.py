@@ -99,6 +99,7 @@ TRAIN_RANGES: dict[str, Range] = {
     "seed": count(0, MAX_SEED),
     "save_every": count(0, MAX_STEPS),
     "log_every": count(0, MAX_STEPS),
+    "nproc": count(1, 1024),  # processes on one machine, each with its own copy of the model
 }
 
 COMPARE_RANGES: dict[str, Range] = {  # rnnlab.compare.CompareConfig

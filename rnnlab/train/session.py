@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass, field, fields
 from types import FrameType, TracebackType
 from typing import Any
@@ -128,6 +129,7 @@ class TrainData:
 _FREE_ON_RESUME = {
     "steps", "epochs", "minutes", "stop_when", "patience", "restore_best", "out_dir",
     "save_every", "overwrite", "log_every", "tensorboard", "progress", "device",
+    "nproc",  # the global batch is the same whatever the number of processes sharing it
 }  # fmt: skip
 
 
@@ -148,6 +150,7 @@ def warn_on_changed_config(saved: dict[str, Any], config: TrainConfig) -> None:
 # SIGTERM is what `kill`, systemd, Slurm and Docker send before they kill: treat it as Ctrl-C,
 # so a run stopped by a scheduler saves last/ too.
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+ECHO_SECONDS = 2.0  # see GracefulInterrupt._handle
 
 
 class GracefulInterrupt:
@@ -159,13 +162,21 @@ class GracefulInterrupt:
 
     def __init__(self) -> None:
         self.requested = False
+        self._first, self._when = 0, 0.0  # the first signal, and when it came
         self._previous: dict[int, Any] = {}
         self._installed = False
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.requested:
-            raise KeyboardInterrupt
+            # Ctrl-C in a terminal reaches a torchrun worker twice: the SIGINT itself, and the
+            # SIGTERM the agent sends its workers on its own SIGINT. A different signal hard on
+            # the heels of the first is that same request, not a second one.
+            echo = signum != self._first and time.monotonic() - self._when < ECHO_SECONDS
+            if not echo:
+                raise KeyboardInterrupt
+            return
         self.requested = True
+        self._first, self._when = signum, time.monotonic()
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
         logger.warning("interrupt (%s): finishing this step and saving last/ "
                        "(Ctrl-C again to abort)", name)

@@ -15,6 +15,7 @@ from torch import nn
 
 from rnnlab.models import detach_state
 from rnnlab.tasks.base import Batch, Task
+from rnnlab.train.distributed import Job
 from rnnlab.train.numerics import FaultWatch
 
 logger = logging.getLogger("rnnlab.train")
@@ -31,7 +32,13 @@ class StepOutcome:
 
 class Stepper:
     """Takes optimizer steps on ``model``; ``carried`` is the detached final state of the
-    previous batch (None: the next batch starts fresh)."""
+    previous batch (None: the next batch starts fresh).
+
+    In a data-parallel ``job`` each step trains on this rank's rows of the global batch,
+    through DDP (one forward and one backward per batch, i.e. per truncated chunk of a
+    stream), with the loss weighted so that the averaged gradient is the global batch's;
+    ``carried`` is then the state of this rank's rows.
+    """
 
     def __init__(
         self,
@@ -42,24 +49,32 @@ class Stepper:
         *,
         clip_grad_norm: float,
         carried: Any = None,
+        job: Job | None = None,
     ) -> None:
         self.model, self.task, self.optimizer, self.watch = model, task, optimizer, watch
         self.clip_grad_norm = clip_grad_norm
         self.carried = carried
+        self.job = job or Job()
+        self.forward = self.job.wrap(model)  # what the step calls: the model, or DDP around it
 
     def step(self, batch: Batch, step: int, lr: float) -> StepOutcome:
-        """Train on ``batch`` as step number ``step`` (counting from 1) at learning rate ``lr``."""
-        model, optimizer = self.model, self.optimizer
+        """Train on ``batch`` as step number ``step`` (counting from 1) at learning rate ``lr``;
+        ``batch`` is the global batch (in a job, every rank gets the same one)."""
+        model, optimizer, job = self.model, self.optimizer, self.job
         model.train()
+        weight = job.loss_weight(self.task, batch)
+        batch = job.shard(batch)
         # Truncated BPTT: a batch that continues the previous one starts from its final
         # state, detached, so gradients flow back only through this chunk.
         state_in = self.carried if batch.carry_state else None
-        output, state_out = model(batch.x, lengths=batch.lengths, state=state_in,
-                                  **batch.model_inputs)
+        output, state_out = self.forward(batch.x, lengths=batch.lengths, state=state_in,
+                                         **batch.model_inputs)
         loss = self.task.loss(output, batch)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        loss_value = float(loss.item())
+        (loss * weight if job.active else loss).backward()  # DDP averages the gradients here
+        # The global batch's loss, the same on every rank, so that every rank takes the same
+        # decision on a non-finite step (the gradients are already the same everywhere).
+        loss_value = job.sum(float(loss.item()) * weight / job.world)
         grad_norm = None
         # Checked before the optimizer step: a non-finite loss or gradient never reaches
         # the weights; the step is skipped, and too many in a row stop the run.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -21,7 +22,8 @@ from rnnlab.errors import UserError
 from rnnlab.tasks.base import Task
 from rnnlab.train.checkpoint import apply_weights, load_checkpoint
 from rnnlab.train.config import TrainConfig, parse_stop_when, target_met
-from rnnlab.train.evaluate import evaluate
+from rnnlab.train.distributed import Job
+from rnnlab.train.evaluate import evaluate, score_sums
 from rnnlab.train.metrics_log import MetricsLog
 from rnnlab.train.numerics import metrics_finite, tensors_finite
 from rnnlab.train.optim import LRSchedule
@@ -51,11 +53,13 @@ class Validation:
         bar: TrainProgress,
         elapsed: Callable[[], float],
         save_best: Callable[[dict[str, float]], None],
+        job: Job | None = None,
     ) -> None:
         self.model, self.task, self.config, self.run = model, task, config, run
         self.device, self.eval_batches = device, eval_batches
         self.schedule, self.log, self.bar = schedule, log, bar
         self.elapsed, self.save_best = elapsed, save_best
+        self.job = job or Job()
         self.target = parse_stop_when(config.stop_when) if config.stop_when else None
         self.best_weights: dict[str, torch.Tensor] | None = None  # in-memory copy of the best
 
@@ -96,15 +100,29 @@ class Validation:
 
     def _score(self) -> dict[str, float]:
         with preserve_rng():
-            return evaluate(
-                self.model,
-                self.task,
-                self.config.eval_split,
-                batch_size=self.config.batch_size,
-                max_batches=self.eval_batches,
-                seed=self.config.eval_seed,
-                device=self.device,
-            )
+            if self.job.active:
+                return self._score_shared()
+            return evaluate(self.model, self.task, self.config.eval_split, **self._where())
+
+    def _where(self) -> dict[str, Any]:
+        config = self.config
+        return dict(batch_size=config.batch_size, max_batches=self.eval_batches,
+                    seed=config.eval_seed, device=self.device)
+
+    def _score_shared(self) -> dict[str, float]:
+        """The same metrics, from the processes of a data-parallel job: rank r scores the
+        batches r, r + W, r + 2W, ... and the sums are added up, so every rank takes its
+        decisions from the same metrics. A stream (a validation text, whose batches carry
+        their state) cannot be split by batches: rank 0 scores all of it, as one process."""
+        job, task = self.job, self.task
+        sums = score_sums(self.model, task, self.config.eval_split, **self._where(),
+                          mine=lambda i: i % job.world == job.rank)
+        (streamed,) = job.any(sums is None)
+        if streamed:
+            return job.from_main(lambda: evaluate(self.model, task, self.config.eval_split,
+                                                  **self._where()))
+        total = job.add_sums(sums or {})
+        return task.summarize(total) if total else {}
 
     def _record(self, metrics: dict[str, float]) -> None:
         run = self.run
