@@ -343,8 +343,8 @@ FIXES: dict[str, dict[str, str]] = {
             "--attention (ModelConfig attention) names no attention rnnlab has, e.g. 'additive'. "
             "Give bahdanau (additive), luong (multiplicative) or none.",
         "unknown backend {}; choose one of {}":
-            "--backend (ModelConfig backend) names no backend, e.g. 'cuda' or 'torch'. Give bptt "
-            "(the default), auto, fused or reference.",
+            "--backend (ModelConfig backend) names no backend, e.g. 'cuda' or 'torch'. Give auto "
+            "(the default), bptt, fused or reference.",
         "unknown frame_encoder {}; choose one of {} ('' = none)":
             "--frame-encoder names no frame encoder, e.g. 'conv'. Give cnn for a small CNN per "
             "frame of a video task, or '' for none.",

@@ -66,7 +66,7 @@ class ModelConfig:
     layers: body as a layer list, e.g. "dense:32, lstm:64:peephole, gru:16"
     window: MLP: how many most recent steps it sees
     tie_weights: language model: output layer shares the embedding matrix
-    backend: bptt (hand-written) | auto | fused (torch's kernel) | reference
+    backend: auto (fused where exact, else bptt) | bptt | fused | reference
     attention: seq2seq: none | bahdanau (additive) | luong (multiplicative)
     decoder_layers: seq2seq: decoder layer list; () = the encoder's, one way
     max_output_len: seq2seq: longest output decoded; 0 = the task's longest target
@@ -98,7 +98,7 @@ class ModelConfig:
     layers: tuple[str, ...] = ()  # body as a layer list, e.g. "dense:32, lstm:64:peephole, gru:16"
     window: int = 5  # MLP: how many most recent steps it sees
     tie_weights: bool = False  # language model: output layer shares the embedding matrix
-    backend: str = "bptt"  # bptt (hand-written) | auto | fused (torch's kernel) | reference
+    backend: str = "auto"  # auto (fused where exact, else bptt) | bptt | fused | reference
     attention: str = "none"  # seq2seq: none | bahdanau (additive) | luong (multiplicative)
     decoder_layers: tuple[str, ...] = ()  # seq2seq: decoder layer list; () = the encoder's, one way
     max_output_len: int = 0  # seq2seq: longest output decoded; 0 = the task's longest target
