@@ -52,9 +52,9 @@ def _needs_the_future(model: nn.Module) -> str:
 
 
 def _batch_dim(model: nn.Module) -> int:
-    # Recurrent states are torch's (layers x directions, B, H); the window MLP's state is its
-    # last k-1 inputs, (B, k-1[, F]).
-    return 0 if type(model).__name__ == "WindowMLP" else 1
+    # Recurrent states are torch's (layers x directions, B, H); a model whose state is batch
+    # first says so (the window MLP's last k-1 inputs, (B, k-1[, F])).
+    return int(getattr(model, "state_batch_dim", 1))
 
 
 def _take(state: Any, rows: Tensor, dim: int) -> Any:

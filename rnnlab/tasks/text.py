@@ -13,6 +13,10 @@ after the first batch of a pass, so a model keeps its state across batches. "val
 "test", the same held-out text) is ONE stream (batch size 1, whatever ``batch_size`` says)
 that covers every validation token exactly once, in order, so state carries across all of it.
 
+Memory: the file (or folder of ``.txt`` files) is tokenised once into a cached token file
+(:mod:`rnnlab.tasks.token_file`) and each batch reads only its own window of it, so memory
+does not grow with the corpus.
+
 Metrics: ``loss`` (nats per token), ``bpc`` (bits per character, char level) or
 ``bits_per_word`` (word level), ``perplexity``, ``accuracy`` (next-token arg-max).
 """
@@ -49,6 +53,7 @@ from rnnlab.tasks.token_file import (
 )
 
 __all__ = ["UNK", "WORD", "TextCodec", "TextParams", "TextTask", "read_text", "tokenize"]
+
 
 class TextCodec:
     """Prompts to token ids and back, from the vocabulary alone (no need for the text file).
@@ -98,8 +103,8 @@ class TextParams(TaskParams):
 
 def read_text(path: str) -> str:
     """The whole file's text (for small files: parallel pairs, prompts); UserError for a
-    missing, empty, binary or non-UTF-8 file. Language modelling never calls this: it maps a
-    token file (:mod:`rnnlab.tasks.token_file`)."""
+    missing, empty, binary or non-UTF-8 file. Language modelling never calls this: it reads
+    windows of a token file (:mod:`rnnlab.tasks.token_file`)."""
     check_text_file(path, folder_ok=False)
     return "".join(text_chunks(path))
 
