@@ -17,11 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections import defaultdict
 from pathlib import Path
 
-import torch
-
+from rnnlab.compare.seq2seq_probes import exact_match_by_length
 from rnnlab.models import build_model
 from rnnlab.models.config import ModelConfig
 from rnnlab.models.seq2seq import Seq2Seq
@@ -32,24 +30,6 @@ from rnnlab.train.checkpoint import load_checkpoint, rebuild_model
 from rnnlab.utils.atomic import atomic_write
 from rnnlab.utils.seed import seed_everything
 from rnnlab.viz.attention import length_chart
-
-
-def by_length(model: Seq2Seq, task: Seq2SeqTask, bin_width: int,
-              batch_size: int = 100) -> dict[int, tuple[int, int]]:
-    """{bin start: (exact matches, count)} over the test split, greedy decoding."""
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    model.eval()
-    with torch.no_grad():
-        for batch in task.batches("test", batch_size):
-            logits, _ = model(batch.x, batch.lengths, target=batch.y)
-            lengths = (batch.lengths if batch.lengths is not None
-                       else torch.full((batch.size,), batch.x.shape[1]))
-            for row, out, ref in zip(lengths.tolist(), logits.argmax(-1).tolist(),
-                                     batch.y.tolist(), strict=True):
-                key = (row // bin_width) * bin_width
-                counts[key][0] += task.target.decode(out) == task.target.decode(ref)
-                counts[key][1] += 1
-    return {k: (v[0], v[1]) for k, v in sorted(counts.items())}
 
 
 def main() -> None:
@@ -93,7 +73,7 @@ def main() -> None:
             model = rebuild_model(load_checkpoint(run / "best", load_state=False))
         assert isinstance(model, Seq2Seq)
         test = evaluate(model, task, "test", batch_size=100)
-        bins = by_length(model, task, args.bin)
+        bins = exact_match_by_length(model, task, bin_width=args.bin)
         results[attention] = {
             "describe": model.describe(), "test": test, "seconds": time.perf_counter() - started,
             "by_length": {str(k): {"exact": e, "count": n} for k, (e, n) in bins.items()},

@@ -11,6 +11,7 @@ from rnnlab.compare.results import Run
 from rnnlab.compare.specs import ModelSpec
 from rnnlab.inspect.gradient_flow import batch_of
 from rnnlab.tasks.base import Task
+from rnnlab.utils.device import model_device
 from rnnlab.viz.report import ReportData
 
 
@@ -39,7 +40,7 @@ def add_filmstrip(task: Task, specs: Sequence[ModelSpec], runs: dict[str, list[R
         was_training = model.training
         model.eval()
         with torch.no_grad():
-            out, _ = model(batch.x[:1].to(next(model.parameters()).device))
+            out, _ = model(batch.x[:1].to(model_device(model)))
         model.train(was_training)
         rows.append((spec.label, torch.sigmoid(out.float()).cpu()[0].view(-1, H, W).numpy()))
     n_in, n_out = len(seen), len(future)

@@ -29,9 +29,10 @@ MAPS = 2  # attention maps per model: a short and a long test source
 MIN_COUNT = 5  # a bin with fewer test sentences is too noisy to plot
 
 
-def exact_match_by_length(model: Seq2Seq, task: Task, limit: int, batch_size: int = 100
-                          ) -> dict[int, tuple[int, int]]:
-    """{bin start: (exact matches, sentences)} over up to ``limit`` test sentences."""
+def exact_match_by_length(model: Seq2Seq, task: Task, limit: int = 0, batch_size: int = 100,
+                          bin_width: int = BIN) -> dict[int, tuple[int, int]]:
+    """{bin start: (exact matches, sentences)} over up to ``limit`` test sentences (0 = all),
+    the source lengths in bins of ``bin_width`` characters."""
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     seen = 0
     was_training = model.training
@@ -45,10 +46,10 @@ def exact_match_by_length(model: Seq2Seq, task: Task, limit: int, batch_size: in
                 for n, out, ref in zip(lengths.tolist(), logits.argmax(-1).tolist(),
                                        batch.y.tolist(), strict=True):
                     hit = task.target.decode(out) == task.target.decode(ref)
-                    counts[(n // BIN) * BIN][0] += int(hit)
-                    counts[(n // BIN) * BIN][1] += 1
+                    counts[(n // bin_width) * bin_width][0] += int(hit)
+                    counts[(n // bin_width) * bin_width][1] += 1
                 seen += batch.size
-                if seen >= limit:
+                if limit and seen >= limit:
                     break
     finally:
         model.train(was_training)

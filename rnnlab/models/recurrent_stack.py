@@ -49,6 +49,12 @@ State = Tensor | tuple[Tensor, ...] | list[Any] | None
 
 
 
+def state_batch_dim(model: nn.Module) -> int:
+    """The batch dimension of the tensors of ``model``'s returned state: a model says so with
+    ``state_batch_dim`` (the window MLP: 0); torch's convention, (layers, B, H), otherwise."""
+    return int(getattr(model, "state_batch_dim", 1))
+
+
 def detach_state(state: Any) -> Any:
     """The same state cut from the graph of the batch that produced it (truncated BPTT: the
     next chunk of a stream starts from this value, but gradients stop here).

@@ -32,6 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.errors import UserError
+from rnnlab.models.recurrent_stack import state_batch_dim
 from rnnlab.utils.device import model_device
 
 
@@ -49,12 +50,6 @@ def _needs_the_future(model: nn.Module) -> str:
                                    for layer in config.layer_specs):
         return "a bidirectional layer reads each sequence backwards from its end"
     return ""
-
-
-def _batch_dim(model: nn.Module) -> int:
-    # Recurrent states are torch's (layers x directions, B, H); a model whose state is batch
-    # first says so (the window MLP's last k-1 inputs, (B, k-1[, F])).
-    return int(getattr(model, "state_batch_dim", 1))
 
 
 def _take(state: Any, rows: Tensor, dim: int) -> Any:
@@ -85,7 +80,7 @@ class StepStreams:
         self.spec = model.spec
         self.state: Any = None  # None until the first step: every stream is fresh
         self._fresh = torch.ones(streams, dtype=torch.bool)
-        self._dim = _batch_dim(model)
+        self._dim = state_batch_dim(model)
         self.steps = 0
 
     def reset(self, stream: int | None = None) -> None:

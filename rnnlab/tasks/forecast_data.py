@@ -97,8 +97,9 @@ def _parquet_rows(path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     def text(value: Any) -> str:
         if pd.isna(value):
             return ""
-        return value.isoformat() if hasattr(value, "isoformat") else repr(value) if isinstance(
-            value, float) else str(value)
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return repr(value) if isinstance(value, float) else str(value)
 
     rows = [(line, [text(v) for v in row])
             for line, row in enumerate(frame.itertuples(index=False, name=None), start=2)]

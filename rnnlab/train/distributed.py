@@ -289,12 +289,6 @@ def _scored_items(task: Task, batch: Batch) -> Tensor:
     return torch.ones(batch.size, dtype=torch.float64)
 
 
-def state_batch_dim(model: nn.Module) -> int:
-    """The batch dimension of the tensors of ``model``'s returned state: a model says so with
-    ``state_batch_dim``; torch's convention, (layers, B, H), otherwise."""
-    return int(getattr(model, "state_batch_dim", 1))
-
-
 def _is_comm_failure(err: BaseException) -> bool:
     """A collective failed because another rank is gone (killed, crashed) or stuck."""
     if isinstance(err, getattr(dist, "DistError", ())):

@@ -35,9 +35,10 @@ import torch
 from torch import nn
 
 from rnnlab.errors import UserError
+from rnnlab.models.recurrent_stack import state_batch_dim
 from rnnlab.tasks.base import Task
 from rnnlab.train.config import TrainConfig
-from rnnlab.train.distributed import Job, join_job, state_batch_dim
+from rnnlab.train.distributed import Job, join_job
 from rnnlab.train.evaluate import count_tokens
 from rnnlab.train.metrics_log import MetricsLog
 from rnnlab.train.numerics import FaultWatch
