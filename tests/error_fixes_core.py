@@ -389,6 +389,10 @@ FIXES: dict[str, dict[str, str]] = {
         "frame_shape {} does not hold the {} input features":
             "The task's TaskSpec gives a frame_shape (C, H, W) whose product is not its "
             "input_size (a task of your own, or an edited spec). Make input_size equal C*H*W.",
+        "patch_size {} does not divide the {}x{} frames: choose a divisor of both sides":
+            "--patch-size p cuts each frame into p x p patches, so p must divide the frame's "
+            "height and width, e.g. --patch-size 3 on 16x16 frames. Use 1, 2, 4 or 8 there "
+            "(see the task's canvas).",
         "the ConvLSTM model reads clips of equal length (lengths = T)":
             "The ConvLSTM video model got lengths with a clip shorter than T. Give clips of one "
             "length and pass lengths=None (or all equal to T).",

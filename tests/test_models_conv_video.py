@@ -54,6 +54,36 @@ def test_the_record_counts_the_layer_parameters() -> None:
     assert config.variant == "kernel 5, peephole"
 
 
+@pytest.mark.parametrize("question", ["speed", "next-frame"])
+def test_patches_become_channels_and_come_back_as_pixels(question: str) -> None:
+    task, b = batch(question)
+    config = ModelConfig(family="convlstm", hidden_size=4, kernel_size=3, patch_size=2)
+    assert config.variant == "2x2 patches"
+    model = build_model(config, task.spec)
+    seen: list[torch.Tensor] = []
+    model.rnn.register_forward_hook(lambda module, args, out: seen.append(args[0]))
+    out, (h, c) = model(b.x)
+    assert h.shape == c.shape == (1, 3, 4, 6, 6)  # 12x12 frames as 6x6 grids of 2x2 patches
+    assert model.rnn.weight_ih_l0.shape[1] == 4 + (question == "next-frame")
+    assert out.shape == ((3, 4, 144) if question == "next-frame" else (3, 2))
+    # the stack reads each frame's 2x2 patches as 4 channels, and pixel_shuffle undoes it
+    frames = b.x.view(3, 4, 1, 12, 12)
+    patches = seen[0][:, :4, :4]  # (B, T, 4, 6, 6): the input steps, without the flag
+    back = torch.nn.functional.pixel_shuffle(patches.flatten(0, 1), 2).view(3, 4, 1, 12, 12)
+    assert torch.equal(back, frames)
+    assert torch.equal(patches[:, :, :, 0, 0], frames[:, :, 0, :2, :2].flatten(-2))
+    task.loss(out, b).backward()
+    assert "2x2 patches" in model.layers_text()
+
+
+def test_patches_must_tile_the_frame() -> None:
+    task, _ = batch("next-frame")
+    with pytest.raises(UserError, match="does not divide the 12x12 frames"):
+        build_model(ModelConfig(family="convlstm", hidden_size=4, patch_size=5), task.spec)
+    with pytest.raises(UserError, match="patch_size"):
+        ModelConfig(family="convlstm", patch_size=0)
+
+
 def test_config_checks() -> None:
     with pytest.raises(UserError, match="kernel_size must be odd"):
         ModelConfig(family="convlstm", kernel_size=4)

@@ -54,6 +54,7 @@ class ModelConfig:
     forget_bias: LSTM: initial forget-gate bias (Jozefowicz et al. 2015)
     reset_after: GRU: torch/cuDNN form; False = Cho et al. 2014
     kernel_size: ConvLSTM: odd convolution kernel, k x k with 'same' padding
+    patch_size: ConvLSTM: frames cut into p x p patches, C·p² channels (Shi et al.)
     frame_encoder: video: "cnn" encodes each frame by a small CNN first; "" = none
     recurrent_dropout: variational dropout on x_t, h_{t-1}: one mask per sequence
     weight_drop: DropConnect on W_hh, one mask per forward (AWD-LSTM)
@@ -86,6 +87,7 @@ class ModelConfig:
     forget_bias: float = 1.0  # LSTM: initial forget-gate bias (Jozefowicz et al. 2015)
     reset_after: bool = True  # GRU: torch/cuDNN form; False = Cho et al. 2014
     kernel_size: int = 3  # ConvLSTM: odd convolution kernel, k x k with 'same' padding
+    patch_size: int = 1  # ConvLSTM: frames cut into p x p patches, C·p² channels (Shi et al.)
     frame_encoder: str = ""  # video: "cnn" encodes each frame by a small CNN first; "" = none
     recurrent_dropout: float = 0.0  # variational dropout on x_t, h_{t-1}: one mask per sequence
     weight_drop: float = 0.0  # DropConnect on W_hh, one mask per forward (AWD-LSTM)

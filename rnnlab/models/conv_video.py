@@ -6,18 +6,24 @@
   pool (B, H) → dropout → Linear → (B, K);
 * many-to-many (next frames, Shi et al.'s encoder-forecaster with shared weights): the stack
   reads the T frames, then runs T more steps on empty frames, and each of those emits the
-  logits of one future frame through a 1x1 convolution to C channels → (B, T, C·Hf·Wf), so
-  prediction t has read every input frame. An extra input channel says which steps hold a
-  frame (1) and which predict (0).
+  logits of one future frame through a 1x1 convolution to C channels (C·p² with patches)
+  → (B, T, C·Hf·Wf), so prediction t has read every input frame. An extra input channel
+  says which steps hold a frame (1) and which predict (0).
+
+**Patches** (``patch_size`` p > 1, Shi et al.'s 4x4 patches of 64x64 frames): each frame is
+cut into p x p patches that become channels, (C, Hf, Wf) → (C·p², Hf/p, Wf/p)
+(``pixel_unshuffle``), so the stack runs on p² fewer positions and a k x k kernel reaches
+p times as far in pixels; predicted frames come back through ``pixel_shuffle``.
 
 Every clip of a batch has the full length (``lengths`` must be None or all T).
-**State**: ``(h_n, c_n)`` of the ConvLSTM, each (L, B, H, Hf, Wf), as the layer returns it.
+**State**: ``(h_n, c_n)`` of the ConvLSTM, each (L, B, H, Hf/p, Wf/p), as the layer returns it.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
@@ -49,8 +55,12 @@ class ConvLSTMVideoModel(SequenceModel):
         if spec.input_size != C * Hf * Wf:
             raise UserError(f"frame_shape {spec.frame_shape} does not hold the "
                             f"{spec.input_size} input features")
+        self.patch = p = config.patch_size
+        if Hf % p or Wf % p:
+            raise UserError(f"patch_size {p} does not divide the {Hf}x{Wf} frames: choose a "
+                            "divisor of both sides")
         self.predicts_frames = spec.many_to_many
-        channels = C + 1 if self.predicts_frames else C  # + "this step holds a frame"
+        channels = C * p * p + (1 if self.predicts_frames else 0)  # + "this step holds a frame"
         self.rnn = ConvLSTM(channels, config.hidden_size, num_layers=config.num_layers,
                             batch_first=True, backend=config.backend, **kind.layer_kwargs(config))
         self.dropout = nn.Dropout(config.dropout)
@@ -59,14 +69,15 @@ class ConvLSTMVideoModel(SequenceModel):
                 raise UserError("the ConvLSTM predicts frames of its input's shape: the "
                                 f"task wants {spec.output_size} outputs per step, not "
                                 f"{spec.input_size}")
-            self.head: nn.Module = nn.Conv2d(config.hidden_size, C, 1)
+            self.head: nn.Module = nn.Conv2d(config.hidden_size, C * p * p, 1)
         else:
             self.head = nn.Linear(config.hidden_size, spec.output_size)
 
     def layers_text(self) -> str:
         c = self.config
+        patches = f", {self.patch}x{self.patch} patches" if self.patch > 1 else ""
         return (f"{c.num_layers} layer{'s' if c.num_layers != 1 else ''} x {c.hidden_size} "
-                f"maps, kernel {c.kernel_size}")
+                f"maps, kernel {c.kernel_size}{patches}")
 
     def forward(
         self, x: Tensor, lengths: Tensor | None = None, state: State = None
@@ -79,7 +90,8 @@ class ConvLSTMVideoModel(SequenceModel):
             raise UserError(f"expected frames flattened to (B, T, {self.spec.input_size}), got "
                             f"{tuple(x.shape)}")
         B, T = x.shape[:2]
-        frames = x.to(self.head.weight.dtype).view(B, T, *self.frame_shape)
+        frames = x.to(self.head.weight.dtype).view(B * T, *self.frame_shape)
+        frames = F.pixel_unshuffle(frames, self.patch).unflatten(0, (B, T))  # p = 1: itself
         if not self.predicts_frames:
             out, state = self.rnn(frames, state)  # (B, T, H, Hf, Wf)
             pooled = out[:, -1].mean((-2, -1))  # global average pool of h_T: (B, H)
@@ -88,5 +100,5 @@ class ConvLSTMVideoModel(SequenceModel):
         inputs = torch.cat([torch.cat([frames, seen], 2),
                             torch.zeros_like(torch.cat([frames, seen], 2))], 1)  # (B, 2T, C+1, ..)
         out, state = self.rnn(inputs, state)
-        future = self.dropout(out[:, T:]).flatten(0, 1)  # (B·T, H, Hf, Wf)
-        return self.head(future).view(B, T, -1), state
+        future = self.dropout(out[:, T:]).flatten(0, 1)  # (B·T, H, Hf/p, Wf/p)
+        return F.pixel_shuffle(self.head(future), self.patch).view(B, T, -1), state

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from rnnlab.nn.checks import check_positive_int
 from rnnlab.nn.conv_lstm import ConvLSTM, ConvLSTMCell, check_kernel_size, conv_lstm_shapes
 from rnnlab.nn.families.record import Config, Family, Gate, Option, Shapes
 from rnnlab.nn.lstm import DEFAULT_FORGET_BIAS
@@ -25,6 +26,9 @@ CONVLSTM_FAMILY = Family(
     options=(
         Option("kernel_size", plain=3, text="kernel {}", check=check_kernel_size),
         Option("peephole", plain=False, text="peephole"),
+        # read by the model (it reshapes the frames), not the layer
+        Option("patch_size", plain=1, text="{0}x{0} patches", to_layer=False,
+               check=check_positive_int),
         Option("forget_bias", plain=DEFAULT_FORGET_BIAS),  # an initialisation, not a variant
     ),
     words={"peephole": ("peephole", True)},

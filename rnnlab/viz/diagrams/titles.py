@@ -44,7 +44,9 @@ def gru_title(config: ModelConfig) -> str:
 def conv_lstm_title(config: ModelConfig) -> str:
     k = config.kernel_size
     name = f"ConvLSTM, {k}×{k} convolutions (Shi et al. 2015)"
-    return name + (" + peepholes" if config.peephole else "")
+    p = config.patch_size
+    patches = f" on {p}×{p} patches" if p > 1 else ""
+    return name + patches + (" + peepholes" if config.peephole else "")
 
 
 def lstm_title(config: ModelConfig) -> str:
