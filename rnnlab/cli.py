@@ -317,9 +317,11 @@ def _load_for_data(checkpoint: str, data: str, overrides: dict[str, str], *,
                    need_y: bool = True) -> tuple[Any, Any]:
     """The model of an ``arrays`` checkpoint and its fitted task (scaling, classes, the table's
     columns: from the checkpoint alone) holding the arrays of the file ``data`` in every split;
-    a forecaster's or language model's checkpoint with ``data`` as its series or text."""
+    a language model's with the text file ``data`` (in the training vocabulary, from the
+    checkpoint) in every split; a forecaster's with ``data`` as its series."""
     from rnnlab.tasks.array_data import read_data_file
     from rnnlab.tasks.arrays import ArrayTask
+    from rnnlab.tasks.text import TextScoring
     from rnnlab.train import load_checkpoint, rebuild_model
 
     ckpt = load_checkpoint(checkpoint, load_state=False)
@@ -329,6 +331,12 @@ def _load_for_data(checkpoint: str, data: str, overrides: dict[str, str], *,
                         + ("rnnlab forecast RUN -p series=FILE.csv forecasts from a file"
                            if ckpt.task_name == "forecast" else
                            "rnnlab predict RUN --prompt TEXT predicts the next token"))
+    if ckpt.task_name == TextScoring.name and ckpt.task_spec is not None and ckpt.task_spec.vocab:
+        if overrides:  # the training vocabulary and seq_len are the model's
+            raise UserError("-p changes nothing of scoring a language model on another text "
+                            "file; leave it out with --data")
+        return rebuild_model(ckpt), TextScoring(ckpt.task_spec.vocab, ckpt.task_params,
+                                                path=data)
     if other:
         return _load(checkpoint, {**overrides, other: data})
     if ckpt.task_name != ArrayTask.name:
@@ -346,6 +354,7 @@ def _load_for_data(checkpoint: str, data: str, overrides: dict[str, str], *,
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from rnnlab.tasks.common import GeneratedTask
+    from rnnlab.tasks.text import TextScoring
     from rnnlab.train import evaluate
 
     if args.max_batches < 0:
@@ -365,6 +374,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
               "many batches)", file=sys.stderr)
     metrics = evaluate(model, task, args.split, batch_size=args.batch_size,
                        max_batches=max_batches)
+    if isinstance(task, TextScoring):  # a language model on another text file
+        metrics.update(task.counts())
+        print(f"{args.data}: the whole file is the evaluation set (--split does not apply), "
+              f"read in the training vocabulary: {int(metrics['tokens']):,} "
+              f"{task.params.level} tokens, {int(metrics['unknown_tokens']):,} of them "
+              f"({metrics['unknown_share']:.2%}) unknown, scored as <unk>", file=sys.stderr)
     backtest = _forecast_backtest(model, task, args.split)
     if args.json:
         print(json.dumps({**metrics, **{f"baseline_{name}_{key}": value
@@ -812,13 +827,14 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         "Evaluate a checkpoint on a split of its task.",
         "rnnlab evaluate runs/cue-lstm/best --split test\n"
         "rnnlab evaluate runs/cue-lstm/best --split test -p gap=40 -p eval_size=2000\n"
-        "rnnlab evaluate runs/mine/best --data new.npz",
+        "rnnlab evaluate runs/mine/best --data new.npz\n"
+        "rnnlab evaluate runs/lm/best --data other.txt",
     )
     p.add_argument("checkpoint", help="a checkpoint directory, or a run directory (its last/)")
     p.add_argument("--data", metavar="FILE", default=None,
                    help="a model of your own data: score the X and y of this .npz or table "
-                   "(scaled as in training, from the checkpoint; a forecaster's series or a "
-                   "language model's text file)")
+                   "(scaled as in training, from the checkpoint); a language model: all of "
+                   "this text file, in the training vocabulary; a forecaster: this series")
     p.add_argument("--split", default="valid", choices=("train", "valid", "test"))
     _add_task_params(p, "change a task parameter for this evaluation, e.g. -p gap=40 (repeatable)")
     p.add_argument("--batch-size", type=_int(1, 65536), default=64)

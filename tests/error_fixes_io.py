@@ -76,6 +76,11 @@ FIXES: dict[str, dict[str, str]] = {
         "-p changes nothing of a fitted 'arrays' task; leave it out with --data":
             "`rnnlab evaluate --data FILE.npz` was also given -p NAME=VALUE; the arrays task's "
             "parameters (scaling, classes) come from the checkpoint. Drop the -p flags.",
+        "-p changes nothing of scoring a language model on another text file; leave it out "
+        "with --data":
+            "`rnnlab evaluate RUN --data FILE.txt` of a language model was also given -p "
+            "NAME=VALUE; the vocabulary, level and seq_len come from the checkpoint, and the "
+            "whole file is scored. Drop the -p flags.",
         "-p {}: parameters of a forecast; add --kind forecast (else --data trains a classifier or "
         "regressor of sequences)":
             "`rnnlab train --data FILE` was given -p date=, horizon=, window=, strategy= or "
@@ -295,14 +300,10 @@ FIXES: dict[str, dict[str, str]] = {
             "LanguageModel.predict, predict_proba or generate was given something other than a "
             "str, e.g. a list of prompts or token ids. Pass one str, e.g. lm.predict('the cat'), "
             "and loop over several.",
-        "the text has {} {} token(s): scoring needs at least two (a token and the one after it)":
-            "LanguageModel.score, perplexity or log_likelihood was given an empty text, or one of "
-            "a single character (a single word at level='word'). Score a longer text: each token "
-            "after the first is predicted from those before it.",
-        "the text must be a str, got {}":
+        "the text must be a str or a file path, got {}":
             "LanguageModel.score, perplexity or log_likelihood was given something other than a "
-            "str, e.g. a Path or a list of lines. Pass the text itself, e.g. "
-            "lm.perplexity(Path('held_out.txt').read_text()).",
+            "str or a path, e.g. bytes or a list of lines. Pass the text itself, or a "
+            "pathlib.Path to a UTF-8 text file: lm.perplexity(Path('held_out.txt')).",
         "{} is a model of the task {}; a LanguageModel loads models of the 'text' task":
             "LanguageModel.load was given a checkpoint of another task (cue-word too). Give a "
             "checkpoint saved by LanguageModel.save or trained with `rnnlab train --task text` (or "
@@ -913,12 +914,21 @@ FIXES: dict[str, dict[str, str]] = {
             "characters (or words, with -p level=word) the training text lacks, or rarer ones "
             "that -p min_count= turned into <unk>. Write the prompt with tokens of the training "
             "text.",
+        "task 'text': keep_text keeps one file in each checkpoint; {} is a folder":
+            "-p keep_text=true was given with -p path= naming a folder of .txt files; only one "
+            "file is copied into each checkpoint. Join the files into one (cat *.txt > all.txt) "
+            "or leave keep_text out.",
         "task 'text' needs a file: path=FILE":
             "--task text was given without -p path=. Pass a UTF-8 text file, e.g. -p "
             "path=corpus.txt.",
         "task 'text': split = {} must be between 0 and 1":
             "-p split= (the training share of the tokens) was 0, 1 or outside them. Give a "
             "fraction strictly between, e.g. -p split=0.9.",
+        "{} has {} {} token(s): scoring needs at least two (a token and the one after it)":
+            "`rnnlab evaluate RUN --data FILE` of a language model, or LanguageModel.score, "
+            "perplexity or log_likelihood, was given a text of one token or none (a single "
+            "character; a single word at level=word). Score a longer text: each token after the "
+            "first is predicted from those before it.",
         "{} is too short: {} {} tokens give {} for training, less than one training sequence of "
         "seq_len + 1 = {} plus a validation part":
             "The -p path= file has too few tokens for -p seq_len= and -p split=, or split leaves "
@@ -938,7 +948,8 @@ FIXES: dict[str, dict[str, str]] = {
             "-p path= (text or parallel) or `rnnlab translate --file` named a folder or another "
             "non-regular file. Give the path of the text file itself.",
         "text file is empty: {}":
-            "-p path= (text or parallel) or `rnnlab translate --file` named a file of 0 bytes. "
+            "-p path= (text or parallel), `rnnlab translate --file` or `rnnlab evaluate --data` (a "
+            "language model) named a file of 0 bytes. "
             "Give a file with text in it.",
         "text file not found: {}":
             "-p path= (text or parallel) or `rnnlab translate --file` named a path that does not "
@@ -951,11 +962,13 @@ FIXES: dict[str, dict[str, str]] = {
             "-p level=word was given for a file that holds only whitespace. Give a file with "
             "words in it.",
         "{} is not UTF-8 text (bad byte at offset {})":
-            "-p path= (text or parallel) or `rnnlab translate --file` named a file in another "
+            "-p path= (text or parallel), `rnnlab translate --file` or `rnnlab evaluate --data` (a "
+            "language model) named a file in another "
             "encoding (e.g. Latin-1). Convert it, e.g. iconv -f LATIN1 -t UTF-8 in.txt > "
             "out.txt.",
         "{} looks binary (it contains NUL bytes), not text":
-            "-p path= (text or parallel) or `rnnlab translate --file` named a binary file, or a "
+            "-p path= (text or parallel), `rnnlab translate --file` or `rnnlab evaluate --data` (a "
+            "language model) named a binary file, or a "
             "UTF-16 text file. Give a UTF-8 text file; convert UTF-16 with iconv -f UTF-16 -t "
             "UTF-8.",
     },
@@ -1296,6 +1309,11 @@ FIXES: dict[str, dict[str, str]] = {
         "corrupt checkpoint: {}: the task name must be text":
             "The task name in the checkpoint's config.json is not a string, so the file was "
             "edited. Use an intact copy, or train again.",
+        "corrupt checkpoint: {}: the task's files must map its parameters to files the "
+        "checkpoint lists":
+            "The task's files in the checkpoint's config.json (e.g. path -> text.txt, the text "
+            "a language model keeps) are not an object of names, or name a file that 'files' "
+            "does not list, so the file was edited. Use an intact copy, or train again.",
         "corrupt checkpoint: {}: the task params must be an object":
             "The task params in the checkpoint's config.json are not a JSON object, so the file "
             "was edited. Use an intact copy, or train again.",

@@ -13,9 +13,13 @@ the tokens for training, the rest validation, ``<unk>`` for tokens seen fewer th
 ``min_count`` times) trained by :func:`rnnlab.train.train` with truncated BPTT over
 ``seq_len`` steps. ``fit`` takes a file path (a :class:`pathlib.Path`, or a string naming an
 existing file) or the text itself (any other string), which is put in a temporary file for the
-task to read; what :meth:`save` writes of such a model records no file (``rnnlab evaluate``
-then needs ``-p path=FILE``; the run folder of ``out_dir`` names the temporary file, gone
-after ``fit``), while prompting, generating and scoring need only the checkpoint.
+task to read. Such a text has no file of its own, so the model keeps it (``keep_text``): every
+checkpoint of it — :meth:`save`'s, and last/ and best/ of the ``out_dir`` run — holds the text
+as ``text.txt``, checksummed like the weights, so ``rnnlab evaluate SAVED`` needs nothing else,
+from any folder, wherever SAVED is moved. A file beside the checkpoint rather than the text in
+config.json: the text stays readable and usable as it is (``-p path=SAVED/text.txt``), and
+config.json, which rnnlab reads with a size limit, stays small. Prompting, generating and
+scoring other text need only the vocabulary, which every checkpoint stores.
 
 Not a scikit-learn estimator in full (``fit`` takes one text, not X and y, so scikit-learn's
 estimator checks do not apply); ``get_params``/``set_params``/``clone`` and pickling work.
@@ -32,18 +36,16 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from rnnlab.errors import UserError
 from rnnlab.estimators.base import NetworkEstimator, _json_params, _known_params
 from rnnlab.models import build_model
 from rnnlab.models.sampling import generate, next_token_logits
 from rnnlab.tasks.base import TaskSpec
-from rnnlab.tasks.text import TextCodec, TextTask, tokenize
-from rnnlab.train import checkpoint_meta, load_checkpoint, rebuild_model, train
-from rnnlab.train.checkpoint import save_checkpoint
+from rnnlab.tasks.text import TEXT_FILE, TextCodec, TextScoring, TextTask
+from rnnlab.train import checkpoint_meta, evaluate, load_checkpoint, rebuild_model, train
+from rnnlab.train.checkpoint import kept_files, save_checkpoint
 from rnnlab.utils import seed_everything
-from rnnlab.utils.device import model_device
 
 TEXT_PARAMS = ("level", "seq_len", "split", "min_count")  # the text task's, by the same names
 
@@ -51,11 +53,17 @@ TEXT_PARAMS = ("level", "seq_len", "split", "min_count")  # the text task's, by 
 @dataclass
 class FittedText:
     """What a checkpoint stores of the text task a model was fitted on: its name, parameters
-    and spec (with the vocabulary) — no text."""
+    and spec (with the vocabulary), and the text itself when it kept it (a text given as a
+    string: ``text``, its UTF-8 bytes)."""
 
     name: str
     params: dict[str, Any]
     spec: TaskSpec
+    text: bytes | None = None
+
+    def checkpoint_files(self) -> dict[str, tuple[str, bytes]]:
+        """As :meth:`TextTask.checkpoint_files`: the kept text, for :meth:`save`."""
+        return {TEXT_FILE: ("path", self.text)} if self.text is not None else {}
 
 
 class LanguageModel(NetworkEstimator):
@@ -133,30 +141,34 @@ class LanguageModel(NetworkEstimator):
             raise UserError("a language model learns from its text alone: leave y out")
         path = _as_path(text)
         if path is not None:
-            return self._fit_file(str(path), callbacks, from_file=True)
+            return self._fit_file(str(path), callbacks)
         if not isinstance(text, str):
             raise UserError(f"fit takes a text (str) or a file path, got {type(text).__name__}")
         if "\n" not in text and len(text) < 256 and text.endswith((".txt", ".md", ".text")):
             raise UserError(f"text file not found: {text} (a text to learn from is given as "
                             "the string itself)")
+        data = text.encode("utf-8")
         with tempfile.TemporaryDirectory(prefix="rnnlab-text-") as folder:
-            file = Path(folder) / "text.txt"
-            file.write_text(text, encoding="utf-8")
+            file = Path(folder) / TEXT_FILE
+            file.write_bytes(data)
             try:
-                return self._fit_file(str(file), callbacks, from_file=False)
+                return self._fit_file(str(file), callbacks, text=data)
             except UserError as e:  # the temporary file means nothing to the caller
                 raise UserError(str(e).replace(str(file), "the text given to fit")) from None
 
-    def _fit_file(self, path: str, callbacks: Any, from_file: bool) -> LanguageModel:
-        task = TextTask(path=path, **{k: getattr(self, k) for k in TEXT_PARAMS})
+    def _fit_file(self, path: str, callbacks: Any, text: bytes | None = None) -> LanguageModel:
+        """Fit on the file ``path``; ``text``: its bytes, a text given as a string, which
+        every checkpoint keeps (the temporary file is gone after fit)."""
+        task = TextTask(path=path, keep_text=text is not None,
+                        **{k: getattr(self, k) for k in TEXT_PARAMS})
         model_config, train_config = self.model_config(), self.train_config()
         seed_everything(self.seed)  # the initial weights are part of the seed
         model = build_model(model_config, task.spec)
         result = train(model, task, train_config, callbacks=callbacks)
         params = task.params.to_dict()
-        # a text given as a string was in a temporary file, gone now: no file is recorded
-        params["path"] = os.path.abspath(path) if from_file else ""
-        self._set_fitted(model, FittedText(task.name, params, task.spec), train_config)
+        # a text given as a string was in a temporary file, gone now: the text itself is kept
+        params["path"] = os.path.abspath(path) if text is None else ""
+        self._set_fitted(model, FittedText(task.name, params, task.spec, text), train_config)
         self.history_ = result.history
         self.stop_reason_ = result.stop_reason
         self.n_steps_ = result.steps
@@ -203,37 +215,27 @@ class LanguageModel(NetworkEstimator):
                        seed=seed)
         return self.codec_.decode(new)
 
-    def log_likelihood(self, text: str) -> float:
-        """The mean log-probability (nats) of each token of ``text`` given the ones before it
-        (the first token is context only), read in one stream of ``seq_len`` chunks with the
-        state carried, as the text task scores its validation part. Tokens outside the
+    def log_likelihood(self, text: str | os.PathLike[str]) -> float:
+        """The mean log-probability (nats) of each token of ``text`` — a text, or a file (a
+        Path, or a string naming one) — given the ones before it (the first token is context
+        only), in one stream of ``seq_len`` chunks with the state carried: ``rnnlab evaluate
+        SAVED --data FILE`` (:class:`~rnnlab.tasks.text.TextScoring`). Tokens outside the
         vocabulary count as ``<unk>``."""
         self._check_fitted()
-        if not isinstance(text, str):
-            raise UserError(f"the text must be a str, got {type(text).__name__}")
-        level = str(self.task_.params.get("level", "char"))
-        ids = [self.codec_.ids.get(t, 0) for t in tokenize(text, level)]
-        if len(ids) < 2:
-            raise UserError(f"the text has {len(ids)} {level} token(s): scoring needs at least "
-                            "two (a token and the one after it)")
-        device = model_device(self.model_)
-        data = torch.tensor(ids, dtype=torch.int64, device=device)
-        L = int(self.task_.params.get("seq_len", self.seq_len))
-        total, state = 0.0, None
-        self.model_.eval()
-        with torch.no_grad():
-            for start in range(0, len(ids) - 1, L):
-                x = data[start : start + L][None, : len(ids) - 1 - start]
-                y = data[start + 1 : start + 1 + x.shape[1]]
-                output, state = self.model_(x, None, state)
-                total += float(F.cross_entropy(output[0].float(), y, reduction="sum"))
-        return -total / (len(ids) - 1)
+        path = _as_path(text)
+        if path is None and not isinstance(text, str):
+            raise UserError(f"the text must be a str or a file path, got {type(text).__name__}")
+        vocab, params = self.codec_.vocab, self.task_.params
+        task = (TextScoring(vocab, params, path=str(path)) if path is not None
+                else TextScoring(vocab, params, text=str(text)))
+        return -evaluate(self.model_, task, "test")["loss"]
 
-    def score(self, text: str, y: None = None) -> float:
-        """Minus the loss on ``text``: its mean log-likelihood per token (greater is better)."""
+    def score(self, text: str | os.PathLike[str], y: None = None) -> float:
+        """Minus the loss on ``text`` (a text or a file): its mean log-likelihood per token
+        (greater is better)."""
         return self.log_likelihood(text)
 
-    def perplexity(self, text: str) -> float:
+    def perplexity(self, text: str | os.PathLike[str]) -> float:
         """exp(mean negative log-likelihood per token) of ``text``: 1 is certainty; a model
         that guesses uniformly among V tokens has V."""
         return math.exp(min(-self.log_likelihood(text), 700.0))
@@ -241,14 +243,16 @@ class LanguageModel(NetworkEstimator):
     # -- save, load -------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write an rnnlab checkpoint folder (``rnnlab generate PATH --prompt ...`` and
-        ``rnnlab predict PATH --prompt ...`` use it); :meth:`load` reads it back."""
+        """Write an rnnlab checkpoint folder (``rnnlab generate PATH --prompt ...``,
+        ``rnnlab predict PATH --prompt ...`` and ``rnnlab evaluate PATH`` use it; with the
+        text in it as ``text.txt`` when ``fit`` was given a string); :meth:`load` reads it
+        back."""
         self._check_fitted()
         meta = checkpoint_meta(self.model_, self.task_, self.train_config_,
                                step=int(getattr(self, "n_steps_", 0)),
                                estimator={"class": type(self).__name__,
                                           "params": _json_params(self.get_params())})
-        return save_checkpoint(path, self.model_, meta)
+        return save_checkpoint(path, self.model_, meta, files=kept_files(self.task_))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> LanguageModel:
@@ -268,7 +272,12 @@ class LanguageModel(NetworkEstimator):
             if ckpt.model_config is not None:
                 params["embedding_dim"] = ckpt.model_config.embedding_dim
         estimator = cls(**params)
-        estimator._set_fitted(rebuild_model(ckpt), FittedText(TextTask.name, task_params, spec),
+        text = None
+        if task_params.get("keep_text"):  # held, so that saving it again needs no file
+            text = Path(task_params["path"]).read_bytes()
+            task_params["path"] = ""
+        estimator._set_fitted(rebuild_model(ckpt),
+                              FittedText(TextTask.name, task_params, spec, text),
                               ckpt.train_config)
         return estimator
 

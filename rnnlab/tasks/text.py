@@ -19,13 +19,22 @@ does not grow with the corpus.
 
 Metrics: ``loss`` (nats per token), ``bpc`` (bits per character, char level) or
 ``bits_per_word`` (word level), ``perplexity``, ``accuracy`` (next-token arg-max).
+
+A checkpoint stores the vocabulary (in its task spec), so prompting, generating and scoring
+other text need no training file; with ``keep_text`` (what ``LanguageModel.fit`` sets for a
+text given as a string, which has no file) every checkpoint also holds the text itself,
+:data:`TEXT_FILE`, so evaluating its splits needs nothing but the checkpoint either.
+:class:`TextScoring` scores a trained model on another file (or text) with that vocabulary.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -40,19 +49,26 @@ from rnnlab.tasks.common import (
     check_choice,
     check_range,
     make_rng,
+    parse_params,
     ratio,
     token_ce,
 )
 from rnnlab.tasks.token_file import (
     UNK,
     WORD,
+    TokenArray,
     check_text_file,
+    encode_tokens,
     load_tokens,
     text_chunks,
     tokenize,
+    unknown_count,
 )
 
-__all__ = ["UNK", "WORD", "TextCodec", "TextParams", "TextTask", "read_text", "tokenize"]
+__all__ = ["TEXT_FILE", "UNK", "WORD", "TextCodec", "TextParams", "TextScoring", "TextTask",
+           "read_text", "tokenize"]
+
+TEXT_FILE = "text.txt"  # the text, in each checkpoint of a task with keep_text
 
 
 class TextCodec:
@@ -90,6 +106,7 @@ class TextParams(TaskParams):
     seq_len: int = 100  # steps per batch (the truncated-BPTT length)
     split: float = 0.9  # fraction of the tokens used for training; the rest is validation
     min_count: int = 1  # tokens seen fewer times in the training split become <unk>
+    keep_text: bool = False  # copy the text (one file) into every checkpoint, as text.txt
 
     def check(self) -> None:
         if not self.path:
@@ -119,7 +136,13 @@ class TextTask(ParamTask):
 
     def setup(self) -> None:
         p = self.params
-        tokens = load_tokens(p.path, p.level, p.split, p.min_count)
+        if p.keep_text and os.path.isdir(p.path):
+            raise UserError(f"task 'text': keep_text keeps one file in each checkpoint; "
+                            f"{p.path} is a folder")
+        tokens = load_tokens(p.path, p.level, p.split, p.min_count)  # checks the text too
+        # Held for the checkpoints: the file may be gone by the time they are saved (a
+        # temporary file, or the last/ checkpoint that a rerun replaces).
+        self.kept = Path(p.path).read_bytes() if p.keep_text else None
         n, n_train = len(tokens.ids), tokens.n_train
         if n_train < p.seq_len + 1 or n_train >= n:
             raise UserError(
@@ -138,6 +161,10 @@ class TextTask(ParamTask):
 
     def tokenize(self, text: str) -> list[str]:
         return tokenize(text, self.params.level)
+
+    def checkpoint_files(self) -> dict[str, tuple[str, bytes]]:
+        """The files each checkpoint keeps for this task: {name: (parameter, content)}."""
+        return {TEXT_FILE: ("path", self.kept)} if self.kept is not None else {}
 
     # -- prompts -------------------------------------------------------------------------------
 
@@ -201,3 +228,46 @@ class TextTask(ParamTask):
             "perplexity": math.exp(min(loss, 700.0)) if loss == loss else loss,
             "accuracy": ratio(sums["correct"], sums["count"]),
         }
+
+
+class TextScoring(TextTask):
+    """A trained model's text task on other text: the training vocabulary (from the checkpoint:
+    ``spec.vocab``), tokens outside it as ``<unk>`` (``unknown`` counts them), and the whole
+    text, as one stream, in every split — it is the evaluation set; its first token is context
+    only. ``params`` are the checkpoint's (level and seq_len are used)."""
+
+    def __init__(self, vocab: tuple[str, ...], params: dict[str, Any], *, path: str = "",
+                 text: str | None = None) -> None:
+        given = {**params, "path": path or "the text", "keep_text": False}
+        self.params = parse_params(TextParams, self.name, given)
+        p = self.params
+        self.vocab = tuple(vocab)
+        self.codec = TextCodec(p.level, self.vocab)
+        self.ids = self.codec.ids
+        if text is None:
+            self.tokens: Any = encode_tokens(path, p.level, self.vocab)
+        else:
+            found = [self.ids.get(t, 0) for t in tokenize(text, p.level)]
+            self.tokens = TokenArray(np.array(found, dtype=np.int64), self.vocab)
+        n = self.tokens.n_tokens
+        if n < 2:
+            raise UserError(f"{p.path} has {n} {p.level} token(s): scoring needs at least two "
+                            "(a token and the one after it)")
+        self.unknown = unknown_count(self.tokens)
+        self.spec = TaskSpec("tokens", len(self.vocab), "classes", len(self.vocab), True,
+                             vocab=self.vocab)
+
+    kept = None  # nothing is kept: a checkpoint of this task is never written
+
+    def setup(self) -> None:  # everything is made in __init__, from the vocabulary
+        pass
+
+    def batches(self, split: Split, batch_size: int, seed: int = 0) -> Iterator[Batch]:
+        check_batch_args(split, batch_size)
+        return self._stream(0, self.tokens.n_tokens, 1)
+
+    def counts(self) -> dict[str, float]:
+        """The text's tokens, and how many (and what share) were not in the vocabulary."""
+        n = self.tokens.n_tokens
+        return {"tokens": float(n), "unknown_tokens": float(self.unknown),
+                "unknown_share": self.unknown / n}

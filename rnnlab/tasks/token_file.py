@@ -21,6 +21,11 @@ The cache folder is ``$RNNLAB_CACHE_DIR``, else ``$XDG_CACHE_HOME/rnnlab``, else
 ``~/.cache/rnnlab``. A cache entry that does not check out (sizes, dtype, ids out of range) is
 rebuilt, never trusted. A cache folder that cannot be made (a read-only home) is replaced by a
 private folder in the temporary directory.
+
+:func:`encode_tokens` turns another file into ids of a vocabulary already fixed (a trained
+model's, from its checkpoint): one pass, tokens outside the vocabulary becoming ``<unk>``,
+cached the same way (the key covers the vocabulary too). :class:`TokenArray` holds the ids of a
+short text in memory and is read like a token file.
 """
 
 from __future__ import annotations
@@ -88,6 +93,31 @@ class TokenFile:
         return out.astype(np.int64)
 
 
+@dataclass(frozen=True)
+class TokenArray:
+    """Token ids held in memory (a text given as a string), read as a :class:`TokenFile` is."""
+
+    ids: np.ndarray  # (n_tokens,) int64
+    vocab: tuple[str, ...]
+    n_train: int = 0
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.ids)
+
+    def rows(self, starts: np.ndarray, length: int) -> np.ndarray:
+        """(len(starts), length) int64: ``ids[s : s + length]`` for each start ``s``."""
+        return np.stack([self.ids[int(s) : int(s) + length] for s in starts]).astype(np.int64)
+
+
+def unknown_count(tokens: TokenFile | TokenArray) -> int:
+    """How many of the tokens are ``<unk>`` (id 0)."""
+    if isinstance(tokens, TokenArray):
+        return int(np.count_nonzero(tokens.ids == 0))
+    return sum(int(np.count_nonzero(part == 0))
+               for part in _scan(tokens.path, tokens.dtype, tokens.n_tokens))
+
+
 def cache_dir() -> Path:
     """Where token files are cached (see the module docstring)."""
     if os.environ.get("RNNLAB_CACHE_DIR"):
@@ -114,13 +144,65 @@ def load_tokens(path: str, level: str, split: float, min_count: int) -> TokenFil
     sorted order, a line break between files — built, or read from the cache; UserError for a
     missing, empty, binary or non-UTF-8 file."""
     files = corpus_files(path)
+    settings = {"level": level, "split": split, "min_count": min_count}
+    folder, key = _cache_entry(path, files, settings)
+    cached = _read_cached(folder, key)
+    if cached is not None:
+        return cached
+    return _build(files, level, split, min_count, folder, key)
+
+
+def encode_tokens(path: str, level: str, vocab: tuple[str, ...]) -> TokenFile:
+    """The token file of ``path`` (a file or a folder, as :func:`load_tokens` reads it) in the
+    ids of ``vocab`` (``vocab[0]`` is ``<unk>``, which any token outside it becomes), built or
+    read from the cache; all of it is one split (``n_train`` is 0). UserError as for
+    :func:`load_tokens`."""
+    files = corpus_files(path)
+    digest = hashlib.sha256(json.dumps(list(vocab)).encode()).hexdigest()
+    folder, key = _cache_entry(path, files, {"level": level, "vocab": digest})
+    cached = _read_cached(folder, key)
+    if cached is not None and cached.vocab == vocab and cached.n_train == 0:
+        return cached
+    dtype = _dtype(len(vocab))
+    ids = {t: i for i, t in enumerate(vocab) if i}  # <unk> itself is no token of a text
+    n = 0
+
+    def write_ids(handle: IO[bytes]) -> None:
+        nonlocal n
+        if level == "char":
+            lookup = np.zeros(0x110000, dtype=dtype)  # code point -> id; 0 (<unk>) elsewhere
+            for token, i in ids.items():
+                if len(token) == 1:
+                    lookup[ord(token)] = i
+            for text in corpus_chunks(files):
+                part = lookup[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)]
+                handle.write(memoryview(part))
+                n += len(part)
+            return
+        for text in _word_pieces(corpus_chunks(files)):
+            part = np.fromiter((ids.get(w, 0) for w in WORD.findall(text)), dtype=dtype)
+            handle.write(memoryview(part))
+            n += len(part)
+
+    ids_path = folder / f"{key}.ids"
+    atomic_write(ids_path, write_ids)
+    if n == 0:  # only whitespace, at word level
+        ids_path.unlink(missing_ok=True)
+        raise UserError(f"{_where(files)} holds no {level} tokens")
+    meta = {"format": FORMAT, "n_tokens": n, "n_train": 0, "vocab": list(vocab),
+            "dtype": dtype.name}
+    atomic_write(folder / f"{key}.json", json.dumps(meta))  # written last: entry complete
+    return TokenFile(ids_path, dtype, n, vocab, 0)
+
+
+def _cache_entry(path: str, files: list[Path], settings: dict[str, object]) -> tuple[Path, str]:
+    """The cache folder and the key of the token file of ``files`` made with ``settings``."""
     # The key covers every file's place in the folder and its content: renaming, adding or
     # changing one makes another token file.
     folder_given = os.path.isdir(path)
     hashes = [(p.relative_to(path).as_posix() if folder_given else "", file_sha256(p))
               for p in files]
-    settings = {"format": FORMAT, "level": level, "split": split, "min_count": min_count,
-                "word": WORD.pattern, "files": hashes}
+    settings = {"format": FORMAT, **settings, "word": WORD.pattern, "files": hashes}
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:32]
     try:
         folder = cache_dir() / "tokens"
@@ -128,10 +210,11 @@ def load_tokens(path: str, level: str, split: float, min_count: int) -> TokenFil
     except OSError:  # a read-only home: a private folder in the temporary directory instead
         folder = Path(tempfile.gettempdir()) / f"rnnlab-{os.getuid()}" / "tokens"
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    cached = _read_cached(folder, key)
-    if cached is not None:
-        return cached
-    return _build(files, level, split, min_count, folder, key)
+    return folder, key
+
+
+def _where(files: list[Path]) -> str:
+    return str(files[0]) if len(files) == 1 else f"{files[0].parent} ({len(files)} files)"
 
 
 def check_text_file(path: str, folder_ok: bool = True) -> None:
@@ -235,8 +318,7 @@ def _build(files: list[Path], level: str, split: float, min_count: int, folder: 
     try:
         n, words = _provisional_ids(files, level, scratch)
         if n == 0:  # only whitespace, at word level
-            where = files[0] if len(files) == 1 else f"{files[0].parent} ({len(files)} files)"
-            raise UserError(f"{where} holds no {level} tokens")
+            raise UserError(f"{_where(files)} holds no {level} tokens")
         n_train = int(n * split)
         size = 0x110000 if words is None else len(words)
         counts = np.zeros(size, dtype=np.int64)

@@ -9,6 +9,13 @@ Layout of a checkpoint directory (a run keeps two, ``last/`` and ``best/``)::
     state.json          (last/ only) optimizer, schedule, RNG states, data position,
     state.safetensors   carried stream state, early-stopping bookkeeping, history: the
                         numbers in JSON, the tensors in safetensors (no pickle; state_io.py)
+    text.txt            (a text task with keep_text) the training text, so that evaluating
+                        needs no file but the checkpoint
+
+A file a task keeps (``task.checkpoint_files()``: {name: (parameter, source)}) is copied in
+and checksummed like the weights; config.json records the parameter as the file's name
+(``task.files`` maps parameter -> name), and :attr:`Checkpoint.task_params` gives it back as
+the path of that file inside the checkpoint, wherever the checkpoint has been moved.
 
 Writes are atomic: everything goes to a fresh temporary directory beside the target, is
 fsynced, and only then renamed into place. A directory cannot be renamed over a non-empty
@@ -39,6 +46,7 @@ from rnnlab.errors import UserError
 from rnnlab.models.build import build_model as default_build_model
 from rnnlab.models.config import ModelConfig
 from rnnlab.tasks.base import TaskSpec
+from rnnlab.tasks.text import TEXT_FILE
 from rnnlab.train.config import TrainConfig
 from rnnlab.train.schema import check_meta, check_weights_fit, read_json
 from rnnlab.train.state_io import STATE_JSON, STATE_TENSORS, save_state
@@ -51,9 +59,11 @@ FORMAT_VERSION = 1
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 STATE_FILE = "state.pt"  # the pickled state of rnnlab before issue 10: no longer read
+TASK_FILES = (TEXT_FILE,)  # the files a task may keep in its checkpoints
 # Every file a checkpoint folder may hold: removing a checkpoint removes these and nothing else,
 # and config.json may list no other (so no path in it can point outside the folder).
-CHECKPOINT_FILES = (WEIGHTS_FILE, CONFIG_FILE, STATE_JSON, STATE_TENSORS, STATE_FILE)
+CHECKPOINT_FILES = (WEIGHTS_FILE, CONFIG_FILE, STATE_JSON, STATE_TENSORS, STATE_FILE,
+                    *TASK_FILES)
 
 
 @dataclass
@@ -93,7 +103,13 @@ class Checkpoint:
 
     @property
     def task_params(self) -> dict[str, Any]:
-        return dict(self.meta.get("task", {}).get("params", {}))
+        """The task's parameters; one that names a file the checkpoint keeps (its text) is
+        the absolute path of that file here."""
+        task = self.meta.get("task", {})
+        params = dict(task.get("params", {}))
+        for param, name in (task.get("files") or {}).items():
+            params[param] = os.path.abspath(self.path / name)
+        return params
 
     @property
     def task_spec(self) -> TaskSpec | None:
@@ -124,8 +140,12 @@ def save_checkpoint(
     model: nn.Module,
     meta: dict[str, Any],
     state: dict[str, Any] | None = None,
+    *,
+    files: dict[str, str | os.PathLike[str] | bytes] | None = None,
 ) -> Path:
-    """Atomically write ``model``'s weights, ``meta`` (-> config.json) and ``state`` (-> state.pt).
+    """Atomically write ``model``'s weights, ``meta`` (-> config.json), ``state`` (-> state
+    files) and ``files`` ({name in :data:`TASK_FILES`: source path or bytes}, the files the
+    task keeps: :func:`kept_files`).
 
     ``meta`` should hold what rebuilding needs (see :func:`checkpoint_meta`); the format
     marker, version and file checksums are added here. Returns the checkpoint directory.
@@ -143,12 +163,24 @@ def save_checkpoint(
         # safetensors refuses tensors that share memory; save_model stores tied weights once.
         save_model(model, str(tmp / WEIGHTS_FILE), metadata={"format": FORMAT})
         _fsync_file(tmp / WEIGHTS_FILE)
-        files = {WEIGHTS_FILE: file_sha256(tmp / WEIGHTS_FILE)}
+        digests = {WEIGHTS_FILE: file_sha256(tmp / WEIGHTS_FILE)}
         if state is not None:  # safetensors + JSON: reading a checkpoint never unpickles
             for name in save_state(tmp, state):
                 _fsync_file(tmp / name)
-                files[name] = file_sha256(tmp / name)
-        full_meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta, "files": files}
+                digests[name] = file_sha256(tmp / name)
+        kept = set(meta.get("task", {}).get("files", {}).values())
+        if kept != set(files or {}) or not kept <= set(TASK_FILES):
+            raise ValueError(f"the task keeps {sorted(kept)}, the files given are "
+                             f"{sorted(files or {})}; pass files=kept_files(task)")
+        for name, source in (files or {}).items():
+            if isinstance(source, bytes):
+                (tmp / name).write_bytes(source)
+            else:
+                shutil.copyfile(source, tmp / name)
+            _fsync_file(tmp / name)
+            digests[name] = file_sha256(tmp / name)
+        full_meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta,
+                     "files": digests}
         # config.json last: a directory with a config.json has every file it lists.
         with open(tmp / CONFIG_FILE, "w", encoding="utf-8") as f:
             json.dump(full_meta, f, indent=2, default=_json_default)
@@ -246,15 +278,35 @@ def checkpoint_meta(
     }
     if task is not None:
         spec = getattr(task, "spec", None)
+        params = task_params(task)
+        kept = kept_params(task)
+        params.update(kept)  # the file's name; task_params gives back its path
         meta["task"] = {
             "name": getattr(task, "name", "") or type(task).__name__,
-            "params": task_params(task),
+            "params": params,
             "spec": _dataclass_dict(spec),
+            **({"files": kept} if kept else {}),
         }
     if train_config is not None:
         meta["train"] = train_config.to_dict()
     meta.update(extra)
     return meta
+
+
+def kept_files(task: Any) -> dict[str, Any]:
+    """{name: source} of the files ``task`` keeps in its checkpoints (its text, for a text
+    task with keep_text), for :func:`save_checkpoint`'s ``files``."""
+    return {name: source for name, (_, source) in _task_files(task).items()}
+
+
+def kept_params(task: Any) -> dict[str, str]:
+    """{parameter: file name} of the task parameters that name a file its checkpoints keep."""
+    return {param: name for name, (param, _) in _task_files(task).items()}
+
+
+def _task_files(task: Any) -> dict[str, tuple[str, Any]]:
+    get = getattr(task, "checkpoint_files", None)
+    return dict(get()) if callable(get) else {}
 
 
 def task_params(task: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from rnnlab.errors import UserError
 from rnnlab.train.checkpoint import (
     apply_weights,
     checkpoint_meta,
+    kept_files,
     load_checkpoint,
     save_checkpoint,
 )
@@ -108,11 +109,13 @@ class RunCheckpoints:
         if self.out_dir is not None:
             save_last(self.out_dir, self.model, self.meta("last", self.run.last_metrics),
                       optimizer=self.optimizer, schedule=self.schedule, run=self.run,
-                      carried=self.carried(), elapsed=self.elapsed())
+                      carried=self.carried(), elapsed=self.elapsed(),
+                      files=kept_files(self.task))
 
     def save_best(self, metrics: dict[str, float]) -> None:
         if self.out_dir is not None:
-            save_checkpoint(self.out_dir / "best", self.model, self.meta("best", metrics))
+            save_checkpoint(self.out_dir / "best", self.model, self.meta("best", metrics),
+                            files=kept_files(self.task))
 
 
 def save_last(
@@ -125,8 +128,9 @@ def save_last(
     run: RunState,
     carried: Any,
     elapsed: float,
+    files: dict[str, Any] | None = None,
 ) -> bool:
-    """Save last/ (weights and training state); whether it did.
+    """Save last/ (weights, training state and the ``files`` the task keeps); whether it did.
 
     A diverged model must not replace the last good checkpoint (it could never resume): with
     non-finite weights or validation metrics, last/ keeps the previous checkpoint.
@@ -143,5 +147,5 @@ def save_last(
         "run": asdict(run),
         "carried_state": state_to(carried, "cpu"),
     }
-    save_checkpoint(out_dir / "last", model, meta, state)
+    save_checkpoint(out_dir / "last", model, meta, state, files=files)
     return True

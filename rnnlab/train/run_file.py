@@ -39,7 +39,7 @@ from torch import nn
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
 from rnnlab.tasks.base import Task
-from rnnlab.train.checkpoint import rnnlab_version, task_params
+from rnnlab.train.checkpoint import kept_params, rnnlab_version, task_params
 from rnnlab.train.config import TrainConfig
 from rnnlab.train.toml_writer import dumps
 from rnnlab.utils.atomic import atomic_write
@@ -60,11 +60,19 @@ class RunFile:
     train: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields
 
 
-def run_config(model: nn.Module, task: Task, config: TrainConfig) -> dict[str, Any]:
-    """The tables of ``run.toml`` for a run of ``model`` on ``task`` with ``config``."""
+def run_config(model: nn.Module, task: Task, config: TrainConfig,
+               out_dir: Path | None = None) -> dict[str, Any]:
+    """The tables of ``run.toml`` for a run of ``model`` on ``task`` with ``config``; a file
+    the task keeps in its checkpoints (the text of keep_text: a text given to fit as a string
+    has no file of its own) is named by its copy in ``out_dir/last/``, which outlives the run
+    and is exactly what was trained on."""
+    params = task_params(task)
+    if out_dir is not None:
+        for param, name in kept_params(task).items():
+            params[param] = str((out_dir / "last" / name).resolve())
     data: dict[str, Any] = {
         "task": {"name": getattr(task, "name", "") or type(task).__name__,
-                 "params": task_params(task)},
+                 "params": params},
     }
     model_config = getattr(model, "config", None)
     if isinstance(model_config, ModelConfig):  # a model rnnlab can rebuild from its config
@@ -81,7 +89,7 @@ def write_run_file(out_dir: Path, model: nn.Module, task: Task, config: TrainCon
     header = (f"# The complete config of this run, written by rnnlab {rnnlab_version()}.\n"
               f"# Train it again with: rnnlab train --config {RUN_FILE} --out-dir NEW_DIR\n\n")
     path = out_dir / RUN_FILE
-    atomic_write(path, header + dumps(run_config(model, task, config)))
+    atomic_write(path, header + dumps(run_config(model, task, config, out_dir)))
     return path
 
 

@@ -92,6 +92,12 @@ def check_meta(meta: dict[str, Any], where: Path, allowed_files: tuple[str, ...]
         raise UserError(f"corrupt checkpoint: {where}: the task name must be text")
     if not isinstance(task.get("params", {}), dict):
         raise UserError(f"corrupt checkpoint: {where}: the task params must be an object")
+    kept = task.get("files", {})
+    if not isinstance(kept, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v in files for k, v in kept.items()
+    ):
+        raise UserError(f"corrupt checkpoint: {where}: the task's files must map its "
+                        "parameters to files the checkpoint lists")
     spec = task.get("spec")
     if spec is not None:
         check_spec_dict(spec, where)
