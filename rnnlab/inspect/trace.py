@@ -1,8 +1,8 @@
 r"""Traces: what every step of a recurrent layer computed, and how much the loss depends on it.
 
-:func:`trace` runs a model (any rnnlab model with one rnnlab.nn RNN/LSTM/GRU layer inside,
-e.g. ``model.stack.rnn``) or a bare layer on an input and returns a :class:`Trace` holding, per
-layer k, direction d and time step t:
+:func:`trace` runs a model (any rnnlab model with one rnnlab.nn RNN/LSTM/GRU/ConvLSTM layer
+inside, e.g. ``model.stack.rnn``) or a bare layer on an input and returns a :class:`Trace`
+holding, per layer k, direction d and time step t:
 
 * the gate activations (LSTM: i, f, g, o as the variant has them — the coupled cell records
   i = 1 - f, the 1997 cell has no f; GRU: r, z, n; ConvLSTM: i, f, g, o; Elman: none),
