@@ -37,6 +37,7 @@ Conventions:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -164,7 +165,7 @@ class Trace:
         """Mean of (T, B, ·) ``values`` over the real steps only (and every unit, or every
         channel and pixel)."""
         m = step_mask(self.mask.to(values.dtype), values)
-        count = m.sum() * values[0, 0].numel()
+        count = m.sum() * math.prod(values.shape[2:])
         return float((values * m).sum() / count) if count > 0 else float("nan")
 
     def to_numpy(self) -> dict[str, Any]:
