@@ -218,16 +218,16 @@ NOTES: dict[str, str] = {
     "task does not report (the message lists those it does), a model built for another task spec, "
     "or a task whose split is empty. Pass at least one gap, a function gap -> Task for other "
     "tasks, and a model built for the task at those gaps.",
-    "rnnlab/inspect/rerun.py": "A trace of a layer class of your own, built on RecurrentLayer but "
-    "not rnnlab.nn's RNN, LSTM or GRU, or a step-by-step re-run (rerun_layer) of a layer with "
-    "recurrent_dropout in training mode. Trace an RNN, LSTM or GRU, and call model.eval() before "
-    "re-running (trace does this itself).",
+    "rnnlab/inspect/rerun.py": "A re-run of a layer that is not rnnlab.nn's RNN, LSTM, GRU or "
+    "ConvLSTM (a layer class of your own, a torch.nn layer), or a step-by-step re-run "
+    "(rerun_layer) of a layer with recurrent_dropout in training mode. Re-run an RNN, LSTM, GRU "
+    "or ConvLSTM, and call model.eval() before re-running (trace does this itself).",
     "rnnlab/inspect/saturation.py": "rnnlab.inspect.gate_saturation was given low above high, or "
     "gates= with a name the trace did not record (the message lists the gates it has). Pass low "
     "<= high (the defaults are 0.1 and 0.9) and gate names from trace.gate_names, or leave gates "
     "out for all sigmoid gates.",
     "rnnlab/inspect/trace.py": "rnnlab.inspect.trace was given a model it cannot follow: no "
-    "rnnlab.nn RNN, LSTM or GRU layer (a window MLP, a ConvLSTM model, a torch.nn layer), several "
+    "rnnlab.nn RNN, LSTM, GRU or ConvLSTM layer (a window MLP, a torch.nn layer), several "
     "recurrent layers (a layer list, an encoder-decoder) without module=N or with N out of range, "
     "or a forward that skips the layer or runs it more than once (a Bahdanau decoder runs it once "
     "per step). task= needs x to be a Batch of that task, and target= needs a loss_fn(output, "

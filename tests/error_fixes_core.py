@@ -194,10 +194,11 @@ FIXES: dict[str, dict[str, str]] = {
             "rnnlab.inspect.rerun.rerun_layer was called on a layer with recurrent_dropout while "
             "the layer was in training mode. Call layer.eval() first, or use "
             "rnnlab.inspect.trace, which runs the model in eval mode itself.",
-        "cannot trace a {}: not an rnnlab RNN, LSTM or GRU":
-            "trace got a layer that subclasses rnnlab.nn.RecurrentLayer but is not the layer "
-            "class of a registered family (a subclass of your own, say). Trace a model built on "
-            "rnnlab.nn.RNN, LSTM or GRU, or register your family with layer= set to that class.",
+        "cannot trace a {}: not an rnnlab RNN, LSTM, GRU or ConvLSTM":
+            "rerun_layer got a layer that is not the sequence layer of a registered family (a "
+            "torch.nn layer, a one-step cell, a subclass of your own, say). Re-run an "
+            "rnnlab.nn.RNN, LSTM, GRU or ConvLSTM, or register your family with layer= set to "
+            "that class.",
     },
     "rnnlab/inspect/saturation.py": {
         "gate_saturation needs low <= high, got low={}, high={}":
@@ -209,9 +210,9 @@ FIXES: dict[str, dict[str, str]] = {
             "gates out for all the sigmoid gates.",
     },
     "rnnlab/inspect/trace.py": {
-        "a {} has no cell state; only the LSTM does":
+        "a {} has no cell state; only the LSTM and ConvLSTM do":
             "Trace.c() or Trace.dc() was called on a trace of an Elman net or a GRU. Use "
-            "Trace.h() and Trace.dh() for these; trace an LSTM for the cell state.",
+            "Trace.h() and Trace.dh() for these; trace an LSTM or a ConvLSTM for the cell state.",
         "direction {} out of range: the trace has {}":
             "A Trace method (h, c, gates, dh, dc) got direction= past the layer's directions. "
             "Pass 0, or 1 for the backward direction of a bidirectional layer.",
@@ -233,10 +234,11 @@ FIXES: dict[str, dict[str, str]] = {
             "trace got task= with x a plain tensor; the task scores a Batch, which holds the "
             "targets. Pass a Batch, e.g. next(iter(task.batches('valid', 32))), or drop task= and "
             "give target= and loss_fn=.",
-        "{} has no rnnlab RNN/LSTM/GRU layer: nothing to trace (a feed-forward model keeps no "
-        "state over time)":
+        "{} has no rnnlab RNN/LSTM/GRU/ConvLSTM layer: nothing to trace (a feed-forward model "
+        "keeps no state over time)":
             "trace (or a probe, or `rnnlab heatmap`) got a model without a recurrent layer, e.g. "
-            "the window MLP (family mlp). Trace a model of family rnn, lstm or gru.",
+            "the window MLP (family mlp), or one built on torch.nn layers. Trace a model of "
+            "family rnn, lstm, gru or convlstm.",
         "{} has {} recurrent layer(s); module must be in 0..{}, got {}":
             "trace got a module= past the model's recurrent layers. Pass one in the range the "
             "message gives, 0 being the layer nearest the input.",

@@ -33,21 +33,10 @@ def is_window_mlp(config: ModelConfig) -> bool:
 
 
 def is_recurrent(config: ModelConfig) -> bool:
-    """A model with a state carried over time: gradient flow over time can be measured."""
+    """A model with a state carried over time: gradient flow over time can be measured
+    (:mod:`rnnlab.inspect` re-runs every recurrent family step by step, the ConvLSTM's maps
+    too)."""
     return family(config.family).recurrent
-
-
-def is_traced(config: ModelConfig) -> bool:
-    """A recurrent model that :mod:`rnnlab.inspect` can re-run step by step, for gradient flow
-    and gates: its layers are rnnlab.nn RNN/LSTM/GRU layers (a ConvLSTM's maps are not)."""
-    from rnnlab.nn.recurrent import RecurrentLayer
-
-    if not is_recurrent(config):
-        return False
-    kinds = [s.kind for s in config.layer_specs if s.recurrent] if config.layers else [
-        config.family]
-    return all(isinstance(family(k).layer, type) and issubclass(family(k).layer, RecurrentLayer)
-               for k in kinds)
 
 
 def has_gates(config: ModelConfig) -> bool:
@@ -72,5 +61,5 @@ def has_cell_state(name: str) -> bool:
 
 __all__ = [
     "LAYER_LIST", "display_name", "family_key", "gated_module", "has_cell_state", "has_gates",
-    "is_recurrent", "is_traced", "is_window_mlp",
+    "is_recurrent", "is_window_mlp",
 ]

@@ -19,7 +19,6 @@ from rnnlab.compare.families import (
     has_cell_state,
     has_gates,
     is_recurrent,
-    is_traced,
 )
 from rnnlab.compare.results import Run
 from rnnlab.compare.specs import ModelSpec
@@ -159,13 +158,7 @@ def add_probes(task: Task, specs: Sequence[ModelSpec], runs: dict[str, list[Run]
     """Gradient flow (recurrent models, before and after training) and gate heatmaps (gated
     models), from the first seed's models, into ``data``; the gradient numbers the reading
     quotes into ``outcomes``."""
-    recurrent = [(s, runs[s.label][0]) for s in specs if is_traced(s.config)]
-    untraced = [s.label for s in specs if is_recurrent(s.config) and not is_traced(s.config)]
-    if untraced:
-        data.notes.append(
-            f"The {reading_mod.join(untraced)} {'has' if len(untraced) == 1 else 'have'} no "
-            "gradient-flow or gate probe: rnnlab.inspect re-runs RNN, LSTM and GRU layers step "
-            "by step, not the ConvLSTM's feature maps.")
+    recurrent = [(s, runs[s.label][0]) for s in specs if is_recurrent(s.config)]
     if recurrent:
         moments: dict[str, dict[str, Series]] = {"at initialisation": {}, "after training": {}}
         by_label = {o.label: o for o in outcomes}
@@ -173,9 +166,13 @@ def add_probes(task: Task, specs: Sequence[ModelSpec], runs: dict[str, list[Run]
             before, after = gradient_series(task, run.initial, run.model)
             moments["at initialisation"][spec.label] = before
             moments["after training"][spec.label] = after
-            o = by_label[spec.label]
-            o.gradient_distance = int(after.x[-1])
-            o.gradient_init, o.gradient_trained = float(before.y[-1]), float(after.y[-1])
+        # The reading quotes every model at one distance, the furthest all of them reach (they
+        # differ where a model runs more steps than it reads: the next-frame ConvLSTM runs 2T).
+        d = min(int(after.x[-1]) for after in moments["after training"].values())
+        for label, after in moments["after training"].items():
+            before, o = moments["at initialisation"][label], by_label[label]
+            o.gradient_distance = d
+            o.gradient_init, o.gradient_trained = float(before.y[d]), float(after.y[d])
         data.gradients = moments
     for spec, run in recurrent:
         if has_gates(spec.config):

@@ -9,7 +9,8 @@ instead, which stays near 1 when the gate is open (Hochreiter & Schmidhuber 1997
 Simard & Frasconi 1994).
 
 Everything is computed from a :class:`~rnnlab.inspect.trace.Trace` (total derivatives through
-the unrolled graph) and returned as plain lists, ready to plot on a log axis.
+the unrolled graph) and returned as plain lists, ready to plot on a log axis. For a ConvLSTM,
+whose states are maps, the norm of a step is taken over its channels *and* pixels.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.errors import UserError
-from rnnlab.inspect.trace import Trace, trace
+from rnnlab.inspect.trace import Trace, step_norms, trace
 from rnnlab.tasks.base import Batch, Split, Task
 from rnnlab.utils.device import model_device
 
@@ -60,9 +61,10 @@ def flow_from_trace(
 
     Returns ``{"distance": [0, 1, ...], "norm": [...], "relative": [...], "rows": [...],
     "cell_norm", "cell_relative"}``: ``norm[d]`` is the batch mean of the L2 norm (over
-    units) of dL/dh at distance d, ``relative`` is ``norm / norm[0]`` (1 at the loss),
-    ``rows[d]`` how many rows reach distance d; the ``cell_*`` entries are the same for
-    dL/dc (LSTM), else None. Plus ``"family"``, ``"layer"``, ``"direction"``.
+    units; a ConvLSTM's over channels and pixels) of dL/dh at distance d, ``relative`` is
+    ``norm / norm[0]`` (1 at the loss), ``rows[d]`` how many rows reach distance d; the
+    ``cell_*`` entries are the same for dL/dc (LSTM, ConvLSTM), else None. Plus
+    ``"family"``, ``"layer"``, ``"direction"``.
     """
     if loss_step is None:
         if tr.lengths is None:
@@ -70,7 +72,7 @@ def flow_from_trace(
         else:
             loss_step = tr.lengths.long() - 1
     end = loss_step.to(tr.mask.device).long()
-    norm, rows = _by_distance(tr.dh(layer, direction).norm(dim=-1), end)
+    norm, rows = _by_distance(step_norms(tr.dh(layer, direction)), end)
     result: dict[str, Any] = {
         "family": tr.family,
         "layer": layer,
@@ -83,7 +85,7 @@ def flow_from_trace(
         "cell_relative": None,
     }
     if "c" in tr.state_kinds:
-        cell, _ = _by_distance(tr.dc(layer, direction).norm(dim=-1), end)
+        cell, _ = _by_distance(step_norms(tr.dc(layer, direction)), end)
         result["cell_norm"] = cell
         result["cell_relative"] = _relative(cell)
     return result

@@ -1,14 +1,21 @@
 """A recurrent layer re-run step by step through the reference cells, every step kept.
 
-:func:`rerun_layer` recomputes ``layer(input, hx)`` of an rnnlab.nn RNN, LSTM or GRU through
-the layer's own reference step (:meth:`~rnnlab.nn.RecurrentLayer.step`, the single definition
-of each cell's math in :mod:`rnnlab.bptt.reference`) with its own parameters
+:func:`rerun_layer` recomputes ``layer(input, hx)`` of an rnnlab.nn RNN, LSTM, GRU or ConvLSTM
+through the layer's own reference step (:meth:`~rnnlab.nn.RecurrentLayer.step`, the single
+definition of each cell's math in :mod:`rnnlab.bptt.reference`) with its own parameters
 (:meth:`~rnnlab.nn.RecurrentLayer.direction_parameters`), and returns, next to the output
 and final state, a :class:`Recording` of every step: the states h (and c) and the gate
 activations. They are the very tensors of the autograd graph, so gradients with respect to
 them are total derivatives. Input and output come in every layout the layer takes
 (time-major, batch-first, unbatched, packed), so the re-run can stand in for the layer inside
 any model (:func:`rnnlab.inspect.trace.trace` does exactly that).
+
+A layer is re-run through its hooks only (``step``, ``direction_parameters``,
+``recorded_gates``, ``initial_states``, ``sample_masks``, ``num_layers``,
+``num_directions``, ``num_states``, ``feature_dims``, ``batch_first``), so the ConvLSTM
+(:class:`rnnlab.nn.ConvLSTM`: one direction, no regularisers, steps of maps) runs through
+the same loop: its recorded h, c and gates are maps (B, H, Hf, Wf) where a vector layer's
+are (B, H).
 
 Conventions:
 
@@ -32,31 +39,40 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 from rnnlab.bptt.masks import masked_inputs
 from rnnlab.errors import UserError
-from rnnlab.nn import RecurrentLayer
+from rnnlab.nn import ConvLSTM, RecurrentLayer
 from rnnlab.nn.families import Family, family_of_layer
 from rnnlab.nn.flip import flip_sequences, reversal_index
 
 Key = tuple[int, int]  # (layer, direction)
 States = tuple[Tensor, ...]
-# One step of one direction: (x_t (B, I), states, record) -> new states; ``record`` (a dict
-# or None) receives the gate activations.
+# One step of one direction: (x_t (B, I) or (B, C, Hf, Wf), states, record) -> new states;
+# ``record`` (a dict or None) receives the gate activations.
 Step = Callable[[Tensor, States, dict[str, Tensor] | None], States]
+TracedLayer = RecurrentLayer | ConvLSTM  # the sequence layer of a recurrent family
 
 
-def traced_family(layer: RecurrentLayer) -> Family:
+def is_traced_layer(module: nn.Module) -> bool:
+    """Whether ``module`` is the sequence layer of a registered recurrent family (an rnnlab
+    RNN, LSTM, GRU or ConvLSTM), which :func:`rerun_layer` can re-run."""
+    found = family_of_layer(module)
+    return found is not None and found.layer is not None and isinstance(module, found.layer)
+
+
+def traced_family(layer: TracedLayer) -> Family:
     """The family of ``layer``; UserError if it is not a layer a trace can re-run."""
     found = family_of_layer(layer)
-    if found is None or found.layer is None or not isinstance(layer, found.layer):
-        raise UserError(f"cannot trace a {type(layer).__name__}: not an rnnlab RNN, LSTM or GRU")
+    if not is_traced_layer(layer) or found is None:
+        raise UserError(f"cannot trace a {type(layer).__name__}: not an rnnlab RNN, LSTM, GRU "
+                        "or ConvLSTM")
     return found
 
 
-def bound_step(layer: RecurrentLayer, params: dict[str, Tensor]) -> Step:
+def bound_step(layer: TracedLayer, params: dict[str, Tensor]) -> Step:
     """The layer's reference step (:meth:`RecurrentLayer.step`) bound to ``params``, the
     parameters of one layer and direction (W_hh with its weight-drop mask, if any)."""
 
@@ -67,7 +83,7 @@ def bound_step(layer: RecurrentLayer, params: dict[str, Tensor]) -> Step:
 
 
 def regularised(
-    layer: RecurrentLayer, index: int, seq: Tensor, params: dict[str, Tensor]
+    layer: TracedLayer, index: int, seq: Tensor, params: dict[str, Tensor]
 ) -> tuple[Tensor, dict[str, Tensor], tuple[Tensor | None, ...]]:
     """The layer's own regulariser masks of (layer, direction) ``index`` for the input ``seq``
     (:meth:`RecurrentLayer.sample_masks`), applied as the layer applies them: the input
@@ -101,13 +117,15 @@ def run_direction(
     step: Step, x: Tensor, states: States, mask: Tensor | None, record_gates: bool,
     zoneout: tuple[Tensor | None, ...] = (),
 ) -> tuple[Tensor, States, dict[str, list[Tensor]]]:
-    """Run ``step`` over x (T, B, I); rows past their length keep their state and emit zeros.
+    """Run ``step`` over x (T, B, I) (or (T, B, C, Hf, Wf)); rows past their length keep
+    their state and emit zeros.
 
     ``zoneout``: per state (h, c), None or the masks d (T, B, ·) of zoneout (Krueger et al.
     2017): the state after step t is d_t ⊙ s_{t-1} + (1 - d_t) ⊙ s̃_t, s̃_t the cell's.
 
-    Returns (out (T, B, P), final states, the per-step tensors: "h", "c" and each gate — the
-    very tensors of the graph, so gradients with respect to them are the total derivatives).
+    Returns (out (T, B, P) (or (T, B, H, Hf, Wf)), final states, the per-step tensors: "h",
+    "c" and each gate — the very tensors of the graph, so gradients with respect to them are
+    the total derivatives).
     """
     steps: dict[str, list[Tensor]] = {}
     outs = []
@@ -123,7 +141,7 @@ def run_direction(
         else:
             # torch.where, not slicing as the real layers do: the rows stay in place and a
             # finished row's (garbage) new state gets exactly zero gradient.
-            m = mask[t][:, None]
+            m = mask[t].view(-1, *(1,) * (new[0].dim() - 1))  # (B, 1) or (B, 1, 1, 1)
             states = tuple(torch.where(m, n, s) for n, s in zip(new, states, strict=True))
             outs.append(torch.where(m, new[0], 0.0))
         named = {"h": new[0]} | ({"c": new[1]} if len(new) > 1 else {}) | (record or {})
@@ -133,7 +151,7 @@ def run_direction(
 
 
 def rerun_layer(
-    layer: RecurrentLayer, inp: Tensor | PackedSequence, hx: Any
+    layer: TracedLayer, inp: Tensor | PackedSequence, hx: Any
 ) -> tuple[Tensor | PackedSequence, Any, Recording]:
     """``layer(inp, hx)`` recomputed through the reference steps: (output, state, recording).
 
@@ -146,7 +164,7 @@ def rerun_layer(
         x, lengths = pad_packed_sequence(inp)  # (T, B, I), lengths in the caller's row order
         lengths = lengths.to(x.device)
     else:
-        batched = inp.dim() == 3
+        batched = inp.dim() == 2 + layer.feature_dims  # (T, B, I) or (T, B, C, Hf, Wf)
         x = inp.unsqueeze(1) if not batched else (inp.transpose(0, 1) if layer.batch_first else inp)
         lengths = None
     T, B = x.shape[:2]
@@ -174,7 +192,7 @@ def rerun_layer(
             finals.append(last)
             recorded[(k, d)] = steps
         # No dropout between layers: traces run in eval mode, where the layer has none either.
-        layer_input = torch.cat(outs, -1) if len(outs) > 1 else outs[0]
+        layer_input = torch.cat(outs, 2) if len(outs) > 1 else outs[0]  # the features
     out = layer_input
     state = tuple(torch.stack(s) for s in zip(*finals, strict=True))
     if packed:
@@ -197,6 +215,12 @@ def rerun_layer(
         reverse_index=index,
     )
     return output, state[0] if layer.num_states == 1 else state, recording
+
+
+def step_mask(mask: Tensor, like: Tensor) -> Tensor:
+    """``mask`` (T, B) shaped to broadcast over ``like`` (T, B, ·): (T, B, 1) for units,
+    (T, B, 1, 1, 1) for maps."""
+    return mask.reshape(*mask.shape, *(1,) * (like.dim() - 2))
 
 
 def output_data(output: Tensor | PackedSequence) -> Tensor:

@@ -7,7 +7,8 @@ show how differently trained gates behave.
 
 Only the sigmoid gates are counted (LSTM i, f, o; GRU r, z): their range is (0, 1), where the
 thresholds mean "closed" and "open". The tanh candidates (LSTM g, GRU n) live in (-1, 1) and are
-not gates; pass ``gates=`` to count them anyway (against the same thresholds).
+not gates; pass ``gates=`` to count them anyway (against the same thresholds). A ConvLSTM's
+gates are maps: every channel at every pixel counts as one activation.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Protocol
 from torch import Tensor
 
 from rnnlab.errors import UserError
+from rnnlab.inspect.rerun import step_mask
 from rnnlab.nn.families import family
 
 
@@ -44,7 +46,8 @@ def gate_saturation(
 
     Both directions of a bidirectional layer are pooled; only the real steps (``trace.mask``)
     count. Returns ``{layer: {gate: {"low": share, "high": share, "count": n}}}`` with plain
-    floats; ``count`` is the number of activations (steps x rows x units x directions).
+    floats; ``count`` is the number of activations (steps x rows x units x directions; for
+    a ConvLSTM, units = channels x pixels).
     """
     if not low <= high:
         raise UserError(f"gate_saturation needs low <= high, got low={low}, high={high}")
@@ -56,15 +59,14 @@ def gate_saturation(
     unknown = [g for g in names if g not in trace.gate_names]
     if unknown:
         raise UserError(f"no gate(s) {unknown} in a {trace.family} trace {trace.gate_names}")
-    mask = trace.mask[:, :, None]  # (T, B, 1)
     result: dict[int, dict[str, dict[str, float]]] = {}
     for layer in range(trace.num_layers):
         per_gate: dict[str, dict[str, float]] = {}
         for g in names:
             n_low = n_high = count = 0.0
             for d in range(trace.num_directions):
-                v = trace.gates(layer, d)[g]  # (T, B, H)
-                m = mask.expand_as(v)
+                v = trace.gates(layer, d)[g]  # (T, B, H), or maps (T, B, H, Hf, Wf)
+                m = step_mask(trace.mask, v).expand_as(v)
                 n_low += float(((v < low) & m).sum())
                 n_high += float(((v > high) & m).sum())
                 count += float(m.sum())

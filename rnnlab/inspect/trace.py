@@ -1,12 +1,13 @@
 r"""Traces: what every step of a recurrent layer computed, and how much the loss depends on it.
 
-:func:`trace` runs a model (any rnnlab model with one rnnlab.nn RNN/LSTM/GRU layer inside,
-e.g. ``model.stack.rnn``) or a bare layer on an input and returns a :class:`Trace` holding, per
-layer k, direction d and time step t:
+:func:`trace` runs a model (any rnnlab model with one rnnlab.nn RNN/LSTM/GRU/ConvLSTM layer
+inside, e.g. ``model.stack.rnn``) or a bare layer on an input and returns a :class:`Trace`
+holding, per layer k, direction d and time step t:
 
 * the gate activations (LSTM: i, f, g, o as the variant has them — the coupled cell records
-  i = 1 - f, the 1997 cell has no f; GRU: r, z, n; Elman: none),
-* the states: h (the layer's output at t; LSTMP: the projected h) and, for the LSTM, c,
+  i = 1 - f, the 1997 cell has no f; GRU: r, z, n; ConvLSTM: i, f, g, o; Elman: none),
+* the states: h (the layer's output at t; LSTMP: the projected h) and, for the LSTM and the
+  ConvLSTM, c,
 * the gradients :math:`\partial L/\partial h_t` and :math:`\partial L/\partial c_t`: total
   derivatives through the whole unrolled graph, i.e. everything the loss owes to that step's
   state, via the next steps of the same direction *and* via the layers above.
@@ -23,9 +24,10 @@ largest difference to the re-run is kept as ``Trace.rerun_error`` (it should be 
 
 Conventions:
 
-* every tensor is time-major (T, B, ·) in *input order*: for the backward direction (d = 1),
-  position t holds the state after it has read x_t (coming from the end of the sequence),
-  exactly where the layer puts it in its output;
+* every tensor is time-major (T, B, ·) in *input order*, · being the units (H,) of a vector
+  layer or the maps (H, Hf, Wf) of a ConvLSTM (channels x pixels); for the backward
+  direction (d = 1), position t holds the state after it has read x_t (coming from the end of
+  the sequence), exactly where the layer puts it in its output;
 * steps past a sequence's length (``lengths``) are zero in every tensor; ``Trace.mask``
   (T, B) says which steps are real;
 * the model runs in eval mode (dropout off) and is put back in the mode it was in; parameters
@@ -35,6 +37,7 @@ Conventions:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,9 +48,17 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from rnnlab.errors import UserError
-from rnnlab.inspect.rerun import Key, Recording, output_data, rerun_layer, traced_family
+from rnnlab.inspect.rerun import (
+    Key,
+    Recording,
+    TracedLayer,
+    is_traced_layer,
+    output_data,
+    rerun_layer,
+    step_mask,
+    traced_family,
+)
 from rnnlab.inspect.saturation import gate_saturation
-from rnnlab.nn import RecurrentLayer
 from rnnlab.nn.families import family
 from rnnlab.nn.flip import flip_sequences
 from rnnlab.tasks.base import Batch, Task
@@ -58,29 +69,42 @@ def key_name(key: Key) -> str:
     return f"l{key[0]}" + ("_reverse" if key[1] else "")
 
 
+def per_unit(values: Tensor) -> Tensor:
+    """(T, B, H) values as they are; maps (T, B, H, Hf, Wf) averaged over the pixels, a unit
+    being a channel."""
+    return values.flatten(3).mean(-1) if values.dim() > 3 else values
+
+
+def step_norms(values: Tensor) -> Tensor:
+    """(T, B) L2 norms of (T, B, ·) values at each step and row: over the units, or over the
+    channels *and* pixels of maps."""
+    return values.flatten(2).norm(dim=-1)
+
+
 # ----------------------------------------------------------------------------- the trace
 
 
 @dataclass
 class Trace:
-    """Per (layer, direction): states, gates and gradients, each (T, B, ·) in input order.
+    """Per (layer, direction): states, gates and gradients, each (T, B, ·) in input order
+    (· = (H,), or the maps (H, Hf, Wf) of a ConvLSTM; shapes below are for units).
 
     Read with the accessors, e.g. ``trace.gates(layer=0, direction=0)["f"]`` (T, B, H),
     ``trace.h(1)``, ``trace.dc(0, 1)``; ``layer`` may be negative (-1 = the top layer).
     ``grad_hidden``/``grad_cell`` are empty when traced with ``grads=False``.
     """
 
-    family: str  # "rnn" | "lstm" | "gru"
+    family: str  # "rnn" | "lstm" | "gru" | "convlstm"
     gate_names: tuple[str, ...]  # the gates recorded, e.g. ("i", "f", "g", "o"); () for Elman
     num_layers: int
     num_directions: int
     mask: Tensor  # (T, B) bool: the steps within each sequence's length
     lengths: Tensor | None  # (B,) int64, or None when every sequence has T steps
     hidden: dict[Key, Tensor]  # h (T, B, P), P = proj_size or H
-    cell: dict[Key, Tensor]  # c (T, B, H), LSTM only
+    cell: dict[Key, Tensor]  # c (T, B, H), LSTM and ConvLSTM only
     gate_values: dict[Key, dict[str, Tensor]]  # gate name -> (T, B, H)
     grad_hidden: dict[Key, Tensor]  # dL/dh_t (T, B, P)
-    grad_cell: dict[Key, Tensor]  # dL/dc_t (T, B, H), LSTM only
+    grad_cell: dict[Key, Tensor]  # dL/dc_t (T, B, H), LSTM and ConvLSTM only
     output: Tensor  # the model's (or layer's) output, from the re-run, detached
     final_state: Any  # the final state the model returned (to carry into the next chunk)
     loss: float | None  # the loss the gradients are of (None with grads=False)
@@ -97,7 +121,7 @@ class Trace:
 
     @property
     def state_kinds(self) -> tuple[str, ...]:
-        """The states the family keeps: ("c", "h") for the LSTM, ("h",) otherwise."""
+        """The states the family keeps: ("c", "h") for the LSTM and ConvLSTM, else ("h",)."""
         return family(self.family).state_kinds
 
     def _key(self, layer: int, direction: int) -> Key:
@@ -116,7 +140,7 @@ class Trace:
     def c(self, layer: int = 0, direction: int = 0) -> Tensor:
         """Cell states (T, B, H) of an LSTM."""
         if "c" not in self.state_kinds:
-            raise UserError(f"a {self.family} has no cell state; only the LSTM does")
+            raise UserError(f"a {self.family} has no cell state; only the LSTM and ConvLSTM do")
         return self.cell[self._key(layer, direction)]
 
     def gates(self, layer: int = 0, direction: int = 0) -> dict[str, Tensor]:
@@ -132,15 +156,16 @@ class Trace:
     def dc(self, layer: int = 0, direction: int = 0) -> Tensor:
         """dL/dc_t (T, B, H) of an LSTM."""
         if "c" not in self.state_kinds:
-            raise UserError(f"a {self.family} has no cell state; only the LSTM does")
+            raise UserError(f"a {self.family} has no cell state; only the LSTM and ConvLSTM do")
         if not self.grad_cell:
             raise UserError("this trace was made with grads=False: it holds no gradients")
         return self.grad_cell[self._key(layer, direction)]
 
     def masked_mean(self, values: Tensor) -> float:
-        """Mean of (T, B, ·) ``values`` over the real steps only."""
-        m = self.mask.to(values.dtype)[:, :, None]
-        count = m.sum() * values.shape[-1]
+        """Mean of (T, B, ·) ``values`` over the real steps only (and every unit, or every
+        channel and pixel)."""
+        m = step_mask(self.mask.to(values.dtype), values)
+        count = m.sum() * math.prod(values.shape[2:])
         return float((values * m).sum() / count) if count > 0 else float("nan")
 
     def to_numpy(self) -> dict[str, Any]:
@@ -174,7 +199,8 @@ class Trace:
 
     def summary(self) -> dict[str, Any]:
         """Per layer/direction (``"l0"``, ``"l0_reverse"``, ...): mean |h|, mean |c|, the mean
-        of each gate, and the mean ||dL/dh_t|| over the real steps; plus the gate saturation
+        of each gate, and the mean ||dL/dh_t|| (maps: over channels and pixels) over the real
+        steps; plus the gate saturation
         (:func:`~rnnlab.inspect.saturation.gate_saturation`), the loss and the re-run error.
         """
         out: dict[str, Any] = {}
@@ -184,7 +210,7 @@ class Trace:
                 entry["mean_abs_c"] = self.masked_mean(self.cell[key].abs())
             entry["gate_mean"] = {g: self.masked_mean(v) for g, v in self.gate_values[key].items()}
             if key in self.grad_hidden:
-                norms = self.grad_hidden[key].norm(dim=-1, keepdim=True)  # (T, B, 1)
+                norms = step_norms(self.grad_hidden[key])[:, :, None]  # (T, B, 1)
                 entry["mean_grad_h_norm"] = self.masked_mean(norms)
             out[key_name(key)] = entry
         return {
@@ -196,13 +222,13 @@ class Trace:
         }
 
 
-def find_recurrent_layer(model: nn.Module, module: int | None = None) -> RecurrentLayer:
-    """The one rnnlab.nn RNN/LSTM/GRU layer of ``model`` (or ``model`` itself); with
+def find_recurrent_layer(model: nn.Module, module: int | None = None) -> TracedLayer:
+    """The one rnnlab.nn RNN/LSTM/GRU/ConvLSTM layer of ``model`` (or ``model`` itself); with
     ``module``, the one at that position (0 = nearest the input) of a model with several (a
     layer list)."""
-    if isinstance(model, RecurrentLayer):
+    if is_traced_layer(model):
         return model
-    found = [m for m in model.modules() if isinstance(m, RecurrentLayer)]
+    found = [m for m in model.modules() if is_traced_layer(m)]
     if module is not None and found:
         if not 0 <= module < len(found):
             raise UserError(f"{type(model).__name__} has {len(found)} recurrent layer(s); "
@@ -210,8 +236,8 @@ def find_recurrent_layer(model: nn.Module, module: int | None = None) -> Recurre
         return found[module]
     if not found:
         raise UserError(
-            f"{type(model).__name__} has no rnnlab RNN/LSTM/GRU layer: nothing to trace "
-            "(a feed-forward model keeps no state over time)"
+            f"{type(model).__name__} has no rnnlab RNN/LSTM/GRU/ConvLSTM layer: nothing to "
+            "trace (a feed-forward model keeps no state over time)"
         )
     if len(found) > 1:
         raise UserError(f"{type(model).__name__} has {len(found)} recurrent layers (a layer "
@@ -227,15 +253,16 @@ class _Capture:
     rerun_error: float = 0.0  # max |real layer output - re-run output|
 
 
-def _input_steps(model: nn.Module, layer: RecurrentLayer, x: Tensor) -> int:
+def _input_steps(model: nn.Module, layer: TracedLayer, x: Tensor) -> int:
     """T of the input as the caller sees it (models are batch-first)."""
     if model is not layer:
         return int(x.shape[1])
-    return int(x.shape[1]) if layer.batch_first and x.dim() == 3 else int(x.shape[0])
+    batched = x.dim() == 2 + layer.feature_dims
+    return int(x.shape[1]) if layer.batch_first and batched else int(x.shape[0])
 
 
 def _call_layer(
-    layer: RecurrentLayer, x: Tensor, lengths: Tensor | None, state: Any
+    layer: TracedLayer, x: Tensor, lengths: Tensor | None, state: Any
 ) -> tuple[Tensor, Any]:
     """A bare layer on padded input with lengths: pack, run, pad back to the input's T."""
     if lengths is None:
@@ -261,7 +288,8 @@ def trace(
     grads: bool = True,
     module: int | None = None,
 ) -> Trace:
-    """Run ``model`` (an rnnlab model, or a bare rnnlab.nn RNN/LSTM/GRU) on ``x`` and trace it.
+    """Run ``model`` (an rnnlab model, or a bare rnnlab.nn RNN/LSTM/GRU/ConvLSTM) on ``x`` and
+    trace it.
 
     Args:
         model: a model with one rnnlab.nn recurrent layer (or several, with ``module``), or
@@ -374,7 +402,7 @@ def _assemble(
     *,
     family: str,
     gate_names: tuple[str, ...],
-    layer: RecurrentLayer,
+    layer: TracedLayer,
     output: Any,
     final_state: Any,
     loss: float | None,
@@ -392,8 +420,8 @@ def _assemble(
         v = torch.stack([t.detach() for t in values])  # (T, B, ·), processing order
         if d:
             v = flip_sequences(v, rec.reverse_index)
-        v = v * mask[:, :, None].to(v.dtype)
-        return torch.nn.functional.pad(v, (0, 0, 0, 0, 0, extra)) if extra > 0 else v
+        v = v * step_mask(mask.to(v.dtype), v)
+        return torch.nn.functional.pad(v, (0, 0) * (v.dim() - 1) + (0, extra)) if extra > 0 else v
 
     def finish_grads(grads: list[Tensor | None], like: list[Tensor], d: int) -> Tensor:
         filled = [torch.zeros_like(t) if g is None else g for g, t in zip(grads, like, strict=True)]

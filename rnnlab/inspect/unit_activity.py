@@ -9,6 +9,9 @@ value of every unit: h, c (LSTM) and each gate, for every layer and direction.
 text features (:func:`text_features`), those with the largest variance, the most saturated.
 :func:`unit_values` gives (token, value) pairs of one unit, for a report that colours the
 passage character by character.
+
+A unit is one entry of a state vector; in a ConvLSTM, whose states are maps, a unit is one
+channel and its value at a token is the channel's mean over the pixels.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.errors import UserError
-from rnnlab.inspect.trace import Key, key_name, trace
-from rnnlab.nn import RecurrentLayer
+from rnnlab.inspect.rerun import is_traced_layer
+from rnnlab.inspect.trace import Key, key_name, per_unit, trace
 from rnnlab.nn.families import families, family
 from rnnlab.tasks.base import Task
 from rnnlab.utils.device import model_device
@@ -122,9 +125,10 @@ def unit_activity(
 
     Returns:
         :class:`UnitActivity`: tokens, ids, and per (layer, direction) ``{"h", "c", gate}``
-        arrays (N, units).
+        arrays (N, units); a ConvLSTM's units are its channels, each averaged over the
+        pixels.
     """
-    layers = [m for m in model.modules() if isinstance(m, RecurrentLayer)]
+    layers = [m for m in model.modules() if is_traced_layer(m)]
     if len(layers) > 1:
         # The passage runs in chunks that carry the model's state, which for a layer list is
         # a list over its layers, while a trace follows one of them.
@@ -153,7 +157,8 @@ def unit_activity(
             kinds = {"h": tr.hidden[key]} | ({"c": tr.cell[key]} if key in tr.cell else {})
             kinds |= tr.gate_values[key]
             for kind, v in kinds.items():
-                pieces.setdefault(key, {}).setdefault(kind, []).append(v[:, 0].cpu().numpy())
+                row = per_unit(v)[:, 0]  # (T, units)
+                pieces.setdefault(key, {}).setdefault(kind, []).append(row.cpu().numpy())
     values = {
         key: {kind: np.concatenate(parts) for kind, parts in kinds.items()}
         for key, kinds in pieces.items()

@@ -41,6 +41,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.bptt.conv_lstm import conv_lstm_sequence
+from rnnlab.bptt.masks import NO_MASKS, Masks
 from rnnlab.bptt.reference import ConvLSTMWeights, conv_lstm_step
 from rnnlab.errors import UserError
 from rnnlab.nn.backend import FusedKernelError, check_layer_backend, record_kernel
@@ -140,7 +141,17 @@ class ConvLSTM(_ConvLSTMOptions):
     ``hx`` = (h_0, c_0), each (L, B, H, Hf, Wf), zeros if omitted ->
     output (T, B, H, Hf, Wf) (batch-first: (B, T, ...)), the last layer's h_t at every step,
     and (h_n, c_n), each (L, B, H, Hf, Wf).
+
+    The hooks a step-by-step re-run reads (:mod:`rnnlab.inspect.rerun`), as
+    :class:`~rnnlab.nn.RecurrentLayer` has them: :meth:`step`, :meth:`direction_parameters`,
+    :meth:`recorded_gates`, :meth:`initial_states`, :meth:`sample_masks` (none: the layer has
+    no regularisers), ``num_directions`` (1), ``num_states`` (2: h, c) and ``feature_dims``
+    (3: one row's input at one step is a stack of maps (C, Hf, Wf)).
     """
+
+    num_directions: ClassVar[int] = 1  # no bidirectional form
+    num_states: ClassVar[int] = 2  # (h, c)
+    feature_dims: ClassVar[int] = 3  # one row's input at one step: (C, Hf, Wf)
 
     def __init__(
         self,
@@ -206,6 +217,26 @@ class ConvLSTM(_ConvLSTMOptions):
     def recorded_gates(self) -> tuple[str, ...]:
         return GATES
 
+    def initial_states(
+        self, hx: tuple[Tensor, Tensor] | None, like: Tensor, B: int, batched: bool = True
+    ) -> tuple[Tensor, Tensor]:
+        """(h_0, c_0), each (L, B, H, Hf, Wf): zeros (dtype and device of ``like``, frames
+        (..., Hf, Wf)) or the checked ``hx``. ``batched`` is always True: a ConvLSTM has no
+        unbatched form (the argument is there because a re-run passes it to every layer)."""
+        shape = (self.num_layers, B, self.hidden_size, *like.shape[-2:])
+        if hx is None:
+            zeros = like.new_zeros(shape)
+            return zeros, zeros
+        h0, c0 = hx
+        if tuple(h0.shape) != shape or tuple(c0.shape) != shape:
+            raise UserError(f"ConvLSTM: h_0 and c_0 must be {shape}, got "
+                            f"{tuple(h0.shape)} and {tuple(c0.shape)}")
+        return h0, c0
+
+    def sample_masks(self, index: int, x: Tensor, weight_hh: Tensor) -> Masks:
+        """No masks: a ConvLSTM has no regularisers (dropout, weight-drop, zoneout)."""
+        return NO_MASKS
+
     def forward(
         self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
     ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
@@ -221,14 +252,7 @@ class ConvLSTM(_ConvLSTMOptions):
         if self.frame_size is not None and (Hf, Wf) != self.frame_size:
             raise UserError(f"ConvLSTM: frames of {Hf}x{Wf} pixels, but the per-pixel "
                             f"peepholes were made for frame_size={self.frame_size}")
-        shape = (self.num_layers, B, self.hidden_size, Hf, Wf)
-        if hx is None:
-            h0 = c0 = x.new_zeros(shape)
-        else:
-            h0, c0 = hx
-            if tuple(h0.shape) != shape or tuple(c0.shape) != shape:
-                raise UserError(f"ConvLSTM: h_0 and c_0 must be {shape}, got "
-                                f"{tuple(h0.shape)} and {tuple(c0.shape)}")
+        h0, c0 = self.initial_states(hx, x, B)
         backend = "reference" if self.backend == "reference" else "bptt"
         record_kernel(self, backend)
         hs, cs, layer_input = [], [], x.contiguous()

@@ -116,6 +116,7 @@ class RecurrentLayer(nn.Module):
     kind: ClassVar[str] = "RNN"  # name used in messages
     torch_class: ClassVar[type[nn.Module]] = nn.RNN  # the torch.nn twin (to_torch, from_torch)
     num_states: ClassVar[int] = 1  # 1 (h) or 2 (h, c)
+    feature_dims: ClassVar[int] = 1  # dims of one row's input at one step: (I,)
     # Whether torch's CPU autocast runs this family in the lower precision (it lists
     # rnn_tanh, rnn_relu and lstm, not gru: measured with torch 2.13).
     cpu_autocast_lowers: ClassVar[bool] = True
