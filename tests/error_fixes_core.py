@@ -242,10 +242,10 @@ FIXES: dict[str, dict[str, str]] = {
         "{} has {} recurrent layer(s); module must be in 0..{}, got {}":
             "trace got a module= past the model's recurrent layers. Pass one in the range the "
             "message gives, 0 being the layer nearest the input.",
-        "{} has {} recurrent layers (a layer list); choose one with module=N (0 = nearest the "
-        "input)":
-            "trace got a model built from a layer list with several recurrent layers and no "
-            "module=. Pass module=0 for the first, module=1 for the next, and so on.",
+        "{} has {} recurrent layers; choose one with module=N (0 = nearest the input)":
+            "trace got a model with several recurrent layers (a layer list, or a next-frame "
+            "ConvLSTM's encoder and forecaster) and no module=. Pass module=0 for the first, "
+            "module=1 for the next, and so on.",
         "{} never called its recurrent layer":
             "trace ran the model's forward, but it did not call the recurrent layer found in it "
             "(a custom forward that skips it). Trace a model whose forward runs the layer, or "

@@ -64,11 +64,11 @@ def test_patches_become_channels_and_come_back_as_pixels(question: str) -> None:
     model.rnn.register_forward_hook(lambda module, args, out: seen.append(args[0]))
     out, (h, c) = model(b.x)
     assert h.shape == c.shape == (1, 3, 4, 6, 6)  # 12x12 frames as 6x6 grids of 2x2 patches
-    assert model.rnn.weight_ih_l0.shape[1] == 4 + (question == "next-frame")
+    assert model.rnn.weight_ih_l0.shape[1] == 4  # the encoder reads the patches only
     assert out.shape == ((3, 4, 144) if question == "next-frame" else (3, 2))
     # the stack reads each frame's 2x2 patches as 4 channels, and pixel_shuffle undoes it
     frames = b.x.view(3, 4, 1, 12, 12)
-    patches = seen[0][:, :4, :4]  # (B, T, 4, 6, 6): the input steps, without the flag
+    patches = seen[0]  # (B, T, 4, 6, 6)
     back = torch.nn.functional.pixel_shuffle(patches.flatten(0, 1), 2).view(3, 4, 1, 12, 12)
     assert torch.equal(back, frames)
     assert torch.equal(patches[:, :, :, 0, 0], frames[:, :, 0, :2, :2].flatten(-2))

@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.bptt.reference import conv_lstm_step
+from rnnlab.errors import UserError
 from rnnlab.inspect import (
     find_recurrent_layer,
     flow_from_trace,
@@ -183,20 +184,26 @@ def test_unit_activity_averages_each_channel_over_the_pixels() -> None:
 PARAMS = {"canvas": 12, "scale": 1, "frames": 4, "future": 4, "speeds": (1, 2), "eval_size": 4}
 
 
-@pytest.mark.parametrize("question,steps", [("speed", 4), ("next-frame", 8)])
-def test_the_video_model_traces_and_has_a_gradient_flow(question: str, steps: int) -> None:
-    """The model runs its ConvLSTM over the clip (and, for next frames, T more steps): the
-    trace follows every step and stands in for the layer faithfully."""
+@pytest.mark.parametrize("question,module", [("speed", None), ("next-frame", 0),
+                                             ("next-frame", 1), ("next-frame", 2)])
+def test_the_video_model_traces_and_has_a_gradient_flow(question: str, module: int | None) -> None:
+    """The model runs its ConvLSTM over the clip (for next frames: the encoder, then the
+    forecaster's layers, each its own module): the trace follows every step of the one it is
+    asked for and stands in for it faithfully."""
     task = make_task("moving-digits", question=question, **PARAMS)
     batch = next(iter(task.batches("valid", 3)))
     torch.manual_seed(0)
     model = build_model(ModelConfig(family="convlstm", hidden_size=3, num_layers=2), task.spec)
-    assert find_recurrent_layer(model) is model.rnn
-    tr = trace(model, batch, task=task)
-    assert tr.steps == steps and tr.rerun_error < 1e-5
-    assert tr.dh(0).shape == (steps, 3, 3, 12, 12)
-    flow = gradient_flow(model, task, batch=batch)
-    assert flow["family"] == "convlstm" and len(flow["norm"]) == steps
+    layers = [model.rnn, *getattr(model, "forecaster", [])]
+    assert find_recurrent_layer(model, module) is layers[module or 0]
+    if module is not None:
+        with pytest.raises(UserError, match="has 3 recurrent layers; choose one with module"):
+            find_recurrent_layer(model)
+    tr = trace(model, batch, task=task, module=module)
+    assert tr.steps == 4 and tr.rerun_error < 1e-5
+    assert tr.dh(0).shape == (4, 3, 3, 12, 12)
+    flow = gradient_flow(model, task, batch=batch, module=module)
+    assert flow["family"] == "convlstm" and len(flow["norm"]) == 4
     assert flow["relative"][0] == pytest.approx(1.0) and all(v >= 0 for v in flow["norm"])
     assert flow["cell_norm"] is not None
 

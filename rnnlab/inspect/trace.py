@@ -240,8 +240,8 @@ def find_recurrent_layer(model: nn.Module, module: int | None = None) -> TracedL
             "trace (a feed-forward model keeps no state over time)"
         )
     if len(found) > 1:
-        raise UserError(f"{type(model).__name__} has {len(found)} recurrent layers (a layer "
-                        "list); choose one with module=N (0 = nearest the input)")
+        raise UserError(f"{type(model).__name__} has {len(found)} recurrent layers; choose "
+                        "one with module=N (0 = nearest the input)")
     return found[0]
 
 

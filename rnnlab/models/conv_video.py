@@ -4,11 +4,13 @@
 
 * many-to-one (classify a clip): the last step's maps h_T (B, H, Hf, Wf) → global average
   pool (B, H) → dropout → Linear → (B, K);
-* many-to-many (next frames, Shi et al.'s encoder-forecaster with shared weights): the stack
-  reads the T frames, then runs T more steps on empty frames, and each of those emits the
-  logits of one future frame through a 1x1 convolution to C channels (C·p² with patches)
-  → (B, T, C·Hf·Wf), so prediction t has read every input frame. An extra input channel
-  says which steps hold a frame (1) and which predict (0).
+* many-to-many (next frames): Shi et al.'s encoder-forecaster. The encoder stack (``rnn``)
+  reads the T frames; a forecaster stack of its own weights (``forecaster``, L one-layer
+  ConvLSTMs) starts from the encoder's final (h, c) of each layer and runs T steps with no
+  input (a zero channel), and at each of them a 1x1 convolution of all its layers' maps,
+  concatenated (L·H channels), gives the logits of one future frame (C channels, C·p² with
+  patches) → (B, T, C·Hf·Wf). So prediction t has read every input frame, and reading and
+  extrapolating do not share gates.
 
 **Patches** (``patch_size`` p > 1, Shi et al.'s 4x4 patches of 64x64 frames): each frame is
 cut into p x p patches that become channels, (C, Hf, Wf) → (C·p², Hf/p, Wf/p)
@@ -16,7 +18,8 @@ cut into p x p patches that become channels, (C, Hf, Wf) → (C·p², Hf/p, Wf/p
 p times as far in pixels; predicted frames come back through ``pixel_shuffle``.
 
 Every clip of a batch has the full length (``lengths`` must be None or all T).
-**State**: ``(h_n, c_n)`` of the ConvLSTM, each (L, B, H, Hf/p, Wf/p), as the layer returns it.
+**State**: ``(h_n, c_n)``, each (L, B, H, Hf/p, Wf/p): the encoder's final state (classes),
+or the forecaster's after the last predicted frame (frames); a given state starts the encoder.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from rnnlab.tasks.base import TaskSpec
 class ConvLSTMVideoModel(SequenceModel):
     """ConvLSTM stack with a pooled linear head (classes) or a 1x1-conv frame head (frames).
 
-    Attributes: ``rnn`` (:class:`rnnlab.nn.ConvLSTM`), ``head`` (Linear or Conv2d).
+    Attributes: ``rnn`` (:class:`rnnlab.nn.ConvLSTM`, the encoder), ``forecaster``
+    (frames only: a ModuleList of one-layer ConvLSTMs), ``head`` (Linear or Conv2d).
     """
 
     def __init__(self, config: ModelConfig, spec: TaskSpec) -> None:
@@ -60,18 +64,22 @@ class ConvLSTMVideoModel(SequenceModel):
             raise UserError(f"patch_size {p} does not divide the {Hf}x{Wf} frames: choose a "
                             "divisor of both sides")
         self.predicts_frames = spec.many_to_many
-        channels = C * p * p + (1 if self.predicts_frames else 0)  # + "this step holds a frame"
-        self.rnn = ConvLSTM(channels, config.hidden_size, num_layers=config.num_layers,
-                            batch_first=True, backend=config.backend, **kind.layer_kwargs(config))
+        H, L, options = config.hidden_size, config.num_layers, kind.layer_kwargs(config)
+        self.rnn = ConvLSTM(C * p * p, H, num_layers=L, batch_first=True,
+                            backend=config.backend, **options)
         self.dropout = nn.Dropout(config.dropout)
         if self.predicts_frames:
             if spec.output_size != spec.input_size:
                 raise UserError("the ConvLSTM predicts frames of its input's shape: the "
                                 f"task wants {spec.output_size} outputs per step, not "
                                 f"{spec.input_size}")
-            self.head: nn.Module = nn.Conv2d(config.hidden_size, C * p * p, 1)
+            # One module per layer, so that the head can read every layer's maps.
+            self.forecaster = nn.ModuleList(
+                ConvLSTM(1 if k == 0 else H, H, batch_first=True, backend=config.backend,
+                         **options) for k in range(L))
+            self.head: nn.Module = nn.Conv2d(L * H, C * p * p, 1)
         else:
-            self.head = nn.Linear(config.hidden_size, spec.output_size)
+            self.head = nn.Linear(H, spec.output_size)
 
     def layers_text(self) -> str:
         c = self.config
@@ -96,9 +104,13 @@ class ConvLSTMVideoModel(SequenceModel):
             out, state = self.rnn(frames, state)  # (B, T, H, Hf, Wf)
             pooled = out[:, -1].mean((-2, -1))  # global average pool of h_T: (B, H)
             return self.head(self.dropout(pooled)), state
-        seen = torch.ones_like(frames[:, :, :1])  # the "holds a frame" channel
-        inputs = torch.cat([torch.cat([frames, seen], 2),
-                            torch.zeros_like(torch.cat([frames, seen], 2))], 1)  # (B, 2T, C+1, ..)
-        out, state = self.rnn(inputs, state)
-        future = self.dropout(out[:, T:]).flatten(0, 1)  # (B·T, H, Hf/p, Wf/p)
+        _, (h, c) = self.rnn(frames, state)  # read the T frames
+        step_input = frames.new_zeros(B, T, 1, *frames.shape[-2:])  # the forecaster reads none
+        maps, finals = [], []
+        for k, layer in enumerate(self.forecaster):
+            step_input, (h_k, c_k) = layer(step_input, (h[k : k + 1], c[k : k + 1]))
+            maps.append(step_input)
+            finals.append((h_k, c_k))
+        future = self.dropout(torch.cat(maps, 2)).flatten(0, 1)  # (B·T, L·H, Hf/p, Wf/p)
+        state = (torch.cat([f[0] for f in finals]), torch.cat([f[1] for f in finals]))
         return F.pixel_shuffle(self.head(future), self.patch).view(B, T, -1), state
