@@ -285,7 +285,8 @@ def _load(checkpoint: str, overrides: dict[str, str] | None = None) -> tuple[Any
 
     ckpt = load_checkpoint(checkpoint, load_state=False)
     params = {**ckpt.task_params, **(overrides or {})}
-    task = _saved_series_task(ckpt, params) or make_task(ckpt.task_name, **params)
+    task = _saved_series_task(ckpt, params) or _saved_text_task(ckpt, params) or make_task(
+        ckpt.task_name, **params)
     if ckpt.task_spec is not None and ckpt.task_spec != task.spec:
         if overrides:
             raise UserError(
@@ -311,6 +312,17 @@ def _saved_series_task(ckpt: Any, params: dict[str, Any]) -> Any:
         return None
     series = series_from_json(saved.get("series"), ckpt.path)
     return None if series is None else ForecastTask(data=series, **params)
+
+
+def _saved_text_task(ckpt: Any, params: dict[str, Any]) -> Any:
+    """The text task of a language model's checkpoint, which reads a text that changed since
+    training (``allow_changed``) in the training vocabulary; None for any other checkpoint."""
+    from rnnlab.tasks.text import TextTask
+
+    spec = ckpt.task_spec
+    if ckpt.task_name != TextTask.name or spec is None or not spec.vocab:
+        return None
+    return TextTask(vocab=spec.vocab, **params)
 
 
 def _load_for_data(checkpoint: str, data: str, overrides: dict[str, str], *,

@@ -668,9 +668,9 @@ FIXES: dict[str, dict[str, str]] = {
         "this forecaster was fitted on a series from Python, which its checkpoint does not hold: "
         "give a CSV file of the same columns with -p series=FILE.csv (targets {}, inputs {})":
             "`rnnlab forecast`, `rnnlab evaluate` or Forecaster.load was given a checkpoint that "
-            "training wrote for a Forecaster (best/ or last/ of its out_dir), which holds no "
-            "series; Forecaster.save writes one. Use the folder Forecaster.save wrote, or on the "
-            "command line add -p series=FILE.csv with the columns named.",
+            "an older rnnlab wrote for a Forecaster (best/ or last/ of its out_dir), which holds "
+            "no series (checkpoints now keep it as series.json). Use the folder Forecaster.save "
+            "wrote, or on the command line add -p series=FILE.csv with the columns named.",
         "valid_size gives {} points, fewer than the horizon {}: raise it, or make it 0":
             "-p valid_size= holds back fewer points than one direct forecast needs. Give a "
             "valid_size of at least the horizon in points, or -p valid_size=0 for no "
@@ -682,6 +682,14 @@ FIXES: dict[str, dict[str, str]] = {
             "allow_changed=true to use it with the old scaling, or train again.",
     },
     "rnnlab/tasks/forecast_data.py": {
+        "{}: cannot read the saved series ({})":
+            "The series.json of a forecaster's checkpoint (the series it was fitted on from "
+            "Python), or a .json file given with -p series=, is not valid JSON text. Use an "
+            "intact copy of the checkpoint, or give the series as a CSV with -p series=FILE.csv.",
+        "{}: cannot read the saved series (it holds null)":
+            "The series.json of a forecaster's checkpoint, or a .json file given with -p "
+            "series=, holds null instead of a saved series. Use an intact copy of the "
+            "checkpoint, or give the series as a CSV with -p series=FILE.csv.",
         "CSV file {} is empty (it needs a header row and values)":
             "-p series= named a file with no header row (empty, or a blank first line). Give a "
             "CSV whose first line names the columns, e.g. date,sales, followed by the values.",
@@ -906,6 +914,19 @@ FIXES: dict[str, dict[str, str]] = {
             "Add -p id=COLUMN naming each row's sequence, or drop time and per_step.",
     },
     "rnnlab/tasks/text.py": {
+        "text {} {} has changed since the model was trained (sha256 {}..., trained on {}...); -p "
+        "allow_changed=true uses it anyway, in the training vocabulary":
+            "`rnnlab evaluate` or `rnnlab train --resume` reread the text file (or folder of .txt "
+            "files) a language model was trained on, and its content is no longer the same "
+            "(the checkpoint records its sha256). Restore the text, add -p allow_changed=true "
+            "to evaluate on it in the training vocabulary (new tokens count as <unk>), score it "
+            "with --data FILE instead, or train again.",
+        "the training text {} is not there any more (moved or deleted?): -p path=FILE uses it "
+        "where it is now (its sha256 is checked)":
+            "`rnnlab evaluate` or `rnnlab train --resume` looked for the text a language model "
+            "was trained on at the absolute path its checkpoint records, and it is gone. Give "
+            "its new place with -p path=FILE (the same content is accepted), or --data FILE to "
+            "score another text; generate, predict and heatmap need no text file.",
         "batch size {} is too large for {} training tokens":
             "--batch-size (one stream per sequence) is not smaller than the text file's training "
             "tokens. Give a smaller --batch-size, e.g. 8, or a longer file.",

@@ -33,10 +33,10 @@ from rnnlab.models import build_model
 from rnnlab.tasks.array_data import to_numpy
 from rnnlab.tasks.forecast import ForecastTask
 from rnnlab.tasks.forecast_baselines import forecast_metrics
-from rnnlab.tasks.forecast_data import Series, series_from_json, series_to_json, spacing
+from rnnlab.tasks.forecast_data import Series, series_from_json, spacing
 from rnnlab.train import checkpoint_meta, load_checkpoint, rebuild_model, train
 from rnnlab.train.backtest import backtest, forecast_future
-from rnnlab.train.checkpoint import save_checkpoint
+from rnnlab.train.checkpoint import kept_files, save_checkpoint
 from rnnlab.utils import seed_everything
 
 # the hyper-parameters that are the forecast task's parameters of the same names
@@ -206,19 +206,19 @@ class Forecaster(NetworkEstimator):
         checkpoint alone (``-p series=FILE.csv``: from a CSV of the same columns). Returns the
         folder."""
         self._check_fitted()
-        data = self.task_.data
         meta = checkpoint_meta(self.model_, self.task_, self.train_config_,
                                step=int(getattr(self, "n_steps_", 0)),
                                estimator={"class": type(self).__name__,
                                           "params": _json_params(self.get_params()),
-                                          "pandas": bool(self._pandas),
-                                          "series": series_to_json(data)})
-        return save_checkpoint(path, self.model_, meta)
+                                          "pandas": bool(self._pandas)})
+        # the series from Python is series.json, as in the checkpoints of the out_dir run
+        return save_checkpoint(path, self.model_, meta, files=kept_files(self.task_))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Forecaster:
-        """The forecaster saved at ``path``, or of any checkpoint of the ``forecast`` task
-        (``rnnlab train --task forecast``: its series is read from its file)."""
+        """The forecaster saved at ``path`` (or the last/ or best/ checkpoint of its ``out_dir``
+        run), or of any checkpoint of the ``forecast`` task (``rnnlab train --task forecast``:
+        its series is read from its file)."""
         ckpt = load_checkpoint(path, load_state=False)
         if ckpt.task_name != ForecastTask.name:
             raise UserError(f"{ckpt.path} is a model of the task {ckpt.task_name!r}; a "

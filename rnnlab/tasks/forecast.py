@@ -31,7 +31,10 @@ predicts growth rates. The loss is the MSE of the scaled targets.
 (``series``, ``fitted_on``) and content hash (``sha256``) in the parameters, which every
 checkpoint stores. A task rebuilt from them uses the recorded values: on the same file, a
 changed hash is refused unless ``allow_changed=true`` (then the recorded scaling is used, and
-a log line says so); on another file (``series=new.csv``) the recorded scaling is used.
+a log line says so); on another file (``series=new.csv``) the recorded scaling is used. A
+series from Python (:class:`rnnlab.Forecaster`) has no file: every checkpoint keeps it as
+``series.json`` (checksummed like the weights; ``series`` names it), so evaluating and
+forecasting need nothing but the checkpoint.
 
 **Metrics** (original units): ``mase`` (MAE over the in-sample seasonal-naive MAE with
 ``season``), ``rmse``, ``mae``, ``smape`` (%), over every (origin, step, target) of the split.
@@ -42,6 +45,7 @@ a log line says so); on another file (``series=new.csv``) the recorded scaling i
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -79,10 +83,13 @@ from rnnlab.tasks.forecast_baselines import (
 from rnnlab.tasks.forecast_data import (
     BUILTIN,
     BUILTIN_SEASON,
+    SERIES_FILE,
     Series,
     load_builtin,
     load_csv,
     load_csv_columns,
+    read_saved_series,
+    series_to_json,
     split_names,
 )
 from rnnlab.utils.hashing import file_sha256
@@ -96,7 +103,7 @@ FITTED = ("scale_mean", "scale_std", "mase_scale")  # tuples of floats, recorded
 
 @dataclass
 class ForecastParams(TaskParams):
-    series: str = "sunspots"  # sunspots | co2 | airline | a CSV file (absolute path) | "" = Python
+    series: str = "sunspots"  # sunspots | co2 | airline | CSV file | series.json | "" = Python
     column: str = ""  # CSV: the one column to forecast, no other inputs (target=NAME inputs=none)
     target: str = ""  # CSV: the column(s) to forecast, comma-separated ("" = column, or the only)
     inputs: str = ""  # CSV: input columns besides the targets; "" = all other numeric, none = none
@@ -245,6 +252,8 @@ class ForecastTask(ParamTask):
 
     def _load(self) -> Series:
         p = self.params
+        if self._given is None and p.series.endswith(".json") and os.path.isfile(p.series):
+            self._given = read_saved_series(p.series)  # a checkpoint's series.json
         if self._given is not None or not p.series:
             return self._from_python()
         if p.series in BUILTIN:
@@ -274,6 +283,13 @@ class ForecastTask(ParamTask):
         elif path != p.fitted_on:
             log.info("%s: using the scaling recorded from %s", path, p.fitted_on or p.series)
         return data
+
+    def checkpoint_files(self) -> dict[str, tuple[str, bytes]]:
+        """The files each checkpoint keeps for this task: a series from Python, which has no
+        file of its own, as :data:`SERIES_FILE` (``series`` names it)."""
+        if self._given is None:
+            return {}
+        return {SERIES_FILE: ("series", json.dumps(series_to_json(self._given)).encode())}
 
     def _from_python(self) -> Series:
         p, data = self.params, self._given

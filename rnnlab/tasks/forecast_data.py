@@ -17,6 +17,7 @@ first, in time order, with their dates (or none) and the frequency that continue
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import math
 import os
@@ -33,6 +34,7 @@ from rnnlab.tasks.table_data import read_table, split_names
 log = logging.getLogger(__name__)
 
 BUILTIN = ("sunspots", "co2", "airline")
+SERIES_FILE = "series.json"  # a series from Python, in each checkpoint of its forecaster
 BUILTIN_SEASON = {"sunspots": 1, "co2": 52, "airline": 12}  # the seasonal period of each
 MISSING = ("", "na", "nan", "null", "none")
 
@@ -242,6 +244,20 @@ def future_dates(series: Series, steps: int) -> list[str]:
 
 def date_text(d: Any) -> str:
     return d.date().isoformat() if d == d.normalize() else d.isoformat()
+
+
+def read_saved_series(path: str) -> Series:
+    """The series in a file :data:`SERIES_FILE` of a checkpoint (a forecaster fitted on a
+    series from Python keeps it there); UserError if it cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            saved = json.load(f)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise UserError(f"{path}: cannot read the saved series ({e})") from None
+    series = series_from_json(saved, path)
+    if series is None:
+        raise UserError(f"{path}: cannot read the saved series (it holds null)")
+    return series
 
 
 def series_to_json(data: Series) -> dict[str, Any]:

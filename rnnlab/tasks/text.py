@@ -20,6 +20,13 @@ does not grow with the corpus.
 Metrics: ``loss`` (nats per token), ``bpc`` (bits per character, char level) or
 ``bits_per_word`` (word level), ``perplexity``, ``accuracy`` (next-token arg-max).
 
+**Recorded, then checked.** The text is recorded by absolute path (``path``) and content hash
+(``sha256``: a file's, or for a folder one hash of its files' names and hashes), which every
+checkpoint stores; a task rebuilt from them (evaluate, resume) refuses a text that changed
+unless ``allow_changed=true`` (then it is read in the training vocabulary, new tokens as
+``<unk>``), and names a text that is not at its path any more (``-p path=`` where it is now).
+A checkpoint without a hash (an older rnnlab) is not checked.
+
 A checkpoint stores the vocabulary (in its task spec), so prompting, generating and scoring
 other text need no training file; with ``keep_text`` (what ``LanguageModel.fit`` sets for a
 text given as a string, which has no file) every checkpoint also holds the text itself,
@@ -29,6 +36,8 @@ text given as a string, which has no file) every checkpoint also holds the text 
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import math
 import os
 from collections.abc import Iterator
@@ -60,6 +69,7 @@ from rnnlab.tasks.token_file import (
     check_text_file,
     encode_tokens,
     load_tokens,
+    read_corpus,
     text_chunks,
     tokenize,
     unknown_count,
@@ -69,6 +79,7 @@ __all__ = ["TEXT_FILE", "UNK", "WORD", "TextCodec", "TextParams", "TextScoring",
            "read_text", "tokenize"]
 
 TEXT_FILE = "text.txt"  # the text, in each checkpoint of a task with keep_text
+log = logging.getLogger(__name__)
 
 
 class TextCodec:
@@ -107,6 +118,8 @@ class TextParams(TaskParams):
     split: float = 0.9  # fraction of the tokens used for training; the rest is validation
     min_count: int = 1  # tokens seen fewer times in the training split become <unk>
     keep_text: bool = False  # copy the text (one file) into every checkpoint, as text.txt
+    sha256: str = ""  # fitted: the text's content hash (a folder: of its files'); "" = unchecked
+    allow_changed: bool = False  # use a text that changed since training (training vocabulary)
 
     def check(self) -> None:
         if not self.path:
@@ -134,12 +147,19 @@ class TextTask(ParamTask):
     Params = TextParams
     params: TextParams
 
+    def __init__(self, vocab: tuple[str, ...] | None = None, **params: Any) -> None:
+        """``vocab``: the training vocabulary (a checkpoint's ``spec.vocab``), with which a text
+        that changed since training is read when ``allow_changed`` is set."""
+        self._vocab = tuple(vocab) if vocab is not None else None
+        super().__init__(**params)
+
     def setup(self) -> None:
         p = self.params
         if p.keep_text and os.path.isdir(p.path):
             raise UserError(f"task 'text': keep_text keeps one file in each checkpoint; "
                             f"{p.path} is a folder")
-        tokens = load_tokens(p.path, p.level, p.split, p.min_count)  # checks the text too
+        tokens = self._tokens()
+        p = self.params  # with the absolute path and the hash
         # Held for the checkpoints: the file may be gone by the time they are saved (a
         # temporary file, or the last/ checkpoint that a rerun replaces).
         self.kept = Path(p.path).read_bytes() if p.keep_text else None
@@ -158,6 +178,32 @@ class TextTask(ParamTask):
         self.train_ids, self.valid_ids = ids[:n_train], ids[n_train:]
         self.spec = TaskSpec("tokens", len(self.vocab), "classes", len(self.vocab), True,
                              vocab=self.vocab)
+
+    def _tokens(self) -> Any:
+        """The token file of the text, checked against the recorded hash (module docstring);
+        records the absolute path and, when the vocabulary is fitted here, the hash."""
+        p = self.params
+        if p.sha256 and not os.path.exists(p.path):
+            raise UserError(f"the training text {p.path} is not there any more (moved or "
+                            "deleted?): -p path=FILE uses it where it is now (its sha256 is "
+                            "checked)")
+        corpus = read_corpus(p.path)  # checks the text too; hashes its files once
+        path, digest = os.path.abspath(p.path), corpus.sha256
+        changed = bool(p.sha256) and digest != p.sha256
+        if changed and not p.allow_changed:
+            kind = "folder" if os.path.isdir(path) else "file"
+            raise UserError(f"text {kind} {path} has changed since the model was trained "
+                            f"(sha256 {digest[:12]}..., trained on {p.sha256[:12]}...); -p "
+                            "allow_changed=true uses it anyway, in the training vocabulary")
+        if changed and self._vocab is not None:  # a trained model's: keep its vocabulary
+            log.warning("%s has changed since training; reading it in the training "
+                        "vocabulary", path)
+            tokens = encode_tokens(corpus, p.level, self._vocab)
+            tokens = dataclasses.replace(tokens, n_train=int(tokens.n_tokens * p.split))
+            self.params = dataclasses.replace(p, path=path)
+            return tokens
+        self.params = dataclasses.replace(p, path=path, sha256=digest)
+        return load_tokens(corpus, p.level, p.split, p.min_count)
 
     def tokenize(self, text: str) -> list[str]:
         return tokenize(text, self.params.level)

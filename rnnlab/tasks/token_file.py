@@ -26,6 +26,10 @@ private folder in the temporary directory.
 model's, from its checkpoint): one pass, tokens outside the vocabulary becoming ``<unk>``,
 cached the same way (the key covers the vocabulary too). :class:`TokenArray` holds the ids of a
 short text in memory and is read like a token file.
+
+:func:`read_corpus` hashes a corpus's files once (:class:`Corpus`); both readers take it in
+place of a path, so that a task can check the text's content hash (:attr:`Corpus.sha256`,
+recorded in its checkpoints) before tokenising it, without hashing the files twice.
 """
 
 from __future__ import annotations
@@ -118,6 +122,35 @@ def unknown_count(tokens: TokenFile | TokenArray) -> int:
                for part in _scan(tokens.path, tokens.dtype, tokens.n_tokens))
 
 
+@dataclass(frozen=True)
+class Corpus:
+    """A text file, or a folder of ``.txt`` files read as one text, with each file's hash."""
+
+    path: str  # as given
+    files: tuple[Path, ...]  # corpus_files(path)
+    hashes: tuple[tuple[str, str], ...]  # (the file's path inside the folder, or "", sha256)
+
+    @property
+    def sha256(self) -> str:
+        """The text's content hash: a file's sha256; a folder's, the sha256 of its files'
+        names and hashes (renaming, adding, removing or changing a file changes it)."""
+        if len(self.hashes) == 1 and not self.hashes[0][0]:
+            return self.hashes[0][1]
+        return hashlib.sha256(json.dumps(self.hashes).encode()).hexdigest()
+
+
+def read_corpus(path: str | Corpus) -> Corpus:
+    """The files of ``path`` (:func:`corpus_files`) and their hashes; a Corpus is returned as
+    it is. UserError as for :func:`corpus_files`."""
+    if isinstance(path, Corpus):
+        return path
+    files = corpus_files(path)
+    folder_given = os.path.isdir(path)
+    hashes = tuple((p.relative_to(path).as_posix() if folder_given else "", file_sha256(p))
+                   for p in files)
+    return Corpus(path, tuple(files), hashes)
+
+
 def cache_dir() -> Path:
     """Where token files are cached (see the module docstring)."""
     if os.environ.get("RNNLAB_CACHE_DIR"):
@@ -139,27 +172,29 @@ def corpus_files(path: str) -> list[Path]:
     return found
 
 
-def load_tokens(path: str, level: str, split: float, min_count: int) -> TokenFile:
+def load_tokens(path: str | Corpus, level: str, split: float, min_count: int) -> TokenFile:
     """The token file of ``path`` — a text file, or a folder of them read as one text in
-    sorted order, a line break between files — built, or read from the cache; UserError for a
-    missing, empty, binary or non-UTF-8 file."""
-    files = corpus_files(path)
+    sorted order, a line break between files; or its :class:`Corpus` — built, or read from
+    the cache; UserError for a missing, empty, binary or non-UTF-8 file."""
+    corpus = read_corpus(path)
+    files = list(corpus.files)
     settings = {"level": level, "split": split, "min_count": min_count}
-    folder, key = _cache_entry(path, files, settings)
+    folder, key = _cache_entry(corpus, settings)
     cached = _read_cached(folder, key)
     if cached is not None:
         return cached
     return _build(files, level, split, min_count, folder, key)
 
 
-def encode_tokens(path: str, level: str, vocab: tuple[str, ...]) -> TokenFile:
-    """The token file of ``path`` (a file or a folder, as :func:`load_tokens` reads it) in the
-    ids of ``vocab`` (``vocab[0]`` is ``<unk>``, which any token outside it becomes), built or
-    read from the cache; all of it is one split (``n_train`` is 0). UserError as for
-    :func:`load_tokens`."""
-    files = corpus_files(path)
+def encode_tokens(path: str | Corpus, level: str, vocab: tuple[str, ...]) -> TokenFile:
+    """The token file of ``path`` (a file, a folder or a Corpus, as :func:`load_tokens` reads
+    it) in the ids of ``vocab`` (``vocab[0]`` is ``<unk>``, which any token outside it
+    becomes), built or read from the cache; all of it is one split (``n_train`` is 0).
+    UserError as for :func:`load_tokens`."""
+    corpus = read_corpus(path)
+    files = list(corpus.files)
     digest = hashlib.sha256(json.dumps(list(vocab)).encode()).hexdigest()
-    folder, key = _cache_entry(path, files, {"level": level, "vocab": digest})
+    folder, key = _cache_entry(corpus, {"level": level, "vocab": digest})
     cached = _read_cached(folder, key)
     if cached is not None and cached.vocab == vocab and cached.n_train == 0:
         return cached
@@ -195,13 +230,11 @@ def encode_tokens(path: str, level: str, vocab: tuple[str, ...]) -> TokenFile:
     return TokenFile(ids_path, dtype, n, vocab, 0)
 
 
-def _cache_entry(path: str, files: list[Path], settings: dict[str, object]) -> tuple[Path, str]:
-    """The cache folder and the key of the token file of ``files`` made with ``settings``."""
+def _cache_entry(corpus: Corpus, settings: dict[str, object]) -> tuple[Path, str]:
+    """The cache folder and the key of the token file of ``corpus`` made with ``settings``."""
     # The key covers every file's place in the folder and its content: renaming, adding or
     # changing one makes another token file.
-    folder_given = os.path.isdir(path)
-    hashes = [(p.relative_to(path).as_posix() if folder_given else "", file_sha256(p))
-              for p in files]
+    hashes = [list(h) for h in corpus.hashes]
     settings = {"format": FORMAT, **settings, "word": WORD.pattern, "files": hashes}
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:32]
     try:

@@ -11,6 +11,7 @@ Layout of a checkpoint directory (a run keeps two, ``last/`` and ``best/``)::
                         numbers in JSON, the tensors in safetensors (no pickle; state_io.py)
     text.txt            (a text task with keep_text) the training text, so that evaluating
                         needs no file but the checkpoint
+    series.json         (a forecast of a series from Python) the series, for the same reason
 
 A file a task keeps (``task.checkpoint_files()``: {name: (parameter, source)}) is copied in
 and checksummed like the weights; config.json records the parameter as the file's name
@@ -46,6 +47,7 @@ from rnnlab.errors import UserError
 from rnnlab.models.build import build_model as default_build_model
 from rnnlab.models.config import ModelConfig
 from rnnlab.tasks.base import TaskSpec
+from rnnlab.tasks.forecast_data import SERIES_FILE
 from rnnlab.tasks.text import TEXT_FILE
 from rnnlab.train.config import TrainConfig
 from rnnlab.train.schema import check_meta, check_weights_fit, read_json
@@ -59,7 +61,7 @@ FORMAT_VERSION = 1
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 STATE_FILE = "state.pt"  # the pickled state of rnnlab before issue 10: no longer read
-TASK_FILES = (TEXT_FILE,)  # the files a task may keep in its checkpoints
+TASK_FILES = (TEXT_FILE, SERIES_FILE)  # the files a task may keep in its checkpoints
 # Every file a checkpoint folder may hold: removing a checkpoint removes these and nothing else,
 # and config.json may list no other (so no path in it can point outside the folder).
 CHECKPOINT_FILES = (WEIGHTS_FILE, CONFIG_FILE, STATE_JSON, STATE_TENSORS, STATE_FILE,
@@ -295,7 +297,8 @@ def checkpoint_meta(
 
 def kept_files(task: Any) -> dict[str, Any]:
     """{name: source} of the files ``task`` keeps in its checkpoints (its text, for a text
-    task with keep_text), for :func:`save_checkpoint`'s ``files``."""
+    task with keep_text; its series, for a forecast of a series from Python), for
+    :func:`save_checkpoint`'s ``files``."""
     return {name: source for name, (_, source) in _task_files(task).items()}
 
 

@@ -64,8 +64,8 @@ def run_config(model: nn.Module, task: Task, config: TrainConfig,
                out_dir: Path | None = None) -> dict[str, Any]:
     """The tables of ``run.toml`` for a run of ``model`` on ``task`` with ``config``; a file
     the task keeps in its checkpoints (the text of keep_text: a text given to fit as a string
-    has no file of its own) is named by its copy in ``out_dir/last/``, which outlives the run
-    and is exactly what was trained on."""
+    has no file of its own; the series.json of a forecast of a series from Python) is named by
+    its copy in ``out_dir/last/``, which outlives the run and is exactly what was trained on."""
     params = task_params(task)
     if out_dir is not None:
         for param, name in kept_params(task).items():
