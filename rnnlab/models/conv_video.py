@@ -4,13 +4,15 @@
 
 * many-to-one (classify a clip): the last step's maps h_T (B, H, Hf, Wf) → global average
   pool (B, H) → dropout → Linear → (B, K);
-* many-to-many (next frames): Shi et al.'s encoder-forecaster. The encoder stack (``rnn``)
-  reads the T frames; a forecaster stack of its own weights (``forecaster``, L one-layer
-  ConvLSTMs) starts from the encoder's final (h, c) of each layer and runs T steps with no
-  input (a zero channel), and at each of them a 1x1 convolution of all its layers' maps,
-  concatenated (L·H channels), gives the logits of one future frame (C channels, C·p² with
-  patches) → (B, T, C·Hf·Wf). So prediction t has read every input frame, and reading and
-  extrapolating do not share gates.
+* many-to-many (next frames): an encoder-forecaster (Shi et al. 2015) whose forecaster is
+  conditional (Srivastava et al. 2015): the encoder stack (``rnn``) reads the T frames; a
+  forecaster stack of its own weights (``forecaster``, L one-layer ConvLSTMs) starts from the
+  encoder's final (h, c) of each layer and, at each of T steps, reads the frame it last saw or
+  predicted — the last input frame first, then σ of its own previous prediction — and a 1x1
+  convolution of all its layers' maps, concatenated (L·H channels), gives the logits of the
+  next frame (C channels, C·p² with patches) → (B, T, C·Hf·Wf). So prediction t has read
+  every input frame; reading and extrapolating do not share gates; and the forecaster need
+  not hold the digit's shape in its state alone, only how to move it.
 
 **Patches** (``patch_size`` p > 1, Shi et al.'s 4x4 patches of 64x64 frames): each frame is
 cut into p x p patches that become channels, (C, Hf, Wf) → (C·p², Hf/p, Wf/p)
@@ -75,8 +77,8 @@ class ConvLSTMVideoModel(SequenceModel):
                                 f"{spec.input_size}")
             # One module per layer, so that the head can read every layer's maps.
             self.forecaster = nn.ModuleList(
-                ConvLSTM(1 if k == 0 else H, H, batch_first=True, backend=config.backend,
-                         **options) for k in range(L))
+                ConvLSTM(C * p * p if k == 0 else H, H, batch_first=True,
+                         backend=config.backend, **options) for k in range(L))
             self.head: nn.Module = nn.Conv2d(L * H, C * p * p, 1)
         else:
             self.head = nn.Linear(H, spec.output_size)
@@ -105,12 +107,15 @@ class ConvLSTMVideoModel(SequenceModel):
             pooled = out[:, -1].mean((-2, -1))  # global average pool of h_T: (B, H)
             return self.head(self.dropout(pooled)), state
         _, (h, c) = self.rnn(frames, state)  # read the T frames
-        step_input = frames.new_zeros(B, T, 1, *frames.shape[-2:])  # the forecaster reads none
-        maps, finals = [], []
-        for k, layer in enumerate(self.forecaster):
-            step_input, (h_k, c_k) = layer(step_input, (h[k : k + 1], c[k : k + 1]))
-            maps.append(step_input)
-            finals.append((h_k, c_k))
-        future = self.dropout(torch.cat(maps, 2)).flatten(0, 1)  # (B·T, L·H, Hf/p, Wf/p)
-        state = (torch.cat([f[0] for f in finals]), torch.cat([f[1] for f in finals]))
-        return F.pixel_shuffle(self.head(future), self.patch).view(B, T, -1), state
+        states = [(h[k : k + 1], c[k : k + 1]) for k in range(len(self.forecaster))]
+        seen, logits = frames[:, -1:], []  # the last frame read, (B, 1, C·p², Hf/p, Wf/p)
+        for _ in range(T):
+            maps, below = [], seen
+            for k, layer in enumerate(self.forecaster):  # one step of each layer
+                below, states[k] = layer(below, states[k])
+                maps.append(below)
+            logits.append(self.head(self.dropout(torch.cat(maps, 2)[:, 0])))
+            seen = torch.sigmoid(logits[-1]).unsqueeze(1)  # what it predicts, it reads next
+        future = torch.stack(logits, 1).flatten(0, 1)  # (B·T, C·p², Hf/p, Wf/p)
+        state = (torch.cat([s[0] for s in states]), torch.cat([s[1] for s in states]))
+        return F.pixel_shuffle(future, self.patch).view(B, T, -1), state
