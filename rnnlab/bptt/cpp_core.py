@@ -1,0 +1,92 @@
+"""rnnlab's compiled C++ core: built on first use, cached, and optional.
+
+:func:`core` returns the extension module compiled from ``lstm_core.cpp`` (beside this file)
+by ``torch.utils.cpp_extension.load``, or None where it cannot be had:
+
+* ``RNNLAB_NO_CPP=1`` in the environment forces the pure-PyTorch path;
+* no compiler, no ninja, or a failed build: one warning line of logger ``rnnlab`` (once per
+  process) says so, and the pure-PyTorch path runs instead — same results, slower.
+
+The build goes to torch's extension cache (``$TORCH_EXTENSIONS_DIR``, else
+``~/.cache/torch_extensions``), under a name that carries a hash of the source and the
+flags, so a changed source builds anew and never overwrites another checkout's build; torch
+holds a lock file in that folder while it builds, so two processes never build at once (the
+second waits, then loads the first one's library). Flags: ``-O3`` and OpenMP (for
+``at::parallel_for``), no ``-march=native`` and no ``-ffast-math``: the cache may be shared
+by machines with other CPUs, and the results must match the Python path to float tolerance.
+
+ninja: torch's loader calls ``ninja`` from ``PATH``; a venv that was not activated has the
+pip package's binary (a base dependency) beside its Python, so that folder is put on PATH for
+the build when ninja is not found otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+
+log = logging.getLogger("rnnlab")
+
+SOURCE = Path(__file__).with_name("lstm_core.cpp")
+CFLAGS = ("-O3", "-fno-trapping-math", "-fopenmp")
+LDFLAGS = ("-fopenmp",)
+
+_state: dict[str, ModuleType | None] = {}  # "core" -> the module, or None once it failed
+
+
+def disabled() -> bool:
+    """True when ``RNNLAB_NO_CPP`` asks for the pure-PyTorch path."""
+    return os.environ.get("RNNLAB_NO_CPP", "") not in ("", "0")
+
+
+def _ninja_folder() -> str | None:
+    """A folder holding ``ninja`` to put on PATH, or None if PATH finds it already."""
+    if shutil.which("ninja"):
+        return None
+    beside = Path(sys.executable).parent
+    if (beside / "ninja").exists():
+        return str(beside)
+    try:
+        import ninja  # the pip package
+    except ImportError:
+        return None
+    return str(ninja.BIN_DIR)
+
+
+def _build() -> ModuleType:
+    from torch.utils.cpp_extension import load
+
+    text = SOURCE.read_bytes()
+    digest = hashlib.sha256(text + repr((CFLAGS, LDFLAGS)).encode()).hexdigest()[:12]
+    folder = _ninja_folder()
+    old_path = os.environ.get("PATH", "")
+    if folder:
+        os.environ["PATH"] = folder + os.pathsep + old_path
+    try:
+        return load(name=f"rnnlab_lstm_core_{digest}", sources=[str(SOURCE)],
+                    extra_cflags=list(CFLAGS), extra_ldflags=list(LDFLAGS), verbose=False)
+    finally:
+        if folder:
+            os.environ["PATH"] = old_path
+
+
+def core() -> ModuleType | None:
+    """The compiled core, built on the first call of the process; None if it is off or
+    cannot be built (then a single warning says why)."""
+    if disabled():
+        return None
+    if "core" not in _state:
+        try:
+            _state["core"] = _build()
+        except Exception as error:  # no compiler, no ninja, a failed build: all the same here
+            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            log.warning("rnnlab: the C++ core could not be built (%s: %s); using the "
+                        "pure-PyTorch path (same results, slower)", type(error).__name__,
+                        first[:200])
+            _state["core"] = None
+    return _state["core"]
