@@ -16,8 +16,11 @@ step (forward + backward of ``out.sum()``) and for inference (forward under ``no
 - the ratio of medians to the torch.nn layer of the same family and size (< 1: rnnlab faster);
 - the kernel that ran: ``torch`` (torch.nn), ``loop`` (the LSTMCell loop), or rnnlab's
   ``last_kernel`` (``fused``: torch's kernel, which ``backend="auto"`` picks where the
-  configuration is torch's and it is the faster one; ``bptt``: the hand-written path). The
-  rows "... bptt" and "... fused" force the other kernel of a layer torch has, so both show;
+  configuration is torch's and it is the faster one; ``bptt``: the hand-written path with its
+  loops in Python; ``bptt-cpp``: the same with its loops in compiled C++,
+  rnnlab/bptt/lstm_core.cpp). The rows "... bptt" and "... fused" force the other kernel of a
+  layer torch has, so both show; the rows "... python" force the Python loops
+  (``RNNLAB_NO_CPP=1`` during their calls) where the C++ core would run;
 - the extra memory of a training step: bytes in use (glibc's ``mallinfo2``: heap and mmapped
   blocks) after the forward pass or after backward, whichever is more, minus before the step.
   torch's CPU allocator hands every tensor to ``malloc``, so this counts what the step holds.
@@ -35,6 +38,7 @@ import argparse
 import ctypes
 import ctypes.util
 import gc
+import os
 import platform
 import statistics
 import time
@@ -84,14 +88,18 @@ class Variant:
     twin: bool = False  # torch.nn has exactly this layer: copy its weights (from_torch)
     proj: bool = False  # projection to H / 2 (torch's proj_size)
     backend: str = "auto"  # rnnlab's backend (rnnlab.nn.backend); "auto" is the default
+    python_loops: bool = False  # the hand-written path with its loops in Python, not C++
 
 
 VARIANTS = (
     Variant("LSTM", "lstm", twin=True),
     Variant("LSTM bptt", "lstm", twin=True, backend="bptt"),
     Variant("LSTM peephole", "lstm", {"peephole": True}),
+    Variant("LSTM peephole python", "lstm", {"peephole": True}, python_loops=True),
     Variant("LSTM coupled (CIFG)", "lstm", {"coupled": True}),
+    Variant("LSTM coupled (CIFG) python", "lstm", {"coupled": True}, python_loops=True),
     Variant("LSTM no forget gate", "lstm", {"forget_gate": False}),
+    Variant("LSTM no forget gate python", "lstm", {"forget_gate": False}, python_loops=True),
     Variant("LSTM layer norm", "lstm", {"layer_norm": True}),
     Variant("LSTM projection", "lstm", twin=True, proj=True),
     Variant("LSTM projection bptt", "lstm", twin=True, proj=True, backend="bptt"),
@@ -120,6 +128,30 @@ class LSTMCellLoop(nn.Module):
             h, c = self.cell(x_t, (h, c))
             outputs.append(h)
         return torch.stack(outputs), None
+
+
+class PythonLoops(nn.Module):
+    """An rnnlab layer whose hand-written path runs its Python loops: ``RNNLAB_NO_CPP=1``
+    (rnnlab.bptt.cpp_core) during each call."""
+
+    def __init__(self, layer: nn.Module) -> None:
+        super().__init__()
+        self.layer = layer
+
+    @property
+    def last_kernel(self) -> str | None:
+        return self.layer.last_kernel
+
+    def forward(self, x: Tensor) -> Any:
+        before = os.environ.get("RNNLAB_NO_CPP")
+        os.environ["RNNLAB_NO_CPP"] = "1"
+        try:
+            return self.layer(x)
+        finally:
+            if before is None:
+                del os.environ["RNNLAB_NO_CPP"]
+            else:
+                os.environ["RNNLAB_NO_CPP"] = before
 
 
 def matmul_flops(family: str, size: Size, proj: bool) -> float:
@@ -168,6 +200,8 @@ def family_contenders(family: str, size: Size) -> list[Contender]:
             module = from_torch(twin, backend=v.backend)
         else:
             module = OURS[family](size.H, size.H, **common, **v.options, backend=v.backend)
+        if v.python_loops:
+            module = PythonLoops(module)
         out.append(Contender(f"rnnlab {v.label}", module, matmul_flops(family, size, v.proj)))
     return out
 
