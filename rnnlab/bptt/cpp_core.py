@@ -67,12 +67,26 @@ def _build() -> ModuleType:
     old_path = os.environ.get("PATH", "")
     if folder:
         os.environ["PATH"] = folder + os.pathsep + old_path
+    # torch's loader warns on its own about an unusual compiler; a failure is said once, below
+    torch_log = logging.getLogger("torch.utils.cpp_extension")
+    old_level = torch_log.level
+    torch_log.setLevel(logging.ERROR)
     try:
         return load(name=f"rnnlab_lstm_core_{digest}", sources=[str(SOURCE)],
                     extra_cflags=list(CFLAGS), extra_ldflags=list(LDFLAGS), verbose=False)
     finally:
+        torch_log.setLevel(old_level)
         if folder:
             os.environ["PATH"] = old_path
+
+
+def _reason(error: Exception) -> str:
+    """The telling line of a failed build: the compiler's error or what was not found."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    telling = [line for line in lines if any(
+        word in line.lower() for word in ("error:", "not found", "no such file", "required"))]
+    line = (telling or lines or [""])[0]
+    return f"{type(error).__name__}: {line[:200]}"
 
 
 def core() -> ModuleType | None:
@@ -84,9 +98,7 @@ def core() -> ModuleType | None:
         try:
             _state["core"] = _build()
         except Exception as error:  # no compiler, no ninja, a failed build: all the same here
-            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            log.warning("rnnlab: the C++ core could not be built (%s: %s); using the "
-                        "pure-PyTorch path (same results, slower)", type(error).__name__,
-                        first[:200])
+            log.warning("rnnlab: the C++ core could not be built (%s); using the pure-PyTorch "
+                        "path (same results, slower)", _reason(error))
             _state["core"] = None
     return _state["core"]

@@ -535,7 +535,8 @@ def lstm_sequence(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Run an LSTM layer over x (T, B, I); returns (out (T, B, P), h_T (B, P), c_T (B, H)).
 
-    ``backend="bptt"`` uses :class:`LSTMFunction` (hand-written backward), ``"reference"``
+    ``backend="bptt"`` uses :class:`LSTMFunction` (hand-written backward; its loops in C++
+    where :func:`rnnlab.bptt.lstm_cpp.covers` says so, in Python otherwise), ``"reference"``
     the autograd loop over :func:`~rnnlab.bptt.reference.lstm_step`. The variant follows
     from ``forget_gate``, ``coupled`` and which fields of ``w`` are set. Without a need for
     gradients (``torch.no_grad`` or no input requiring grad) nothing is kept for a backward:
