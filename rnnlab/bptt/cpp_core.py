@@ -11,7 +11,8 @@ The build goes to torch's extension cache (``$TORCH_EXTENSIONS_DIR``, else
 ``~/.cache/torch_extensions``), under a name that carries a hash of the source and the
 flags, so a changed source builds anew and never overwrites another checkout's build; torch
 holds a lock file in that folder while it builds, so two processes never build at once (the
-second waits, then loads the first one's library). Flags: ``-O3`` and OpenMP (for
+second waits, then loads the first one's library); a lock older than ten minutes is one a
+killed build left behind, and is removed. Flags: ``-O3`` and OpenMP (for
 ``at::parallel_for``), no ``-march=native`` and no ``-ffast-math``: the cache may be shared
 by machines with other CPUs, and the results must match the Python path to float tolerance.
 
@@ -27,6 +28,7 @@ import logging
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -35,6 +37,7 @@ log = logging.getLogger("rnnlab")
 SOURCE = Path(__file__).with_name("lstm_core.cpp")
 CFLAGS = ("-O3", "-fno-trapping-math", "-fopenmp")
 LDFLAGS = ("-fopenmp",)
+STALE_SECONDS = 600  # a build takes about a minute; a lock older than this was left behind
 
 _state: dict[str, ModuleType | None] = {}  # "core" -> the module, or None once it failed
 
@@ -58,11 +61,27 @@ def _ninja_folder() -> str | None:
     return str(ninja.BIN_DIR)
 
 
+def _clear_stale_lock(name: str) -> None:
+    """Remove a build lock older than :data:`STALE_SECONDS`: a build killed midway (SIGKILL, a
+    lost machine) leaves it behind, and torch's loader would wait for it forever."""
+    try:
+        from torch.utils.cpp_extension import _get_build_directory
+
+        lock = Path(_get_build_directory(name, verbose=False)) / "lock"
+        if lock.exists() and time.time() - lock.stat().st_mtime > STALE_SECONDS:
+            log.info("rnnlab: removing the stale build lock %s", lock)
+            lock.unlink(missing_ok=True)
+    except Exception:  # a private torch helper: if it moved, the loader's own wait stays
+        return
+
+
 def _build() -> ModuleType:
     from torch.utils.cpp_extension import load
 
     text = SOURCE.read_bytes()
     digest = hashlib.sha256(text + repr((CFLAGS, LDFLAGS)).encode()).hexdigest()[:12]
+    name = f"rnnlab_lstm_core_{digest}"
+    _clear_stale_lock(name)
     folder = _ninja_folder()
     old_path = os.environ.get("PATH", "")
     if folder:
@@ -72,7 +91,7 @@ def _build() -> ModuleType:
     old_level = torch_log.level
     torch_log.setLevel(logging.ERROR)
     try:
-        return load(name=f"rnnlab_lstm_core_{digest}", sources=[str(SOURCE)],
+        return load(name=name, sources=[str(SOURCE)],
                     extra_cflags=list(CFLAGS), extra_ldflags=list(LDFLAGS), verbose=False)
     finally:
         torch_log.setLevel(old_level)
