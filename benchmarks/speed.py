@@ -10,7 +10,8 @@ torch.nn.LSTMCell, and rnnlab's layer for every family and variant — it prints
 step (forward + backward of ``out.sum()``) and for inference (forward under ``no_grad``):
 
 - the median time over ``--repeats`` interleaved rounds: the contenders of one family take turns,
-  so that noise from other processes on a shared machine hits all of them alike;
+  so that noise from other processes on a shared machine hits all of them alike (``--best``:
+  the fastest round instead, the least disturbed one where others load the machine);
 - tokens/s (B * T per step) and the achieved GFLOP/s of the matrix products, as a fraction of
   the machine's matmul peak, which is measured first, in the same run, with the same threads;
 - the ratio of medians to the torch.nn layer of the same family and size (< 1: rnnlab faster);
@@ -296,7 +297,10 @@ def kernel_of(module: nn.Module) -> str:
     return "loop" if isinstance(module, LSTMCellLoop) else "torch"
 
 
-def measure(size: Size, family: str, repeats: int, peak: float) -> list[Row]:
+def measure(size: Size, family: str, repeats: int, peak: float,
+            statistic: Callable[[list[float]], float] = statistics.median) -> list[Row]:
+    """The rows of one family at one size; ``statistic`` of each contender's rounds (the
+    median, or ``min`` with ``--best``)."""
     contenders = family_contenders(family, size)
     x = torch.randn(size.T, size.B, size.H)
     gc.collect()  # tensors die by reference count; what a cycle holds must not count as extra
@@ -310,9 +314,9 @@ def measure(size: Size, family: str, repeats: int, peak: float) -> list[Row]:
         for _ in range(repeats):
             for c in contenders:
                 times[c.label].append(seconds(step, c.module, x))
-        base = statistics.median(times[next(c.label for c in contenders if c.is_reference)])
+        base = statistic(times[next(c.label for c in contenders if c.is_reference)])
         for c in contenders:
-            med = statistics.median(times[c.label])
+            med = statistic(times[c.label])
             gflops = work * c.flops / med / 1e9
             memory = training_memory(c.module, x) if mode == "train" else None
             rows.append(Row(size.name, mode, c.label, 1e3 * med, size.B * size.T / med, gflops,
@@ -355,6 +359,9 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
                         help="families to measure")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds per mode")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--best", action="store_true",
+                        help="the fastest round of each contender instead of the median: on a "
+                             "machine that others load, the least disturbed round")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes and one round: checks that every row runs")
     args = parser.parse_args(argv)
@@ -364,15 +371,18 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     peak = matmul_peak(3 if args.smoke else 10, n=64 if args.smoke else 1024)
     print(f"{time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
           f"{torch.get_num_threads()} threads, torch {torch.__version__}, float32; "
-          f"matmul peak {peak:.1f} GFLOP/s; medians of {repeats} interleaved rounds")
+          f"matmul peak {peak:.1f} GFLOP/s; {'best' if args.best else 'medians'} of {repeats} "
+          "interleaved rounds")
     print()
-    print("| " + " | ".join(HEADER) + " |")
-    print("|" + "---|" * len(HEADER))
+    header = tuple("best ms" if args.best and h == "median ms" else h for h in HEADER)
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
     rows: list[Row] = []
     for size in sizes:
         for family in ("lstm", "gru", "rnn"):
             if family in args.only:
-                for row in measure(size, family, repeats, peak):
+                for row in measure(size, family, repeats, peak,
+                                   min if args.best else statistics.median):
                     print(markdown_row(row), flush=True)
                     rows.append(row)
     return rows
