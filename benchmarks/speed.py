@@ -10,14 +10,18 @@ torch.nn.LSTMCell, and rnnlab's layer for every family and variant — it prints
 step (forward + backward of ``out.sum()``) and for inference (forward under ``no_grad``):
 
 - the median time over ``--repeats`` interleaved rounds: the contenders of one family take turns,
-  so that noise from other processes on a shared machine hits all of them alike;
+  so that noise from other processes on a shared machine hits all of them alike (``--best``:
+  the fastest round instead, the least disturbed one where others load the machine);
 - tokens/s (B * T per step) and the achieved GFLOP/s of the matrix products, as a fraction of
   the machine's matmul peak, which is measured first, in the same run, with the same threads;
 - the ratio of medians to the torch.nn layer of the same family and size (< 1: rnnlab faster);
 - the kernel that ran: ``torch`` (torch.nn), ``loop`` (the LSTMCell loop), or rnnlab's
   ``last_kernel`` (``fused``: torch's kernel, which ``backend="auto"`` picks where the
-  configuration is torch's and it is the faster one; ``bptt``: the hand-written path). The
-  rows "... bptt" and "... fused" force the other kernel of a layer torch has, so both show;
+  configuration is torch's and it is the faster one; ``bptt``: the hand-written path with its
+  loops in Python; ``bptt-cpp``: the same with its loops in compiled C++,
+  rnnlab/bptt/lstm_core.cpp). The rows "... bptt" and "... fused" force the other kernel of a
+  layer torch has, so both show; the rows "... python" force the Python loops
+  (``RNNLAB_NO_CPP=1`` during their calls) where the C++ core would run;
 - the extra memory of a training step: bytes in use (glibc's ``mallinfo2``: heap and mmapped
   blocks) after the forward pass or after backward, whichever is more, minus before the step.
   torch's CPU allocator hands every tensor to ``malloc``, so this counts what the step holds.
@@ -35,6 +39,7 @@ import argparse
 import ctypes
 import ctypes.util
 import gc
+import os
 import platform
 import statistics
 import time
@@ -84,14 +89,18 @@ class Variant:
     twin: bool = False  # torch.nn has exactly this layer: copy its weights (from_torch)
     proj: bool = False  # projection to H / 2 (torch's proj_size)
     backend: str = "auto"  # rnnlab's backend (rnnlab.nn.backend); "auto" is the default
+    python_loops: bool = False  # the hand-written path with its loops in Python, not C++
 
 
 VARIANTS = (
     Variant("LSTM", "lstm", twin=True),
     Variant("LSTM bptt", "lstm", twin=True, backend="bptt"),
     Variant("LSTM peephole", "lstm", {"peephole": True}),
+    Variant("LSTM peephole python", "lstm", {"peephole": True}, python_loops=True),
     Variant("LSTM coupled (CIFG)", "lstm", {"coupled": True}),
+    Variant("LSTM coupled (CIFG) python", "lstm", {"coupled": True}, python_loops=True),
     Variant("LSTM no forget gate", "lstm", {"forget_gate": False}),
+    Variant("LSTM no forget gate python", "lstm", {"forget_gate": False}, python_loops=True),
     Variant("LSTM layer norm", "lstm", {"layer_norm": True}),
     Variant("LSTM projection", "lstm", twin=True, proj=True),
     Variant("LSTM projection bptt", "lstm", twin=True, proj=True, backend="bptt"),
@@ -120,6 +129,30 @@ class LSTMCellLoop(nn.Module):
             h, c = self.cell(x_t, (h, c))
             outputs.append(h)
         return torch.stack(outputs), None
+
+
+class PythonLoops(nn.Module):
+    """An rnnlab layer whose hand-written path runs its Python loops: ``RNNLAB_NO_CPP=1``
+    (rnnlab.bptt.cpp_core) during each call."""
+
+    def __init__(self, layer: nn.Module) -> None:
+        super().__init__()
+        self.layer = layer
+
+    @property
+    def last_kernel(self) -> str | None:
+        return self.layer.last_kernel
+
+    def forward(self, x: Tensor) -> Any:
+        before = os.environ.get("RNNLAB_NO_CPP")
+        os.environ["RNNLAB_NO_CPP"] = "1"
+        try:
+            return self.layer(x)
+        finally:
+            if before is None:
+                del os.environ["RNNLAB_NO_CPP"]
+            else:
+                os.environ["RNNLAB_NO_CPP"] = before
 
 
 def matmul_flops(family: str, size: Size, proj: bool) -> float:
@@ -168,6 +201,8 @@ def family_contenders(family: str, size: Size) -> list[Contender]:
             module = from_torch(twin, backend=v.backend)
         else:
             module = OURS[family](size.H, size.H, **common, **v.options, backend=v.backend)
+        if v.python_loops:
+            module = PythonLoops(module)
         out.append(Contender(f"rnnlab {v.label}", module, matmul_flops(family, size, v.proj)))
     return out
 
@@ -262,7 +297,10 @@ def kernel_of(module: nn.Module) -> str:
     return "loop" if isinstance(module, LSTMCellLoop) else "torch"
 
 
-def measure(size: Size, family: str, repeats: int, peak: float) -> list[Row]:
+def measure(size: Size, family: str, repeats: int, peak: float,
+            statistic: Callable[[list[float]], float] = statistics.median) -> list[Row]:
+    """The rows of one family at one size; ``statistic`` of each contender's rounds (the
+    median, or ``min`` with ``--best``)."""
     contenders = family_contenders(family, size)
     x = torch.randn(size.T, size.B, size.H)
     gc.collect()  # tensors die by reference count; what a cycle holds must not count as extra
@@ -276,9 +314,9 @@ def measure(size: Size, family: str, repeats: int, peak: float) -> list[Row]:
         for _ in range(repeats):
             for c in contenders:
                 times[c.label].append(seconds(step, c.module, x))
-        base = statistics.median(times[next(c.label for c in contenders if c.is_reference)])
+        base = statistic(times[next(c.label for c in contenders if c.is_reference)])
         for c in contenders:
-            med = statistics.median(times[c.label])
+            med = statistic(times[c.label])
             gflops = work * c.flops / med / 1e9
             memory = training_memory(c.module, x) if mode == "train" else None
             rows.append(Row(size.name, mode, c.label, 1e3 * med, size.B * size.T / med, gflops,
@@ -321,6 +359,9 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
                         help="families to measure")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds per mode")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--best", action="store_true",
+                        help="the fastest round of each contender instead of the median: on a "
+                             "machine that others load, the least disturbed round")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes and one round: checks that every row runs")
     args = parser.parse_args(argv)
@@ -330,15 +371,18 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     peak = matmul_peak(3 if args.smoke else 10, n=64 if args.smoke else 1024)
     print(f"{time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
           f"{torch.get_num_threads()} threads, torch {torch.__version__}, float32; "
-          f"matmul peak {peak:.1f} GFLOP/s; medians of {repeats} interleaved rounds")
+          f"matmul peak {peak:.1f} GFLOP/s; {'best' if args.best else 'medians'} of {repeats} "
+          "interleaved rounds")
     print()
-    print("| " + " | ".join(HEADER) + " |")
-    print("|" + "---|" * len(HEADER))
+    header = tuple("best ms" if args.best and h == "median ms" else h for h in HEADER)
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
     rows: list[Row] = []
     for size in sizes:
         for family in ("lstm", "gru", "rnn"):
             if family in args.only:
-                for row in measure(size, family, repeats, peak):
+                for row in measure(size, family, repeats, peak,
+                                   min if args.best else statistics.median):
                     print(markdown_row(row), flush=True)
                     rows.append(row)
     return rows

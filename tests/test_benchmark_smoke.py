@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from helpers_rnn import LSTM_BPTT
 
 from benchmarks.speed import VARIANTS, Size, main, matmul_flops, parse_size
 
@@ -26,7 +27,9 @@ def test_every_contender_of_the_smoke_grid_runs(capsys: pytest.CaptureFixture[st
     assert "| B 2, T 3, H 4 x2 layers bidirectional | train | rnnlab LSTM layer norm | bptt |" \
         in table
     kernels = {r.label: r.kernel for r in rows}
-    assert kernels["rnnlab LSTM"] == "fused" and kernels["rnnlab LSTM bptt"] == "bptt"
+    assert kernels["rnnlab LSTM"] == "fused" and kernels["rnnlab LSTM bptt"] == LSTM_BPTT
+    assert kernels["rnnlab LSTM peephole"] == LSTM_BPTT  # the loops in C++ where it is built
+    assert kernels["rnnlab LSTM peephole python"] == "bptt"  # ... and forced to Python
     assert kernels["rnnlab GRU"] == "bptt" and kernels["rnnlab GRU fused"] == "fused"
     assert kernels["torch.nn.LSTM"] == "torch" and kernels["LSTMCell loop"] == "loop"
 

@@ -43,7 +43,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from rnnlab.bptt import BACKENDS
+from rnnlab.bptt import BACKENDS, lstm_cpp
 from rnnlab.bptt._common import (
     check_choice,
     differentiable_grads,
@@ -228,8 +228,8 @@ def _lstm_backward(
 
     ``need`` maps those names to ``ctx.needs_input_grad``; ``masks`` are the forward's.
     """
-    Z, C, TC, AxHat, Rx, AhHat, Rh, CHat, Rc, CTilde = saved
-    T, B, I = x.shape
+    Z, C, TC, _, _, AhHat, Rh, CHat, Rc, _ = saved
+    T, B, _ = x.shape
     H, P, G = c0.shape[-1], h0.shape[-1], len(mode)
     K = G - 2
     peep, proj = w.weight_peephole is not None, w.weight_hr is not None
@@ -240,7 +240,6 @@ def _lstm_backward(
     new = partial(torch.zeros if sizes is not None else torch.empty, dtype=x.dtype,
                   device=x.device)
     blocks = [K * H, H, H]  # columns of a: the gates that read c_{t-1}, g, o
-    sp, so = slice(0, K * H), slice((K + 1) * H, G * H)
 
     dA = new(T, B, G * H)  # d a, the stacked pre-activations
     dAh = new(T, B, G * H) if ln_gates else dA  # d (W_hh h_{t-1})
@@ -307,6 +306,61 @@ def _lstm_backward(
         if d_h is not None:
             dh_next[:n] += dh_keep  # h_t = d^h h_{t-1} + ...
 
+    dx, dw = _batched_grads(need, dA, dAh, dH, dY, x, h0, c0, w, out, saved, K, m_h)
+    dh0 = dh_next if need["h0"] else None
+    dc0 = dc_next if need["c0"] else None
+    return dx, dh0, dc0, *dw.values()
+
+
+def _lstm_backward_cpp(
+    need: dict[str, bool],
+    dout: Tensor,
+    dh_T: Tensor,
+    dc_T: Tensor,
+    x: Tensor,
+    h0: Tensor,
+    c0: Tensor,
+    w: LSTMWeights,
+    out: Tensor,
+    saved: _Saved,
+    mode: str,
+    sizes: tuple[int, ...] | None,
+) -> tuple[Tensor | None, ...]:
+    """:func:`_lstm_backward` with its loop in C++ (no layer norm, projection or in-loop
+    masks: :func:`rnnlab.bptt.lstm_cpp.covers`); the same batched gradients after it."""
+    Z, C, TC = saved[:3]
+    dA, dh_next, dc_next = lstm_cpp.backward_loop(dout, dh_T, dc_T, c0, w, Z, C, TC, mode, sizes)
+    dx, dw = _batched_grads(need, dA, dA, None, None, x, h0, c0, w, out, saved, len(mode) - 2,
+                            None)
+    dh0 = dh_next if need["h0"] else None
+    dc0 = dc_next if need["c0"] else None
+    return dx, dh0, dc0, *dw.values()
+
+
+def _batched_grads(
+    need: dict[str, bool],
+    dA: Tensor,
+    dAh: Tensor,
+    dH: Tensor | None,
+    dY: Tensor | None,
+    x: Tensor,
+    h0: Tensor,
+    c0: Tensor,
+    w: LSTMWeights,
+    out: Tensor,
+    saved: _Saved,
+    K: int,
+    m_h: Tensor | None,
+) -> tuple[Tensor | None, dict[str, Tensor | None]]:
+    """After the loop (Python's or C++'s): ``dx`` and the weight gradients by name, from
+    ``dA`` (T, B, G*H) = d a, ``dAh`` = d (W_hh h_{t-1}) (``dA`` itself without layer norm),
+    ``dH`` = d h_t (with a projection) and ``dY`` = d y_t (with LN(c))."""
+    Z, C, TC, AxHat, Rx, AhHat, _, CHat, _, CTilde = saved
+    T, B, I = x.shape
+    H, P = c0.shape[-1], h0.shape[-1]
+    G = dA.shape[-1] // H
+    sp, so = slice(0, K * H), slice((K + 1) * H, G * H)
+    ln_gates = w.weight_ln_ih is not None
     # Everything that does not feed back into the recurrence: one batched op over all steps.
     dw: dict[str, Tensor | None] = dict.fromkeys(LSTMWeights._fields)
     dA2 = dA.view(T * B, G * H)
@@ -344,15 +398,15 @@ def _lstm_backward(
         dw["weight_ln_c"] = (dY * CHat).sum((0, 1))
     if need["bias_ln_c"]:
         dw["bias_ln_c"] = dY.sum((0, 1))
-    dh0 = dh_next if need["h0"] else None
-    dc0 = dc_next if need["c0"] else None
-    return dx, dh0, dc0, *dw.values()
+    return dx, dw
 
 
 class LSTMFunction(torch.autograd.Function):
     """Forward and hand-written backward through time of one LSTM layer, every variant.
 
-    ``apply(mode, sizes, m_h, d_h, d_c, x, h0, c0, *weights)``: ``mode`` is the gate layout
+    ``apply(cpp, mode, sizes, m_h, d_h, d_c, x, h0, c0, *weights)``: ``cpp`` runs the loops in
+    C++ (:mod:`rnnlab.bptt.lstm_cpp`, where :func:`~rnnlab.bptt.lstm_cpp.covers` says so; the
+    same buffers, the same batched gradients after the loop), ``mode`` is the gate layout
     joined (``"ifgo"``, ``"igo"`` or ``"fgo"``), ``sizes`` the batch sizes as a tuple of ints
     or None, ``m_h``, ``d_h``, ``d_c`` the fixed masks ``h``, ``zoneout_h``, ``zoneout_c`` of
     :class:`~rnnlab.bptt.masks.Masks` (or None), ``weights`` the fields of
@@ -376,6 +430,7 @@ class LSTMFunction(torch.autograd.Function):
     @staticmethod
     def forward(
         ctx: Any,
+        cpp: bool,
         mode: str,
         sizes: tuple[int, ...] | None,
         m_h: Tensor | None,
@@ -388,8 +443,12 @@ class LSTMFunction(torch.autograd.Function):
     ) -> tuple[Tensor, Tensor, Tensor]:
         w = LSTMWeights(*weights)
         masks = Masks(h=m_h, zoneout_h=d_h, zoneout_c=d_c)
-        out, h_T, c_T, saved = _lstm_forward(x, h0, c0, w, mode, sizes, keep=True, masks=masks)
-        ctx.mode, ctx.sizes = mode, sizes
+        if cpp:
+            out, h_T, c_T, saved = lstm_cpp.forward(x, h0, c0, w, mode, sizes, keep=True)
+        else:
+            out, h_T, c_T, saved = _lstm_forward(x, h0, c0, w, mode, sizes, keep=True,
+                                                 masks=masks)
+        ctx.cpp, ctx.mode, ctx.sizes = cpp, mode, sizes
         ctx.save_for_backward(m_h, d_h, d_c, x, h0, c0, *w, out, *saved)
         return out.clone(), h_T, c_T
 
@@ -401,14 +460,17 @@ class LSTMFunction(torch.autograd.Function):
         masks = Masks(h=m_h, zoneout_h=d_h, zoneout_c=d_c)
         nw = len(LSTMWeights._fields)
         w, out, saved = LSTMWeights(*rest[:nw]), rest[nw], tuple(rest[nw + 1 :])
-        skip = (None,) * 5  # mode, sizes and the masks have no gradient
+        skip = (None,) * 6  # cpp, mode, sizes and the masks have no gradient
         if torch.is_grad_enabled():  # create_graph=True: the gradient must be a graph too
             run = partial(_lstm_reference, mode=ctx.mode, sizes=ctx.sizes, masks=masks)
-            grads = differentiable_grads(run, (x, h0, c0, *w), ctx.needs_input_grad[5:],
+            grads = differentiable_grads(run, (x, h0, c0, *w), ctx.needs_input_grad[6:],
                                          (dout, dh_T, dc_T))
             return *skip, *grads
-        need = dict(zip(("x", "h0", "c0", *LSTMWeights._fields), ctx.needs_input_grad[5:],
+        need = dict(zip(("x", "h0", "c0", *LSTMWeights._fields), ctx.needs_input_grad[6:],
                         strict=True))
+        if ctx.cpp:
+            return *skip, *_lstm_backward_cpp(need, dout, dh_T, dc_T, x, h0, c0, w, out, saved,
+                                              ctx.mode, ctx.sizes)
         grads = _lstm_backward(need, dout, dh_T, dc_T, x, h0, c0, w, out, saved, ctx.mode,
                                ctx.sizes, masks)
         return *skip, *grads
@@ -473,7 +535,8 @@ def lstm_sequence(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Run an LSTM layer over x (T, B, I); returns (out (T, B, P), h_T (B, P), c_T (B, H)).
 
-    ``backend="bptt"`` uses :class:`LSTMFunction` (hand-written backward), ``"reference"``
+    ``backend="bptt"`` uses :class:`LSTMFunction` (hand-written backward; its loops in C++
+    where :func:`rnnlab.bptt.lstm_cpp.covers` says so, in Python otherwise), ``"reference"``
     the autograd loop over :func:`~rnnlab.bptt.reference.lstm_step`. The variant follows
     from ``forget_gate``, ``coupled`` and which fields of ``w`` are set. Without a need for
     gradients (``torch.no_grad`` or no input requiring grad) nothing is kept for a backward:
@@ -491,8 +554,13 @@ def lstm_sequence(
     if backend == "reference" or needs_autograd_path(x):
         return _lstm_reference(x, h0, c0, *w, mode=mode, sizes=sizes, masks=masks)
     tensors = (x, h0, c0, *w)
+    in_loop = masks.h is not None or masks.zoneout_h is not None or masks.zoneout_c is not None
+    cpp = lstm_cpp.covers_call(x, h0, c0, w, in_loop)
     if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
-        return LSTMFunction.apply(mode, sizes, masks.h, masks.zoneout_h, masks.zoneout_c,
+        return LSTMFunction.apply(cpp, mode, sizes, masks.h, masks.zoneout_h, masks.zoneout_c,
                                   x, h0, c0, *w)
-    out, h, c, _ = _lstm_forward(x, h0, c0, w, mode, sizes, keep=False, masks=masks)
+    if cpp:
+        out, h, c, _ = lstm_cpp.forward(x, h0, c0, w, mode, sizes, keep=False)
+    else:
+        out, h, c, _ = _lstm_forward(x, h0, c0, w, mode, sizes, keep=False, masks=masks)
     return out, h, c

@@ -8,6 +8,9 @@
 * ``"bptt"``: rnnlab's hand-written forward and backward through time (:mod:`rnnlab.bptt`);
   it hands over to the autograd reference loop by itself where it must (an empty batch,
   torch.func transforms, compiling; see ``rnnlab.bptt._common.needs_autograd_path``).
+  For the LSTM cells without layer norm, projection or in-loop regularisers on the CPU, its
+  loops run in compiled C++ (:mod:`rnnlab.bptt.lstm_cpp`); ``last_kernel`` then says
+  ``"bptt-cpp"``, and ``"bptt"`` where the Python loops ran.
 * ``"reference"``: the plain autograd loop over the reference cells.
 * ``"auto"`` (the default): ``"fused"`` where it is allowed and is the faster of the two,
   else ``"bptt"``. Allowed: the configuration is torch's, no regulariser changes what the
@@ -37,13 +40,14 @@ from rnnlab.errors import UserError
 from rnnlab.nn.layer_view import LayerView
 
 LAYER_BACKENDS = ("auto", "fused", "bptt", "reference")
-KERNELS = ("fused", "bptt", "reference")  # what ``last_kernel`` may say
+KERNELS = ("fused", "bptt", "bptt-cpp", "reference")  # what ``last_kernel`` may say
 
 log = logging.getLogger(__name__)
 
 _DESCRIPTION = {
     "fused": "torch's fused kernel (torch._VF)",
     "bptt": "rnnlab's hand-written BPTT (rnnlab.bptt)",
+    "bptt-cpp": "rnnlab's hand-written BPTT with its loops in C++ (rnnlab.bptt.lstm_cpp)",
     "reference": "the autograd reference loop (rnnlab.bptt.reference)",
 }
 
@@ -95,7 +99,7 @@ def choose_kernel(layer: LayerView, data: Tensor, autocast_on: bool) -> str:
     # where they must; say so rather than claim a kernel that did not run.
     if data.numel() == 0 or _special_mode_active() or torch.jit.is_tracing():
         return "reference"
-    return "bptt"
+    return "bptt-cpp" if not autocast_on and layer.bptt_runs_cpp(data) else "bptt"
 
 
 def record_kernel(layer: LayerView, kernel: str) -> None:

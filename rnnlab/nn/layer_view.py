@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from torch import Tensor
+
 
 class LayerView(Protocol):
     """The attributes of a :class:`~rnnlab.nn.RecurrentLayer` its helpers read."""
@@ -34,6 +36,8 @@ class LayerView(Protocol):
     def variant_name(self) -> str: ...
 
     def fused_on_cpu(self) -> bool: ...
+
+    def bptt_runs_cpp(self, data: Tensor) -> bool: ...
 
     def extra_repr(self) -> str: ...
 

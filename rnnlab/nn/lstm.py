@@ -42,6 +42,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.bptt import lstm as lstm_bptt
+from rnnlab.bptt import lstm_cpp
 from rnnlab.bptt.masks import NO_MASKS, Masks
 from rnnlab.bptt.reference import LSTMWeights, lstm_gate_names, lstm_step
 from rnnlab.errors import UserError
@@ -228,6 +229,13 @@ class LSTM(_LSTMOptions, RecurrentLayer):
         # oneDNN runs the whole layer as one kernel, faster than rnnlab's loop; but it has no
         # projection, and torch's fallback for one is an unfused loop, slower than rnnlab's
         return self.proj_size == 0
+
+    def bptt_runs_cpp(self, data: Tensor) -> bool:
+        # the same decision lstm_sequence makes on the tensors (rnnlab.bptt.lstm_cpp.covers)
+        in_loop = (self.recurrent_dropout > 0 and self.training) or bool(
+            self.zoneout or self.zoneout_cell)
+        return lstm_cpp.covers(data.device, data.dtype, layer_norm=self.layer_norm,
+                               projection=self.proj_size > 0, in_loop_masks=in_loop)
 
     def variant_name(self) -> str:
         options = {"peephole=True": self.peephole, "coupled=True": self.coupled,

@@ -163,7 +163,7 @@ class RecurrentLayer(nn.Module):
         # torch takes any truthy value; "False" would silently make a bidirectional layer
         self.bidirectional = check_bool("bidirectional", bidirectional)
         self.backend = check_layer_backend(backend)
-        self.last_kernel: str | None = None  # "fused" | "bptt" | "reference" after a call
+        self.last_kernel: str | None = None  # "fused" | "bptt" | "bptt-cpp" | "reference"
         self.init = check_init(init)
         self._factory = {"device": device, "dtype": dtype}
         check = regularisers.check_probability
@@ -199,6 +199,11 @@ class RecurrentLayer(nn.Module):
         """Whether backend="auto" runs torch's kernel on the CPU: only where it is faster than
         the hand-written path (measured: docs/benchmarks.md, "Speed of the layers"). torch's
         CPU GRU and RNN are loops of unfused cell ops, so by default not."""
+        return False
+
+    def bptt_runs_cpp(self, data: Tensor) -> bool:
+        """Whether the hand-written path runs its loops in compiled C++ on ``data`` (so
+        ``last_kernel`` says "bptt-cpp"); the families without a C++ core say no."""
         return False
 
     def _sequence_backend(self) -> str:

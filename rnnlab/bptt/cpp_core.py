@@ -1,0 +1,123 @@
+"""rnnlab's compiled C++ core: built on first use, cached, and optional.
+
+:func:`core` returns the extension module compiled from ``lstm_core.cpp`` (beside this file)
+by ``torch.utils.cpp_extension.load``, or None where it cannot be had:
+
+* ``RNNLAB_NO_CPP=1`` in the environment forces the pure-PyTorch path;
+* no compiler, no ninja, or a failed build: one warning line of logger ``rnnlab`` (once per
+  process) says so, and the pure-PyTorch path runs instead — same results, slower.
+
+The build goes to torch's extension cache (``$TORCH_EXTENSIONS_DIR``, else
+``~/.cache/torch_extensions``), under a name that carries a hash of the source and the
+flags, so a changed source builds anew and never overwrites another checkout's build; torch
+holds a lock file in that folder while it builds, so two processes never build at once (the
+second waits, then loads the first one's library); a lock older than ten minutes is one a
+killed build left behind, and is removed. Flags: ``-O3`` and OpenMP (for
+``at::parallel_for``), no ``-march=native`` and no ``-ffast-math``: the cache may be shared
+by machines with other CPUs, and the results must match the Python path to float tolerance.
+
+ninja: torch's loader calls ``ninja`` from ``PATH``; a venv that was not activated has the
+pip package's binary (a base dependency) beside its Python, so that folder is put on PATH for
+the build when ninja is not found otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+log = logging.getLogger("rnnlab")
+
+SOURCE = Path(__file__).with_name("lstm_core.cpp")
+CFLAGS = ("-O3", "-fno-trapping-math", "-fopenmp")
+LDFLAGS = ("-fopenmp",)
+STALE_SECONDS = 600  # a build takes about a minute; a lock older than this was left behind
+
+_state: dict[str, ModuleType | None] = {}  # "core" -> the module, or None once it failed
+
+
+def disabled() -> bool:
+    """True when ``RNNLAB_NO_CPP`` asks for the pure-PyTorch path."""
+    return os.environ.get("RNNLAB_NO_CPP", "") not in ("", "0")
+
+
+def _ninja_folder() -> str | None:
+    """A folder holding ``ninja`` to put on PATH, or None if PATH finds it already."""
+    if shutil.which("ninja"):
+        return None
+    beside = Path(sys.executable).parent
+    if (beside / "ninja").exists():
+        return str(beside)
+    try:
+        import ninja  # the pip package
+    except ImportError:
+        return None
+    return str(ninja.BIN_DIR)
+
+
+def _clear_stale_lock(name: str) -> None:
+    """Remove a build lock older than :data:`STALE_SECONDS`: a build killed midway (SIGKILL, a
+    lost machine) leaves it behind, and torch's loader would wait for it forever."""
+    try:
+        from torch.utils.cpp_extension import _get_build_directory
+
+        lock = Path(_get_build_directory(name, verbose=False)) / "lock"
+        if lock.exists() and time.time() - lock.stat().st_mtime > STALE_SECONDS:
+            log.info("rnnlab: removing the stale build lock %s", lock)
+            lock.unlink(missing_ok=True)
+    except Exception:  # a private torch helper: if it moved, the loader's own wait stays
+        return
+
+
+def _build() -> ModuleType:
+    from torch.utils.cpp_extension import load
+
+    text = SOURCE.read_bytes()
+    digest = hashlib.sha256(text + repr((CFLAGS, LDFLAGS)).encode()).hexdigest()[:12]
+    name = f"rnnlab_lstm_core_{digest}"
+    _clear_stale_lock(name)
+    folder = _ninja_folder()
+    old_path = os.environ.get("PATH", "")
+    if folder:
+        os.environ["PATH"] = folder + os.pathsep + old_path
+    # torch's loader warns on its own about an unusual compiler; a failure is said once, below
+    torch_log = logging.getLogger("torch.utils.cpp_extension")
+    old_level = torch_log.level
+    torch_log.setLevel(logging.ERROR)
+    try:
+        return load(name=name, sources=[str(SOURCE)],
+                    extra_cflags=list(CFLAGS), extra_ldflags=list(LDFLAGS), verbose=False)
+    finally:
+        torch_log.setLevel(old_level)
+        if folder:
+            os.environ["PATH"] = old_path
+
+
+def _reason(error: Exception) -> str:
+    """The telling line of a failed build: the compiler's error or what was not found."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    telling = [line for line in lines if any(
+        word in line.lower() for word in ("error:", "not found", "no such file", "required"))]
+    line = (telling or lines or [""])[0]
+    return f"{type(error).__name__}: {line[:200]}"
+
+
+def core() -> ModuleType | None:
+    """The compiled core, built on the first call of the process; None if it is off or
+    cannot be built (then a single warning says why)."""
+    if disabled():
+        return None
+    if "core" not in _state:
+        try:
+            _state["core"] = _build()
+        except Exception as error:  # no compiler, no ninja, a failed build: all the same here
+            log.warning("rnnlab: the C++ core could not be built (%s); using the pure-PyTorch "
+                        "path (same results, slower)", _reason(error))
+            _state["core"] = None
+    return _state["core"]
