@@ -89,6 +89,11 @@ NOTES: dict[str, str] = {
     "config: the task's inputs are not frames (no frame_shape), or an option of the vector "
     "models (bidirectional, frame_encoder, dense layers, a layer list) was set, or clips of "
     "unequal length. Use a video task (moving-digits) and drop the named option.",
+    "rnnlab/models/frame_forecaster.py": "The FC-LSTM encoder-forecaster (encoder_forecaster="
+    "true) cannot serve this task or config: the task does not predict frames, the family is "
+    "not recurrent, or a vector-model option (bidirectional, layer list, dense layers, "
+    "frame_encoder) was set. Use it on moving-digits -p question=next-frame with rnn, lstm or "
+    "gru and drop the named option.",
     "rnnlab/models/frames.py": "The per-frame CNN (frame_encoder=cnn) got frames too small to "
     "pool twice. Use frames of at least 4x4 pixels.",
     "rnnlab/nn/conv_lstm.py": "A ConvLSTM or ConvLSTMCell given a bad argument (an even "

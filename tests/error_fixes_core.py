@@ -370,6 +370,29 @@ FIXES: dict[str, dict[str, str]] = {
             "an estimator or a run file; the flags are checked as they are parsed). Give positive "
             "widths, e.g. dense_before=(32, 64), or () for none.",
     },
+    "rnnlab/models/frame_forecaster.py": {
+        "encoder_forecaster needs a recurrent family, not {}":
+            "--encoder-forecaster true was given with --family mlp, which keeps no state to "
+            "hand from the encoder to the forecaster. Use --family lstm (or rnn, gru).",
+        "encoder_forecaster predicts the next frames of a video: use it on a next-frame task "
+        "(moving-digits -p question=next-frame)":
+            "--encoder-forecaster true on a task that does not predict frames (a speed "
+            "question, a text). Drop the flag, or use -p question=next-frame.",
+        "encoder_forecaster runs one way: its forecaster reads its own predictions, one at a "
+        "time":
+            "--encoder-forecaster true with --bidirectional true: a forecaster that reads what "
+            "it predicted cannot look ahead. Drop --bidirectional.",
+        "encoder_forecaster stacks --family layers of --hidden-size: layers, dense_before, "
+        "dense_after and frame_encoder do not apply":
+            "--encoder-forecaster true with --layers, --dense-before, --dense-after or "
+            "--frame-encoder. Describe the stack with --family, --num-layers and --hidden-size.",
+        "expected frames flattened to (B, T, {}), got {}":
+            "The encoder-forecaster was called (from Python) with x of another shape than "
+            "(batch, frames, pixels). Flatten each frame: x.view(B, T, -1).",
+        "the encoder-forecaster reads clips of equal length (lengths = T)":
+            "lengths were passed with a clip shorter than the others. Give clips of one length "
+            "and lengths=None.",
+    },
     "rnnlab/models/conv_video.py": {
         "expected frames flattened to (B, T, {}), got {}":
             "The ConvLSTM video model was called with x that is not (B, T, C*H*W) with the task's "

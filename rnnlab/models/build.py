@@ -1,6 +1,7 @@
 """Choose and build the model a config asks for, for a task's spec.
 
 a family whose record names a model     → that model (convlstm: ConvLSTMVideoModel)
+encoder_forecaster (next frames)          → FrameForecaster (the FC-LSTM of Shi et al.)
 family "mlp" (not recurrent)              → WindowMLP (any task)
 token inputs, an output per step          → LanguageModel
 feature inputs, regression outputs        → Forecaster (one output, or one per step)
@@ -16,6 +17,7 @@ from rnnlab.errors import UserError
 from rnnlab.models.classifier import Classifier
 from rnnlab.models.config import ModelConfig
 from rnnlab.models.forecaster import Forecaster
+from rnnlab.models.frame_forecaster import FrameForecaster
 from rnnlab.models.language_model import LanguageModel
 from rnnlab.models.recurrent_stack import SequenceModel, check_compatible
 from rnnlab.models.seq2seq import Seq2Seq
@@ -35,6 +37,8 @@ def model_class(config: ModelConfig, spec: TaskSpec) -> type[SequenceModel]:
     if kind.model:  # the family brings its own model (named, as nn may not import models)
         module, _, attribute = kind.model.partition(":")
         return getattr(importlib.import_module(module), attribute)
+    if config.encoder_forecaster:
+        return FrameForecaster
     if not family(config.family).recurrent:  # the window MLP, the one feed-forward family
         return WindowMLP
     if spec.input_kind == "tokens" and spec.many_to_many:

@@ -56,6 +56,7 @@ class ModelConfig:
     kernel_size: ConvLSTM: odd convolution kernel, k x k with 'same' padding
     patch_size: ConvLSTM: frames cut into p x p patches, C·p² channels (Shi et al.)
     frame_encoder: video: "cnn" encodes each frame by a small CNN first; "" = none
+    encoder_forecaster: next frames: an encoder, then a forecaster of its own
     recurrent_dropout: variational dropout on x_t, h_{t-1}: one mask per sequence
     weight_drop: DropConnect on W_hh, one mask per forward (AWD-LSTM)
     zoneout: chance each unit of h keeps its last value (Krueger et al. 2017)
@@ -89,6 +90,7 @@ class ModelConfig:
     kernel_size: int = 3  # ConvLSTM: odd convolution kernel, k x k with 'same' padding
     patch_size: int = 1  # ConvLSTM: frames cut into p x p patches, C·p² channels (Shi et al.)
     frame_encoder: str = ""  # video: "cnn" encodes each frame by a small CNN first; "" = none
+    encoder_forecaster: bool = False  # next frames: an encoder, then a forecaster of its own
     recurrent_dropout: float = 0.0  # variational dropout on x_t, h_{t-1}: one mask per sequence
     weight_drop: float = 0.0  # DropConnect on W_hh, one mask per forward (AWD-LSTM)
     zoneout: float = 0.0  # chance each unit of h keeps its last value (Krueger et al. 2017)
