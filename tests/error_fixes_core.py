@@ -386,18 +386,8 @@ FIXES: dict[str, dict[str, str]] = {
         "dense_after and frame_encoder do not apply":
             "--encoder-forecaster true with --layers, --dense-before, --dense-after or "
             "--frame-encoder. Describe the stack with --family, --num-layers and --hidden-size.",
-        "expected frames flattened to (B, T, {}), got {}":
-            "The encoder-forecaster was called (from Python) with x of another shape than "
-            "(batch, frames, pixels). Flatten each frame: x.view(B, T, -1).",
-        "the encoder-forecaster reads clips of equal length (lengths = T)":
-            "lengths were passed with a clip shorter than the others. Give clips of one length "
-            "and lengths=None.",
     },
     "rnnlab/models/conv_video.py": {
-        "expected frames flattened to (B, T, {}), got {}":
-            "The ConvLSTM video model was called with x that is not (B, T, C*H*W) with the task's "
-            "frame size, e.g. unflattened (B, T, C, H, W) frames. Pass x.flatten(2), as the "
-            "task's batches give it.",
         "family {} convolves the frames itself: frame_encoder, dense_before, dense_after and "
         "layers do not apply":
             "--family convlstm was combined with --frame-encoder, --dense-before or "
@@ -418,9 +408,6 @@ FIXES: dict[str, dict[str, str]] = {
             "--patch-size p cuts each frame into p x p patches, so p must divide the frame's "
             "height and width, e.g. --patch-size 3 on 16x16 frames. Use 1, 2, 4 or 8 there "
             "(see the task's canvas).",
-        "the ConvLSTM model reads clips of equal length (lengths = T)":
-            "The ConvLSTM video model got lengths with a clip shorter than T. Give clips of one "
-            "length and pass lengths=None (or all equal to T).",
         "the ConvLSTM predicts frames of its input's shape: the task wants {} outputs per step, "
         "not {}":
             "A next-frame task (an output per step) has an output_size other than its input_size, "
@@ -490,6 +477,13 @@ FIXES: dict[str, dict[str, str]] = {
             "from its previous call, or None to start afresh.",
     },
     "rnnlab/models/recurrent_stack.py": {
+        "expected frames flattened to (B, T, {}), got {}":
+            "A video model (the ConvLSTM's, or the encoder-forecaster) was called from Python "
+            "with x that is not (B, T, C*H*W) at the task's frame size, e.g. unflattened (B, T, "
+            "C, H, W) frames. Pass x.flatten(2), as the task's batches give it.",
+        "the {} reads clips of equal length (lengths = T)":
+            "A video model got lengths with a clip shorter than T. Give clips of one length and "
+            "pass lengths=None (or all equal to T).",
         "bidirectional=True is not allowed for this task: its outputs must not depend on future "
         "steps (TaskSpec.bidirectional_ok is False)":
             "--bidirectional (or a bidirectional layer in --layers) was given for a task that "

@@ -66,3 +66,15 @@ def test_what_it_refuses() -> None:
     with pytest.raises(UserError, match="do not apply"):
         build_model(ModelConfig(family="gru", hidden_size=4, encoder_forecaster=True,
                                 dense_after=(4,)), task.spec)
+
+
+def test_it_cannot_run_one_step_at_a_time() -> None:
+    """Its forecaster runs after the whole clip: stepping it frame by frame would answer
+    something else, so StepStreams refuses it in one line."""
+    from rnnlab.models import StepStreams
+
+    task, _ = task_and_batch()
+    model = build_model(ModelConfig(family="lstm", hidden_size=4, encoder_forecaster=True),
+                        task.spec)
+    with pytest.raises(UserError, match="reads a whole clip"):
+        StepStreams(model)

@@ -17,8 +17,7 @@ from rnnlab.viz.report import ReportData
 
 def predicts_frames(task: Task) -> bool:
     """A task whose targets are future frames (next-frame prediction)."""
-    spec = task.spec
-    return spec.frame_shape is not None and spec.many_to_many and spec.output_kind == "multilabel"
+    return task.spec.predicts_frames
 
 
 def add_filmstrip(task: Task, specs: Sequence[ModelSpec], runs: dict[str, list[Run]],

@@ -32,7 +32,7 @@ from torch.nn import functional as F
 
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
-from rnnlab.models.recurrent_stack import SequenceModel, State, check_lengths
+from rnnlab.models.recurrent_stack import SequenceModel, State, check_clips
 from rnnlab.nn.conv_lstm import ConvLSTM
 from rnnlab.nn.families import family
 from rnnlab.tasks.base import TaskSpec
@@ -93,12 +93,7 @@ class ConvLSTMVideoModel(SequenceModel):
         self, x: Tensor, lengths: Tensor | None = None, state: State = None
     ) -> tuple[Tensor, State]:
         """x (B, T, C·Hf·Wf) → (B, K) logits, or (B, T, C·Hf·Wf) logits of the T next frames."""
-        check_lengths(x, lengths)
-        if lengths is not None and bool((lengths != x.shape[1]).any()):
-            raise UserError("the ConvLSTM model reads clips of equal length (lengths = T)")
-        if x.dim() != 3 or x.shape[-1] != self.spec.input_size:
-            raise UserError(f"expected frames flattened to (B, T, {self.spec.input_size}), got "
-                            f"{tuple(x.shape)}")
+        check_clips(x, lengths, self.spec.input_size, "ConvLSTM model")
         B, T = x.shape[:2]
         frames = x.to(self.head.weight.dtype).view(B * T, *self.frame_shape)
         frames = F.pixel_unshuffle(frames, self.patch).unflatten(0, (B, T))  # p = 1: itself

@@ -22,16 +22,10 @@ from torch import Tensor, nn
 
 from rnnlab.errors import UserError
 from rnnlab.models.config import ModelConfig
-from rnnlab.models.recurrent_stack import SequenceModel, State, check_lengths
+from rnnlab.models.recurrent_stack import SequenceModel, State, check_clips
 from rnnlab.models.stack_parts import make_recurrent_layer
 from rnnlab.nn.families import family
 from rnnlab.tasks.base import TaskSpec
-
-
-def predicts_frames(spec: TaskSpec) -> bool:
-    """A next-frame task: frames in, one frame of pixels in [0, 1] out per step."""
-    return (spec.frame_shape is not None and spec.many_to_many
-            and spec.output_kind == "multilabel" and spec.output_size == spec.input_size)
 
 
 class FrameForecaster(SequenceModel):
@@ -41,10 +35,13 @@ class FrameForecaster(SequenceModel):
     ``head`` (Linear).
     """
 
+    # It reads the whole clip before it predicts: StepStreams refuses it, as the ConvLSTM's.
+    predicts_frames = True
+
     def __init__(self, config: ModelConfig, spec: TaskSpec) -> None:
         if not family(config.family).recurrent:
             raise UserError(f"encoder_forecaster needs a recurrent family, not {config.family!r}")
-        if not predicts_frames(spec):
+        if not spec.predicts_frames:
             raise UserError("encoder_forecaster predicts the next frames of a video: use it on "
                             "a next-frame task (moving-digits -p question=next-frame)")
         if config.bidirectional:
@@ -67,12 +64,7 @@ class FrameForecaster(SequenceModel):
         self, x: Tensor, lengths: Tensor | None = None, state: State = None
     ) -> tuple[Tensor, State]:
         """x (B, T, F) → (B, T, F) logits of the T frames after the clip."""
-        check_lengths(x, lengths)
-        if lengths is not None and bool((lengths != x.shape[1]).any()):
-            raise UserError("the encoder-forecaster reads clips of equal length (lengths = T)")
-        if x.dim() != 3 or x.shape[-1] != self.spec.input_size:
-            raise UserError(f"expected frames flattened to (B, T, {self.spec.input_size}), got "
-                            f"{tuple(x.shape)}")
+        check_clips(x, lengths, self.spec.input_size, "encoder-forecaster")
         x = x.to(self.head.weight.dtype)
         _, state = self.stack(x, state)  # read the T frames
         seen, logits = x[:, -1:], []  # the last frame read, (B, 1, F)

@@ -120,6 +120,17 @@ def check_lengths(x: Tensor, lengths: Tensor | None) -> None:
         raise UserError(f"lengths must lie in 1..T = 1..{x.shape[1]}")
 
 
+def check_clips(x: Tensor, lengths: Tensor | None, input_size: int, model: str) -> None:
+    """A video model reads whole clips: x (B, T, input_size) flattened frames, and lengths
+    None or all T (every clip of a batch has the full length)."""
+    check_lengths(x, lengths)
+    if lengths is not None and bool((lengths != x.shape[1]).any()):
+        raise UserError(f"the {model} reads clips of equal length (lengths = T)")
+    if x.dim() != 3 or x.shape[-1] != input_size:
+        raise UserError(f"expected frames flattened to (B, T, {input_size}), got "
+                        f"{tuple(x.shape)}")
+
+
 class InputEncoder(nn.Module):
     """Turns a task's inputs into per-step vectors.
 

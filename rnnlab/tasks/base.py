@@ -37,6 +37,12 @@ class TaskSpec:
     # convolutional models unflatten; None: plain feature vectors
     frame_shape: tuple[int, int, int] | None = None
 
+    @property
+    def predicts_frames(self) -> bool:
+        """Next-frame prediction: frames in, one frame of pixels in [0, 1] out per step."""
+        return (self.frame_shape is not None and self.many_to_many
+                and self.output_kind == "multilabel" and self.output_size == self.input_size)
+
 
 @dataclass
 class TaskParams:
