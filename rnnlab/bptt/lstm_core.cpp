@@ -169,78 +169,100 @@ struct Fwd {
   int64_t H;
 };
 
+// The per-row pieces take their buffers as __restrict__ parameters: GCC honours restrict on
+// parameters (also after inlining), not on local pointers loaded from a struct, and without it
+// it does not vectorise the loops (it must assume that the stores may change the loads).
+
+// a += γ_hh LN(W_hh h_prev) over one row of N = G*H: ar holds W_hh h_prev on entry, its LN
+// (AhHat) on exit; returns 1/std (Rh).
+template <typename T>
+RNNLAB_INLINE T ln_gates_row(T* RNNLAB_R ar, T* RNNLAB_R zr, const T* RNNLAB_R gh, int64_t N,
+                             T eps) {
+  T mean, rstd;
+  ln_stats(ar, N, eps, mean, rstd);
+  for (int64_t j = 0; j < N; ++j) {
+    const T a_hat = (ar[j] - mean) * rstd;
+    ar[j] = a_hat;
+    zr[j] += gh[j] * a_hat;
+  }
+  return rstd;
+}
+
+// The gates and c_t of one row; without LNC also tanh(y_t), y_t = c_t, and m_t = o tanh(y_t).
+template <typename T, int MODE, bool PEEP, bool LNC>
+RNNLAB_INLINE void gate_row(T* RNNLAB_R zr, const T* RNNLAB_R cp, T* RNNLAB_R cr,
+                            T* RNNLAB_R tr, T* RNNLAB_R hr, const T* RNNLAB_R p, int64_t H) {
+  constexpr int64_t G = MODE == 0 ? 4 : 3;
+  constexpr int64_t K = G - 2;  // sigmoid gates that read c_{t-1}: (i, f) | i | f
+  for (int64_t j = 0; j < H; ++j) {
+    T a0 = zr[j];
+    if (PEEP) a0 += p[j] * cp[j];  // a_i + p_i c_prev  (or a_f for the coupled cell)
+    const T s0 = sigmoid(a0);      // i = σ(·)  (f = σ(·) coupled)
+    const T g = tanh_(zr[K * H + j]);  // g = tanh(a_g)
+    T cn;
+    if (MODE == 0) {
+      T a1 = zr[H + j];
+      if (PEEP) a1 += p[H + j] * cp[j];
+      const T f = sigmoid(a1);  // f = σ(a_f + p_f c_prev)
+      zr[H + j] = f;
+      cn = f * cp[j] + s0 * g;  // c = f c_prev + i g
+    } else if (MODE == 1) {
+      cn = cp[j] + s0 * g;  // c = c_prev + i g
+    } else {
+      cn = g + s0 * (cp[j] - g);  // c = f c_prev + (1 - f) g
+    }
+    T ao = zr[(K + 1) * H + j];
+    if (PEEP) ao += p[K * H + j] * cn;  // a_o + p_o c
+    const T o = sigmoid(ao);            // o = σ(·)
+    zr[j] = s0;
+    zr[K * H + j] = g;
+    zr[(K + 1) * H + j] = o;
+    cr[j] = cn;
+    if (!LNC) {
+      const T t = tanh_(cn);  // tanh(y), y = c
+      tr[j] = t;
+      hr[j] = o * t;  // m = o tanh(y)
+    }
+  }
+}
+
+// y = γ_c LN(c) + β_c (SHIFT: with β_c), tanh(y) and m = o tanh(y) of one row, over the row
+// of c just written (still in cache); returns 1/std (Rc).
+template <typename T, bool SHIFT>
+RNNLAB_INLINE T cell_ln_row(const T* RNNLAB_R cr, T* RNNLAB_R ch, const T* RNNLAB_R gc,
+                            const T* RNNLAB_R bc, const T* RNNLAB_R orow, T* RNNLAB_R tr,
+                            T* RNNLAB_R hr, int64_t H, T eps) {
+  T mean, rstd;
+  ln_stats(cr, H, eps, mean, rstd);
+  for (int64_t j = 0; j < H; ++j) {
+    const T c_hat = (cr[j] - mean) * rstd;
+    ch[j] = c_hat;
+    const T y = SHIFT ? bc[j] + c_hat * gc[j] : c_hat * gc[j];
+    const T t = tanh_(y);
+    tr[j] = t;
+    hr[j] = orow[j] * t;  // m = o tanh(y)
+  }
+  return rstd;
+}
+
 // Forward math of rows [r0, r1) of one step. LNC: layer norm of c_t (a template parameter,
-// because it moves tanh(y) and h out of the gate loop into a pass after the row's statistics).
+// because it moves tanh(y) and m out of the gate loop into a pass after the row's statistics).
 template <typename T, int MODE, bool PEEP, bool LNC>
 RNNLAB_INLINE void forward_rows(const Fwd<T>& s, int64_t r0, int64_t r1) {
   constexpr int64_t G = MODE == 0 ? 4 : 3;
-  constexpr int64_t K = G - 2;  // sigmoid gates that read c_{t-1}: (i, f) | i | f
+  constexpr int64_t K = G - 2;
   const int64_t H = s.H;
-  const T* RNNLAB_R p = s.p;
   for (int64_t r = r0; r < r1; ++r) {
-    T* RNNLAB_R zr = s.z + r * G * H;
-    const T* RNNLAB_R cp = s.c_prev + r * H;
-    T* RNNLAB_R cr = s.c + r * H;
-    T* RNNLAB_R tr = s.tc + r * H;
-    T* RNNLAB_R hr = s.h + r * H;
-    if (s.ah) {  // a = γ_ih LN(W_ih x) + b + γ_hh LN(W_hh h_prev): the last term, here
-      T* RNNLAB_R ar = s.ah + r * G * H;
-      const T* RNNLAB_R gh = s.g_hh;
-      T mean, rstd;
-      ln_stats(ar, G * H, s.eps, mean, rstd);
-      s.rh[r] = rstd;
-      for (int64_t j = 0; j < G * H; ++j) {
-        const T a_hat = (ar[j] - mean) * rstd;
-        ar[j] = a_hat;
-        zr[j] += gh[j] * a_hat;
-      }
-    }
-    for (int64_t j = 0; j < H; ++j) {
-      T a0 = zr[j];
-      if (PEEP) a0 += p[j] * cp[j];  // a_i + p_i c_prev  (or a_f for the coupled cell)
-      const T s0 = sigmoid(a0);      // i = σ(·)  (f = σ(·) coupled)
-      const T g = tanh_(zr[K * H + j]);  // g = tanh(a_g)
-      T cn;
-      if (MODE == 0) {
-        T a1 = zr[H + j];
-        if (PEEP) a1 += p[H + j] * cp[j];
-        const T f = sigmoid(a1);  // f = σ(a_f + p_f c_prev)
-        zr[H + j] = f;
-        cn = f * cp[j] + s0 * g;  // c = f c_prev + i g
-      } else if (MODE == 1) {
-        cn = cp[j] + s0 * g;  // c = c_prev + i g
-      } else {
-        cn = g + s0 * (cp[j] - g);  // c = f c_prev + (1 - f) g
-      }
-      T ao = zr[(K + 1) * H + j];
-      if (PEEP) ao += p[K * H + j] * cn;  // a_o + p_o c
-      const T o = sigmoid(ao);            // o = σ(·)
-      zr[j] = s0;
-      zr[K * H + j] = g;
-      zr[(K + 1) * H + j] = o;
-      cr[j] = cn;
-      if (!LNC) {
-        const T t = tanh_(cn);  // tanh(y), y = c
-        tr[j] = t;
-        hr[j] = o * t;  // m = o tanh(y)
-      }
-    }
-    if (LNC) {  // y = γ_c LN(c) + β_c, over the row of c just written (still in cache)
-      T* RNNLAB_R ch = s.chat + r * H;
-      const T* RNNLAB_R gc = s.g_c;
-      const T* RNNLAB_R bc = s.b_c;
-      const T* RNNLAB_R orow = zr + (K + 1) * H;
-      T mean, rstd;
-      ln_stats(cr, H, s.eps, mean, rstd);
-      s.rc[r] = rstd;
-      for (int64_t j = 0; j < H; ++j) {
-        const T c_hat = (cr[j] - mean) * rstd;
-        ch[j] = c_hat;
-        const T y = bc ? bc[j] + c_hat * gc[j] : c_hat * gc[j];
-        const T t = tanh_(y);
-        tr[j] = t;
-        hr[j] = orow[j] * t;  // m = o tanh(y)
-      }
+    T* zr = s.z + r * G * H;
+    if (s.ah) s.rh[r] = ln_gates_row(s.ah + r * G * H, zr, s.g_hh, G * H, s.eps);
+    gate_row<T, MODE, PEEP, LNC>(zr, s.c_prev + r * H, s.c + r * H, s.tc + r * H, s.h + r * H,
+                                 s.p, H);
+    if (LNC) {
+      s.rc[r] = s.b_c
+          ? cell_ln_row<T, true>(s.c + r * H, s.chat + r * H, s.g_c, s.b_c, zr + (K + 1) * H,
+                                 s.tc + r * H, s.h + r * H, H, s.eps)
+          : cell_ln_row<T, false>(s.c + r * H, s.chat + r * H, s.g_c, s.b_c, zr + (K + 1) * H,
+                                  s.tc + r * H, s.h + r * H, H, s.eps);
     }
   }
 }
@@ -267,6 +289,77 @@ struct Bwd {
   int64_t H;
 };
 
+// d y = d m o tanh'(y) of one row (ADD: d m = d out + d h_next, else d m = dout), kept as dY.
+template <typename T, bool ADD>
+RNNLAB_INLINE void dy_row(const T* RNNLAB_R dor, const T* RNNLAB_R dhr, const T* RNNLAB_R orow,
+                          const T* RNNLAB_R tr, T* RNNLAB_R dyr, int64_t H) {
+  for (int64_t j = 0; j < H; ++j) {
+    const T dm = ADD ? dor[j] + dhr[j] : dor[j];
+    dyr[j] = dm * orow[j] * (T(1) - tr[j] * tr[j]);  // m = o tanh(y)
+  }
+}
+
+// d a of one row from d m and d c = dc_next; dc becomes d c_{t-1} in place. With LNC, d y
+// (dyr) is given and y = γ_c LN(c) + β_c: d c += r (d ĉ - m1 - ĉ m2), d ĉ = γ_c d y, m1 and m2
+// the row means of d ĉ and d ĉ ĉ.
+template <typename T, int MODE, bool PEEP, bool LNC, bool ADD>
+RNNLAB_INLINE void grad_row(const T* RNNLAB_R zr, const T* RNNLAB_R cp, const T* RNNLAB_R tr,
+                            const T* RNNLAB_R dor, const T* RNNLAB_R dhr, T* RNNLAB_R dcr,
+                            T* RNNLAB_R dar, const T* RNNLAB_R p, const T* RNNLAB_R dyr,
+                            const T* RNNLAB_R ch, const T* RNNLAB_R gc, T m1, T m2, T rstd_c,
+                            int64_t H) {
+  constexpr int64_t G = MODE == 0 ? 4 : 3;
+  constexpr int64_t K = G - 2;
+  for (int64_t j = 0; j < H; ++j) {
+    const T dh = ADD ? dor[j] + dhr[j] : dor[j];  // d m_t
+    const T s0 = zr[j], g = zr[K * H + j], o = zr[(K + 1) * H + j], t = tr[j];
+    const T da_o = dh * t * (o - o * o);  // m = o tanh(y), o = σ(a_o + p_o c)
+    T d = dcr[j];  // d c_t from step t+1
+    if (LNC) {
+      d += rstd_c * (dyr[j] * gc[j] - m1 - ch[j] * m2);  // y = γ_c LN(c) + β_c
+    } else {
+      d += dh * o * (T(1) - t * t);  // y = c
+    }
+    if (PEEP) d += da_o * p[K * H + j];  // o = σ(a_o + p_o c)
+    const T dtg = T(1) - g * g;  // tanh'(a_g)
+    T dprev;
+    if (MODE == 0) {
+      const T f = zr[H + j];
+      const T da_i = d * g * (s0 - s0 * s0);  // c = f c_prev + i g, i = σ(·)
+      const T da_f = d * cp[j] * (f - f * f);  // c = f c_prev + i g, f = σ(·)
+      dar[j] = da_i;
+      dar[H + j] = da_f;
+      dar[2 * H + j] = d * s0 * dtg;  // c = f c_prev + i g, g = tanh(a_g)
+      dprev = d * f;
+      if (PEEP) dprev += da_i * p[j] + da_f * p[H + j];  // i, f = σ(a + p c_prev)
+    } else if (MODE == 1) {
+      const T da_i = d * g * (s0 - s0 * s0);  // c = c_prev + i g, i = σ(·)
+      dar[j] = da_i;
+      dar[H + j] = d * s0 * dtg;  // c = c_prev + i g, g = tanh(a_g)
+      dprev = d;
+      if (PEEP) dprev += da_i * p[j];
+    } else {
+      const T da_f = d * (cp[j] - g) * (s0 - s0 * s0);  // c = f c_prev + (1 - f) g
+      dar[j] = da_f;
+      dar[H + j] = (d - d * s0) * dtg;
+      dprev = d * s0;
+      if (PEEP) dprev += da_f * p[j];
+    }
+    dar[(K + 1) * H + j] = da_o;
+    dcr[j] = dprev;  // d c_{t-1}
+  }
+}
+
+// a = ... + γ_hh LN(W_hh h_prev): d (W_hh h_prev) of one row of N = G*H from d a (in cache).
+template <typename T>
+RNNLAB_INLINE void dah_row(const T* RNNLAB_R dar, const T* RNNLAB_R ah, const T* RNNLAB_R gh,
+                           T rstd, T* RNNLAB_R dahr, int64_t N) {
+  T su, suv;
+  ln_grad_sums(dar, gh, ah, N, su, suv);
+  const T a1 = su / T(N), a2 = suv / T(N);
+  for (int64_t j = 0; j < N; ++j) dahr[j] = rstd * (dar[j] * gh[j] - a1 - ah[j] * a2);
+}
+
 // Backward math of rows [r0, r1) of one step: d a from d m and d c = dc_next; dc becomes
 // d c_{t-1} in place; with layer norm also d y and d (W_hh h_{t-1}).
 template <typename T, int MODE, bool PEEP, bool LNC>
@@ -274,79 +367,32 @@ RNNLAB_INLINE void backward_rows(const Bwd<T>& s, int64_t r0, int64_t r1) {
   constexpr int64_t G = MODE == 0 ? 4 : 3;
   constexpr int64_t K = G - 2;
   const int64_t H = s.H;
-  const T* RNNLAB_R p = s.p;
-  const bool add_next = s.dh_next != nullptr;  // loop-invariant: the compiler unswitches it
+  const bool add = s.dh_next != nullptr;
   for (int64_t r = r0; r < r1; ++r) {
-    const T* RNNLAB_R zr = s.z + r * G * H;
-    const T* RNNLAB_R cp = s.c_prev + r * H;
-    const T* RNNLAB_R tr = s.tc + r * H;
-    const T* RNNLAB_R dor = s.dout + r * H;
-    const T* RNNLAB_R dhr = add_next ? s.dh_next + r * H : nullptr;
-    T* RNNLAB_R dcr = s.dc + r * H;
-    T* RNNLAB_R dar = s.da + r * G * H;
-    const T* RNNLAB_R orow = zr + (K + 1) * H;
+    const T* zr = s.z + r * G * H;
+    const T* tr = s.tc + r * H;
+    const T* dor = s.dout + r * H;
+    const T* dhr = add ? s.dh_next + r * H : nullptr;
+    T* dyr = LNC ? s.dy + r * H : nullptr;
+    const T* ch = LNC ? s.chat + r * H : nullptr;
     T m1 = 0, m2 = 0, rstd_c = 0;
-    T* RNNLAB_R dyr = LNC ? s.dy + r * H : nullptr;
-    const T* RNNLAB_R ch = LNC ? s.chat + r * H : nullptr;
-    const T* RNNLAB_R gc = s.g_c;
-    if (LNC) {  // y = γ_c LN(c) + β_c: d y = d m o tanh'(y), then the row means of the LN
-      for (int64_t j = 0; j < H; ++j) {
-        const T dm = add_next ? dor[j] + dhr[j] : dor[j];
-        dyr[j] = dm * orow[j] * (T(1) - tr[j] * tr[j]);  // m = o tanh(y)
-      }
+    if (LNC) {  // y = γ_c LN(c) + β_c: d y first, then the row means of the LN backward
+      if (add) dy_row<T, true>(dor, dhr, zr + (K + 1) * H, tr, dyr, H);
+      else dy_row<T, false>(dor, dhr, zr + (K + 1) * H, tr, dyr, H);
       T su, suv;
-      ln_grad_sums(dyr, gc, ch, H, su, suv);
+      ln_grad_sums(dyr, s.g_c, ch, H, su, suv);
       m1 = su / T(H);
       m2 = suv / T(H);
       rstd_c = s.rc[r];
     }
-    for (int64_t j = 0; j < H; ++j) {
-      const T dh = add_next ? dor[j] + dhr[j] : dor[j];  // d m_t
-      const T s0 = zr[j], g = zr[K * H + j], o = orow[j], t = tr[j];
-      const T da_o = dh * t * (o - o * o);  // m = o tanh(y), o = σ(a_o + p_o c)
-      T d = dcr[j];  // d c_t from step t+1
-      if (LNC) {  // d c += r (d ĉ - mean(d ĉ) - ĉ mean(d ĉ ĉ)), d ĉ = γ_c d y
-        d += rstd_c * (dyr[j] * gc[j] - m1 - ch[j] * m2);
-      } else {
-        d += dh * o * (T(1) - t * t);  // y = c
-      }
-      if (PEEP) d += da_o * p[K * H + j];  // o = σ(a_o + p_o c)
-      const T dtg = T(1) - g * g;  // tanh'(a_g)
-      T dprev;
-      if (MODE == 0) {
-        const T f = zr[H + j];
-        const T da_i = d * g * (s0 - s0 * s0);  // c = f c_prev + i g, i = σ(·)
-        const T da_f = d * cp[j] * (f - f * f);  // c = f c_prev + i g, f = σ(·)
-        dar[j] = da_i;
-        dar[H + j] = da_f;
-        dar[2 * H + j] = d * s0 * dtg;  // c = f c_prev + i g, g = tanh(a_g)
-        dprev = d * f;
-        if (PEEP) dprev += da_i * p[j] + da_f * p[H + j];  // i, f = σ(a + p c_prev)
-      } else if (MODE == 1) {
-        const T da_i = d * g * (s0 - s0 * s0);  // c = c_prev + i g, i = σ(·)
-        dar[j] = da_i;
-        dar[H + j] = d * s0 * dtg;  // c = c_prev + i g, g = tanh(a_g)
-        dprev = d;
-        if (PEEP) dprev += da_i * p[j];
-      } else {
-        const T da_f = d * (cp[j] - g) * (s0 - s0 * s0);  // c = f c_prev + (1 - f) g
-        dar[j] = da_f;
-        dar[H + j] = (d - d * s0) * dtg;
-        dprev = d * s0;
-        if (PEEP) dprev += da_f * p[j];
-      }
-      dar[(K + 1) * H + j] = da_o;
-      dcr[j] = dprev;  // d c_{t-1}
-    }
-    if (s.dah) {  // a = ... + γ_hh LN(W_hh h_prev): d (W_hh h_prev) from d a, row in cache
-      const T* RNNLAB_R ah = s.ahat + r * G * H;
-      const T* RNNLAB_R gh = s.g_hh;
-      T* RNNLAB_R dahr = s.dah + r * G * H;
-      T su, suv;
-      ln_grad_sums(dar, gh, ah, G * H, su, suv);
-      const T a1 = su / T(G * H), a2 = suv / T(G * H), rstd = s.rh[r];
-      for (int64_t j = 0; j < G * H; ++j) dahr[j] = rstd * (dar[j] * gh[j] - a1 - ah[j] * a2);
-    }
+    T* dar = s.da + r * G * H;
+    if (add)
+      grad_row<T, MODE, PEEP, LNC, true>(zr, s.c_prev + r * H, tr, dor, dhr, s.dc + r * H, dar,
+                                         s.p, dyr, ch, s.g_c, m1, m2, rstd_c, H);
+    else
+      grad_row<T, MODE, PEEP, LNC, false>(zr, s.c_prev + r * H, tr, dor, dhr, s.dc + r * H,
+                                          dar, s.p, dyr, ch, s.g_c, m1, m2, rstd_c, H);
+    if (s.dah) dah_row(dar, s.ahat + r * G * H, s.g_hh, s.rh[r], s.dah + r * G * H, G * H);
   }
 }
 
