@@ -24,12 +24,15 @@ def test_every_contender_of_the_smoke_grid_runs(capsys: pytest.CaptureFixture[st
     reference = [r for r in rows if r.label.startswith("torch.nn.")]
     assert all(r.ratio == 1.0 for r in reference)
     table = capsys.readouterr().out
-    assert "| B 2, T 3, H 4 x2 layers bidirectional | train | rnnlab LSTM layer norm | bptt |" \
-        in table
+    assert "| B 2, T 3, H 4 x2 layers bidirectional | train | rnnlab LSTM layer norm python | " \
+        "bptt |" in table
     kernels = {r.label: r.kernel for r in rows}
     assert kernels["rnnlab LSTM"] == "fused" and kernels["rnnlab LSTM bptt"] == LSTM_BPTT
     assert kernels["rnnlab LSTM peephole"] == LSTM_BPTT  # the loops in C++ where it is built
     assert kernels["rnnlab LSTM peephole python"] == "bptt"  # ... and forced to Python
+    assert kernels["rnnlab LSTM layer norm"] == kernels["rnnlab LSTM projection"] == LSTM_BPTT
+    assert kernels["rnnlab LSTM layer norm python"] == "bptt"
+    assert kernels["rnnlab LSTM projection python"] == "bptt"
     assert kernels["rnnlab GRU"] == "bptt" and kernels["rnnlab GRU fused"] == "fused"
     assert kernels["torch.nn.LSTM"] == "torch" and kernels["LSTMCell loop"] == "loop"
 

@@ -168,11 +168,12 @@ def test_double_backward_still_works_on_the_cpp_path() -> None:
 
 def test_covers_only_what_the_core_computes() -> None:
     cpu, f32 = torch.device("cpu"), torch.float32
-    plain = {"layer_norm": False, "projection": False, "in_loop_masks": False}
+    plain = {"in_loop_masks": False}
     assert lstm_cpp.covers(cpu, f32, **plain) == BUILT
     assert lstm_cpp.covers(cpu, torch.float64, **plain) == BUILT
-    for option in plain:  # layer norm, projection, recurrent dropout and zoneout: Python loops
-        assert not lstm_cpp.covers(cpu, f32, **plain | {option: True})
+    # recurrent dropout and zoneout: Python loops (layer norm and projection: the C++ loops,
+    # tests/test_bptt_lstm_cpp_ln_proj.py)
+    assert not lstm_cpp.covers(cpu, f32, in_loop_masks=True)
     for dtype in (torch.float16, torch.bfloat16, None):
         assert not lstm_cpp.covers(cpu, dtype, **plain)
     assert not lstm_cpp.covers(torch.device("meta"), f32, **plain)  # other devices: Python
@@ -213,9 +214,10 @@ def test_layer_says_which_loops_ran_and_both_agree(monkeypatch, options) -> None
     assert kernel_python == "bptt"
     for a, b in zip(cpp, python, strict=True):
         torch.testing.assert_close(a, b, **TOL[torch.float64])
-    layer_norm = rn.LSTM(I, H, layer_norm=True)
-    layer_norm(x.float())
-    assert layer_norm.last_kernel == "bptt"  # layer norm: the Python loops
+    for extra in ({"layer_norm": True}, {"proj_size": 5}):  # in the C++ loops too
+        other = rn.LSTM(I, H, **extra)
+        other(x.float())
+        assert other.last_kernel == ("bptt-cpp" if BUILT else "bptt")
 
 
 def test_a_failed_build_warns_once_and_runs_the_python_loops(monkeypatch, caplog) -> None:

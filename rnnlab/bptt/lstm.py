@@ -78,6 +78,29 @@ def _dtanh(t: Tensor, one: Tensor) -> Tensor:
     return torch.addcmul(one, t, t, value=-1)
 
 
+def _input_part(x: Tensor, w: LSTMWeights) -> tuple[Tensor, Tensor | None, Tensor | None]:
+    """The input part of a for all T steps at once, before either loop (Python's or C++'s):
+    ``Z`` (T, B, G*H) = W_ih x_t + b, or with layer norm γ_ih LN(W_ih x_t) + b, together with
+    ``AxHat`` (T, B, G*H) = LN(W_ih x_t) and ``Rx`` (T, B, 1) its reciprocal deviations
+    (None without layer norm). b = b_ih + b_hh, if any."""
+    T, B, _ = x.shape
+    GH = w.weight_ih.shape[0]
+    x2 = x.reshape(T * B, -1)
+    bias = w.bias_ih + w.bias_hh if w.bias_ih is not None else None
+    AxHat = Rx = None
+    if w.weight_ln_ih is not None:
+        ax = torch.mm(x2, w.weight_ih.t())
+        AxHat, Rx = ln_forward(ax, LN_EPS, out=ax)
+        Z = (torch.addcmul(bias, AxHat, w.weight_ln_ih) if bias is not None
+             else AxHat * w.weight_ln_ih)
+        AxHat, Rx = AxHat.view(T, B, GH), Rx.view(T, B, 1)
+    elif bias is not None:
+        Z = torch.addmm(bias, x2, w.weight_ih.t())
+    else:
+        Z = torch.mm(x2, w.weight_ih.t())
+    return Z.view(T, B, GH), AxHat, Rx
+
+
 def _lstm_forward(
     x: Tensor,
     h0: Tensor,
@@ -112,23 +135,7 @@ def _lstm_forward(
     S = T if keep else 1  # time slots of the buffers that only the backward reads
     blocks = [K * H, H, H]  # columns of a: the gates that read c_{t-1}, g, o
 
-    # The input projections of all T steps in one matmul; Z then becomes each step's gates.
-    x2 = x.reshape(T * B, -1)
-    bias = None
-    if w.bias_ih is not None:
-        bias = w.bias_ih + w.bias_hh
-    AxHat = Rx = None
-    if ln_gates:
-        ax = torch.mm(x2, w.weight_ih.t())
-        AxHat, Rx = ln_forward(ax, LN_EPS, out=ax)
-        Z = (torch.addcmul(bias, AxHat, w.weight_ln_ih) if bias is not None
-             else AxHat * w.weight_ln_ih)
-        AxHat, Rx = AxHat.view(T, B, G * H), Rx.view(T, B, 1)
-    elif bias is not None:
-        Z = torch.addmm(bias, x2, w.weight_ih.t())
-    else:
-        Z = torch.mm(x2, w.weight_ih.t())
-    Z = Z.view(T, B, G * H)
+    Z, AxHat, Rx = _input_part(x, w)  # Z then becomes each step's gates, in place
 
     out = new(T, B, P)
     C = new(T if keep else 2, B, H)  # without keep: two slots, c_{t-1} and c_t
@@ -312,6 +319,23 @@ def _lstm_backward(
     return dx, dh0, dc0, *dw.values()
 
 
+def _lstm_forward_cpp(
+    x: Tensor,
+    h0: Tensor,
+    c0: Tensor,
+    w: LSTMWeights,
+    mode: str,
+    sizes: tuple[int, ...] | None,
+    keep: bool,
+) -> tuple[Tensor, Tensor, Tensor, _Saved]:
+    """:func:`_lstm_forward` with its loop in C++ (no in-loop masks:
+    :func:`rnnlab.bptt.lstm_cpp.covers`): the same input part before it, the same buffers."""
+    Z, AxHat, Rx = _input_part(x, w)
+    out, h_T, c_T, Z, C, TC, AhHat, Rh, CHat, Rc = lstm_cpp.forward_loop(
+        Z, h0, c0, w, mode, sizes, keep)
+    return out, h_T, c_T, (Z, C, TC, AxHat, Rx, AhHat, Rh, CHat, Rc, None)
+
+
 def _lstm_backward_cpp(
     need: dict[str, bool],
     dout: Tensor,
@@ -326,11 +350,11 @@ def _lstm_backward_cpp(
     mode: str,
     sizes: tuple[int, ...] | None,
 ) -> tuple[Tensor | None, ...]:
-    """:func:`_lstm_backward` with its loop in C++ (no layer norm, projection or in-loop
-    masks: :func:`rnnlab.bptt.lstm_cpp.covers`); the same batched gradients after it."""
-    Z, C, TC = saved[:3]
-    dA, dh_next, dc_next = lstm_cpp.backward_loop(dout, dh_T, dc_T, c0, w, Z, C, TC, mode, sizes)
-    dx, dw = _batched_grads(need, dA, dA, None, None, x, h0, c0, w, out, saved, len(mode) - 2,
+    """:func:`_lstm_backward` with its loop in C++ (no in-loop masks:
+    :func:`rnnlab.bptt.lstm_cpp.covers`); the same batched gradients after it."""
+    dA, dAh, dH, dY, dh_next, dc_next = lstm_cpp.backward_loop(dout, dh_T, dc_T, c0, w, saved,
+                                                               mode, sizes)
+    dx, dw = _batched_grads(need, dA, dAh, dH, dY, x, h0, c0, w, out, saved, len(mode) - 2,
                             None)
     dh0 = dh_next if need["h0"] else None
     dc0 = dc_next if need["c0"] else None
@@ -444,7 +468,7 @@ class LSTMFunction(torch.autograd.Function):
         w = LSTMWeights(*weights)
         masks = Masks(h=m_h, zoneout_h=d_h, zoneout_c=d_c)
         if cpp:
-            out, h_T, c_T, saved = lstm_cpp.forward(x, h0, c0, w, mode, sizes, keep=True)
+            out, h_T, c_T, saved = _lstm_forward_cpp(x, h0, c0, w, mode, sizes, keep=True)
         else:
             out, h_T, c_T, saved = _lstm_forward(x, h0, c0, w, mode, sizes, keep=True,
                                                  masks=masks)
@@ -560,7 +584,7 @@ def lstm_sequence(
         return LSTMFunction.apply(cpp, mode, sizes, masks.h, masks.zoneout_h, masks.zoneout_c,
                                   x, h0, c0, *w)
     if cpp:
-        out, h, c, _ = lstm_cpp.forward(x, h0, c0, w, mode, sizes, keep=False)
+        out, h, c, _ = _lstm_forward_cpp(x, h0, c0, w, mode, sizes, keep=False)
     else:
         out, h, c, _ = _lstm_forward(x, h0, c0, w, mode, sizes, keep=False, masks=masks)
     return out, h, c

@@ -1,14 +1,19 @@
-// The loop over time of rnnlab.bptt.lstm in C++, for the plain-matmul LSTM variants on the CPU:
-// the forget-gate cell (gates i, f, g, o), the 1997 cell (i, g, o) and the coupled CIFG cell
-// (f, g, o, i = 1 - f), each with or without peepholes; packed batch sizes included.
+// The loop over time of rnnlab.bptt.lstm in C++, for the LSTM variants on the CPU: the
+// forget-gate cell (gates i, f, g, o), the 1997 cell (i, g, o) and the coupled CIFG cell
+// (f, g, o, i = 1 - f), each with or without peepholes, layer norm (of W_hh h_{t-1} and of c_t)
+// and a projection h_t = W_hr m_t; packed batch sizes included.
 //
 // It computes exactly what _lstm_forward / the loop of _lstm_backward in rnnlab/bptt/lstm.py
 // compute (same buffers, same layout: Z holds the gates after their nonlinearities, C the cell
-// states, TC tanh(c_t)); only the loop and the per-step element-wise math moved here. Per step:
-// one at::addmm_ (forward) or at::mm_out (backward) for the recurrent product into preallocated
-// buffers, then ONE pass over the B x H elements of the step (at::parallel_for over rows).
-// The input projection of all T steps is one addmm before the loop; the weight gradients are
-// batched after the loop, in Python (rnnlab.bptt.lstm._batched_grads), for both paths.
+// states, TC tanh(y_t); with layer norm AhHat / Rh the normalised W_hh h_{t-1} and its 1/std,
+// CHat / Rc those of c_t); only the loop and the per-step element-wise math moved here. Per
+// step: one at::addmm_ (forward; at::mm_out into AhHat with layer norm) or at::mm_out
+// (backward) for the recurrent product into preallocated buffers, one more mm_out for the
+// projection, and one fused pass over the rows of the step (at::parallel_for over rows) that
+// also forms the row-wise layer-norm statistics while the row is in cache. The input part of
+// a (W_ih x, its layer norm and the biases, for all T steps at once) is formed in Python
+// before the loop (rnnlab.bptt.lstm._input_part); the weight gradients are batched after the
+// loop, in Python (rnnlab.bptt.lstm._batched_grads); both are the same code for both paths.
 //
 // Mode: 0 = "ifgo", 1 = "igo", 2 = "fgo" (the gate layouts of rnnlab.bptt.reference).
 // A CUDA version would fill the same two entry points with a kernel per step.
@@ -77,128 +82,339 @@ RNNLAB_INLINE T tanh_(T a) {
 // Rows of one step handed to a thread: enough elements that the split pays for itself.
 inline int64_t grain_rows(int64_t H) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(H, 1)); }
 
-// Forward gate math of rows [r0, r1) of one step. z (rows, G*H): a on entry (input part, bias
-// and recurrent product), the gates after their nonlinearities on exit; c, tc, h (rows, H).
-template <typename T, int MODE, bool PEEP>
-RNNLAB_INLINE void forward_rows(T* RNNLAB_R z, const T* RNNLAB_R c_prev, T* RNNLAB_R c,
-                                T* RNNLAB_R tc, T* RNNLAB_R h, const T* RNNLAB_R p, int64_t H,
-                                int64_t r0, int64_t r1) {
+// Sums with 8 partial accumulators: without -ffast-math the compiler keeps a single running
+// sum in order (one add per element, latency-bound); 8 independent ones it vectorises.
+constexpr int LANES = 8;
+
+template <typename T>
+RNNLAB_INLINE T sum_row(const T* RNNLAB_R a, int64_t N) {
+  T acc[LANES] = {};
+  int64_t j = 0;
+  for (; j + LANES <= N; j += LANES)
+    for (int l = 0; l < LANES; ++l) acc[l] += a[j + l];
+  T s = 0;
+  for (; j < N; ++j) s += a[j];
+  for (int l = 0; l < LANES; ++l) s += acc[l];
+  return s;
+}
+
+// Σ (a_j - mean)², the second pass of the two-pass variance (as torch's var_mean is exact to
+// rounding, a one-pass E[a²] - mean² would lose digits where |mean| >> std).
+template <typename T>
+RNNLAB_INLINE T centred_squares(const T* RNNLAB_R a, T mean, int64_t N) {
+  T acc[LANES] = {};
+  int64_t j = 0;
+  for (; j + LANES <= N; j += LANES)
+    for (int l = 0; l < LANES; ++l) {
+      const T d = a[j + l] - mean;
+      acc[l] += d * d;
+    }
+  T s = 0;
+  for (; j < N; ++j) s += (a[j] - mean) * (a[j] - mean);
+  for (int l = 0; l < LANES; ++l) s += acc[l];
+  return s;
+}
+
+// LN statistics of one row of N values: mean and r = (var + eps)^(-1/2), var without correction.
+template <typename T>
+RNNLAB_INLINE void ln_stats(const T* RNNLAB_R a, int64_t N, T eps, T& mean, T& r) {
+  mean = sum_row(a, N) / T(N);
+  r = T(1) / std::sqrt(centred_squares(a, mean, N) / T(N) + eps);
+}
+
+// Σ u_j and Σ u_j v_j with u_j = d_j γ_j: the two means of the LN backward,
+// dz = r (u - mean(u) - ẑ mean(u ẑ)), u = d ẑ-gradient, v = ẑ.
+template <typename T>
+RNNLAB_INLINE void ln_grad_sums(const T* RNNLAB_R d, const T* RNNLAB_R gain,
+                                const T* RNNLAB_R v, int64_t N, T& su, T& suv) {
+  T a[LANES] = {}, b[LANES] = {};
+  int64_t j = 0;
+  for (; j + LANES <= N; j += LANES)
+    for (int l = 0; l < LANES; ++l) {
+      const T u = d[j + l] * gain[j + l];
+      a[l] += u;
+      b[l] += u * v[j + l];
+    }
+  su = 0;
+  suv = 0;
+  for (; j < N; ++j) {
+    const T u = d[j] * gain[j];
+    su += u;
+    suv += u * v[j];
+  }
+  for (int l = 0; l < LANES; ++l) {
+    su += a[l];
+    suv += b[l];
+  }
+}
+
+// The pointers of one step of the forward; rows are contiguous, row r of a (rows, N) buffer at
+// r * N. Optional parts are null when absent.
+template <typename T>
+struct Fwd {
+  T* z;             // (rows, G*H): the input part of a on entry, the gates on exit
+  const T* c_prev;  // (rows, H)
+  T* c;             // (rows, H) c_t
+  T* tc;            // (rows, H) tanh(y_t)
+  T* h;             // (rows, H) m_t = o tanh(y_t): the output, or the projection's input
+  const T* p;       // (S, H) peepholes
+  T* ah;            // (rows, G*H) W_hh h_{t-1} on entry, its LN on exit (AhHat), or null
+  T* rh;            // (rows) 1/std of W_hh h_{t-1} (Rh)
+  const T* g_hh;    // (G*H) γ_hh
+  T* chat;          // (rows, H) LN(c_t) (CHat), or null
+  T* rc;            // (rows) 1/std of c_t (Rc)
+  const T* g_c;     // (H) γ_c
+  const T* b_c;     // (H) β_c, or null
+  T eps;
+  int64_t H;
+};
+
+// The per-row pieces take their buffers as __restrict__ parameters: GCC honours restrict on
+// parameters (also after inlining), not on local pointers loaded from a struct, and without it
+// it does not vectorise the loops (it must assume that the stores may change the loads).
+
+// a += γ_hh LN(W_hh h_prev) over one row of N = G*H: ar holds W_hh h_prev on entry, its LN
+// (AhHat) on exit; returns 1/std (Rh).
+template <typename T>
+RNNLAB_INLINE T ln_gates_row(T* RNNLAB_R ar, T* RNNLAB_R zr, const T* RNNLAB_R gh, int64_t N,
+                             T eps) {
+  T mean, rstd;
+  ln_stats(ar, N, eps, mean, rstd);
+  for (int64_t j = 0; j < N; ++j) {
+    const T a_hat = (ar[j] - mean) * rstd;
+    ar[j] = a_hat;
+    zr[j] += gh[j] * a_hat;
+  }
+  return rstd;
+}
+
+// The gates and c_t of one row; without LNC also tanh(y_t), y_t = c_t, and m_t = o tanh(y_t).
+template <typename T, int MODE, bool PEEP, bool LNC>
+RNNLAB_INLINE void gate_row(T* RNNLAB_R zr, const T* RNNLAB_R cp, T* RNNLAB_R cr,
+                            T* RNNLAB_R tr, T* RNNLAB_R hr, const T* RNNLAB_R p, int64_t H) {
   constexpr int64_t G = MODE == 0 ? 4 : 3;
   constexpr int64_t K = G - 2;  // sigmoid gates that read c_{t-1}: (i, f) | i | f
-  for (int64_t r = r0; r < r1; ++r) {
-    T* zr = z + r * G * H;
-    const T* cp = c_prev + r * H;
-    T* cr = c + r * H;
-    T* tr = tc + r * H;
-    T* hr = h + r * H;
-    for (int64_t j = 0; j < H; ++j) {
-      T a0 = zr[j];
-      if (PEEP) a0 += p[j] * cp[j];  // a_i + p_i c_prev  (or a_f for the coupled cell)
-      const T s0 = sigmoid(a0);      // i = σ(·)  (f = σ(·) coupled)
-      const T g = tanh_(zr[K * H + j]);  // g = tanh(a_g)
-      T cn;
-      if (MODE == 0) {
-        T a1 = zr[H + j];
-        if (PEEP) a1 += p[H + j] * cp[j];
-        const T f = sigmoid(a1);  // f = σ(a_f + p_f c_prev)
-        zr[H + j] = f;
-        cn = f * cp[j] + s0 * g;  // c = f c_prev + i g
-      } else if (MODE == 1) {
-        cn = cp[j] + s0 * g;  // c = c_prev + i g
-      } else {
-        cn = g + s0 * (cp[j] - g);  // c = f c_prev + (1 - f) g
-      }
-      T ao = zr[(K + 1) * H + j];
-      if (PEEP) ao += p[K * H + j] * cn;  // a_o + p_o c
-      const T o = sigmoid(ao);            // o = σ(·)
-      const T t = tanh_(cn);          // tanh(y), y = c
-      zr[j] = s0;
-      zr[K * H + j] = g;
-      zr[(K + 1) * H + j] = o;
-      cr[j] = cn;
+  for (int64_t j = 0; j < H; ++j) {
+    T a0 = zr[j];
+    if (PEEP) a0 += p[j] * cp[j];  // a_i + p_i c_prev  (or a_f for the coupled cell)
+    const T s0 = sigmoid(a0);      // i = σ(·)  (f = σ(·) coupled)
+    const T g = tanh_(zr[K * H + j]);  // g = tanh(a_g)
+    T cn;
+    if (MODE == 0) {
+      T a1 = zr[H + j];
+      if (PEEP) a1 += p[H + j] * cp[j];
+      const T f = sigmoid(a1);  // f = σ(a_f + p_f c_prev)
+      zr[H + j] = f;
+      cn = f * cp[j] + s0 * g;  // c = f c_prev + i g
+    } else if (MODE == 1) {
+      cn = cp[j] + s0 * g;  // c = c_prev + i g
+    } else {
+      cn = g + s0 * (cp[j] - g);  // c = f c_prev + (1 - f) g
+    }
+    T ao = zr[(K + 1) * H + j];
+    if (PEEP) ao += p[K * H + j] * cn;  // a_o + p_o c
+    const T o = sigmoid(ao);            // o = σ(·)
+    zr[j] = s0;
+    zr[K * H + j] = g;
+    zr[(K + 1) * H + j] = o;
+    cr[j] = cn;
+    if (!LNC) {
+      const T t = tanh_(cn);  // tanh(y), y = c
       tr[j] = t;
-      hr[j] = o * t;  // h = o tanh(y)
+      hr[j] = o * t;  // m = o tanh(y)
     }
   }
 }
 
-// Backward gate math of rows [r0, r1) of one step: d a into da (rows, G*H) from d h = dout +
-// dh_next and d c = dc_next; dc (rows, H) becomes d c_{t-1} in place.
-template <typename T, int MODE, bool PEEP>
-RNNLAB_INLINE void backward_rows(const T* RNNLAB_R z, const T* RNNLAB_R c_prev,
-                                 const T* RNNLAB_R tc, const T* RNNLAB_R dout,
-                                 const T* RNNLAB_R dh_next, T* RNNLAB_R dc, T* RNNLAB_R da,
-                                 const T* RNNLAB_R p, int64_t H, int64_t r0, int64_t r1) {
+// y = γ_c LN(c) + β_c (SHIFT: with β_c), tanh(y) and m = o tanh(y) of one row, over the row
+// of c just written (still in cache); returns 1/std (Rc).
+template <typename T, bool SHIFT>
+RNNLAB_INLINE T cell_ln_row(const T* RNNLAB_R cr, T* RNNLAB_R ch, const T* RNNLAB_R gc,
+                            const T* RNNLAB_R bc, const T* RNNLAB_R orow, T* RNNLAB_R tr,
+                            T* RNNLAB_R hr, int64_t H, T eps) {
+  T mean, rstd;
+  ln_stats(cr, H, eps, mean, rstd);
+  for (int64_t j = 0; j < H; ++j) {
+    const T c_hat = (cr[j] - mean) * rstd;
+    ch[j] = c_hat;
+    const T y = SHIFT ? bc[j] + c_hat * gc[j] : c_hat * gc[j];
+    const T t = tanh_(y);
+    tr[j] = t;
+    hr[j] = orow[j] * t;  // m = o tanh(y)
+  }
+  return rstd;
+}
+
+// Forward math of rows [r0, r1) of one step. LNC: layer norm of c_t (a template parameter,
+// because it moves tanh(y) and m out of the gate loop into a pass after the row's statistics).
+template <typename T, int MODE, bool PEEP, bool LNC>
+RNNLAB_INLINE void forward_rows(const Fwd<T>& s, int64_t r0, int64_t r1) {
   constexpr int64_t G = MODE == 0 ? 4 : 3;
   constexpr int64_t K = G - 2;
+  const int64_t H = s.H;
   for (int64_t r = r0; r < r1; ++r) {
-    const T* zr = z + r * G * H;
-    const T* cp = c_prev + r * H;
-    const T* tr = tc + r * H;
-    const T* dor = dout + r * H;
-    const T* dhr = dh_next + r * H;
-    T* dcr = dc + r * H;
-    T* dar = da + r * G * H;
-    for (int64_t j = 0; j < H; ++j) {
-      const T dh = dor[j] + dhr[j];  // d h_t
-      const T s0 = zr[j], g = zr[K * H + j], o = zr[(K + 1) * H + j], t = tr[j];
-      const T da_o = dh * t * (o - o * o);  // h = o tanh(y), o = σ(a_o + p_o c)
-      T d = dcr[j] + dh * o * (T(1) - t * t);  // d c_t: from step t+1 and from h = o tanh(c)
-      if (PEEP) d += da_o * p[K * H + j];  // o = σ(a_o + p_o c)
-      const T dtg = T(1) - g * g;  // tanh'(a_g)
-      T dprev;
-      if (MODE == 0) {
-        const T f = zr[H + j];
-        const T da_i = d * g * (s0 - s0 * s0);  // c = f c_prev + i g, i = σ(·)
-        const T da_f = d * cp[j] * (f - f * f);  // c = f c_prev + i g, f = σ(·)
-        dar[j] = da_i;
-        dar[H + j] = da_f;
-        dar[2 * H + j] = d * s0 * dtg;  // c = f c_prev + i g, g = tanh(a_g)
-        dprev = d * f;
-        if (PEEP) dprev += da_i * p[j] + da_f * p[H + j];  // i, f = σ(a + p c_prev)
-      } else if (MODE == 1) {
-        const T da_i = d * g * (s0 - s0 * s0);  // c = c_prev + i g, i = σ(·)
-        dar[j] = da_i;
-        dar[H + j] = d * s0 * dtg;  // c = c_prev + i g, g = tanh(a_g)
-        dprev = d;
-        if (PEEP) dprev += da_i * p[j];
-      } else {
-        const T da_f = d * (cp[j] - g) * (s0 - s0 * s0);  // c = f c_prev + (1 - f) g
-        dar[j] = da_f;
-        dar[H + j] = (d - d * s0) * dtg;
-        dprev = d * s0;
-        if (PEEP) dprev += da_f * p[j];
-      }
-      dar[(K + 1) * H + j] = da_o;
-      dcr[j] = dprev;  // d c_{t-1}
+    T* zr = s.z + r * G * H;
+    if (s.ah) s.rh[r] = ln_gates_row(s.ah + r * G * H, zr, s.g_hh, G * H, s.eps);
+    gate_row<T, MODE, PEEP, LNC>(zr, s.c_prev + r * H, s.c + r * H, s.tc + r * H, s.h + r * H,
+                                 s.p, H);
+    if (LNC) {
+      s.rc[r] = s.b_c
+          ? cell_ln_row<T, true>(s.c + r * H, s.chat + r * H, s.g_c, s.b_c, zr + (K + 1) * H,
+                                 s.tc + r * H, s.h + r * H, H, s.eps)
+          : cell_ln_row<T, false>(s.c + r * H, s.chat + r * H, s.g_c, s.b_c, zr + (K + 1) * H,
+                                  s.tc + r * H, s.h + r * H, H, s.eps);
     }
+  }
+}
+
+// The pointers of one step of the backward.
+template <typename T>
+struct Bwd {
+  const T* z;        // (rows, G*H) gates
+  const T* c_prev;   // (rows, H)
+  const T* tc;       // (rows, H) tanh(y_t)
+  const T* dout;     // (rows, H) d out_t, or d m_t itself when dh_next is null (projection)
+  const T* dh_next;  // (rows, H) d h_t from step t+1, or null
+  T* dc;             // (rows, H) d c_t from step t+1 on entry, d c_{t-1} on exit
+  T* da;             // (rows, G*H) d a
+  const T* p;        // (S, H) peepholes
+  T* dy;             // (rows, H) d y_t (dY), or null without LN(c)
+  const T* chat;     // (rows, H) LN(c_t)
+  const T* rc;       // (rows)
+  const T* g_c;      // (H)
+  T* dah;            // (rows, G*H) d (W_hh h_{t-1}) (dAh), or null without LN(W_hh h)
+  const T* ahat;     // (rows, G*H) LN(W_hh h_{t-1})
+  const T* rh;       // (rows)
+  const T* g_hh;     // (G*H)
+  int64_t H;
+};
+
+// d y = d m o tanh'(y) of one row (ADD: d m = d out + d h_next, else d m = dout), kept as dY.
+template <typename T, bool ADD>
+RNNLAB_INLINE void dy_row(const T* RNNLAB_R dor, const T* RNNLAB_R dhr, const T* RNNLAB_R orow,
+                          const T* RNNLAB_R tr, T* RNNLAB_R dyr, int64_t H) {
+  for (int64_t j = 0; j < H; ++j) {
+    const T dm = ADD ? dor[j] + dhr[j] : dor[j];
+    dyr[j] = dm * orow[j] * (T(1) - tr[j] * tr[j]);  // m = o tanh(y)
+  }
+}
+
+// d a of one row from d m and d c = dc_next; dc becomes d c_{t-1} in place. With LNC, d y
+// (dyr) is given and y = γ_c LN(c) + β_c: d c += r (d ĉ - m1 - ĉ m2), d ĉ = γ_c d y, m1 and m2
+// the row means of d ĉ and d ĉ ĉ.
+template <typename T, int MODE, bool PEEP, bool LNC, bool ADD>
+RNNLAB_INLINE void grad_row(const T* RNNLAB_R zr, const T* RNNLAB_R cp, const T* RNNLAB_R tr,
+                            const T* RNNLAB_R dor, const T* RNNLAB_R dhr, T* RNNLAB_R dcr,
+                            T* RNNLAB_R dar, const T* RNNLAB_R p, const T* RNNLAB_R dyr,
+                            const T* RNNLAB_R ch, const T* RNNLAB_R gc, T m1, T m2, T rstd_c,
+                            int64_t H) {
+  constexpr int64_t G = MODE == 0 ? 4 : 3;
+  constexpr int64_t K = G - 2;
+  for (int64_t j = 0; j < H; ++j) {
+    const T dh = ADD ? dor[j] + dhr[j] : dor[j];  // d m_t
+    const T s0 = zr[j], g = zr[K * H + j], o = zr[(K + 1) * H + j], t = tr[j];
+    const T da_o = dh * t * (o - o * o);  // m = o tanh(y), o = σ(a_o + p_o c)
+    T d = dcr[j];  // d c_t from step t+1
+    if (LNC) {
+      d += rstd_c * (dyr[j] * gc[j] - m1 - ch[j] * m2);  // y = γ_c LN(c) + β_c
+    } else {
+      d += dh * o * (T(1) - t * t);  // y = c
+    }
+    if (PEEP) d += da_o * p[K * H + j];  // o = σ(a_o + p_o c)
+    const T dtg = T(1) - g * g;  // tanh'(a_g)
+    T dprev;
+    if (MODE == 0) {
+      const T f = zr[H + j];
+      const T da_i = d * g * (s0 - s0 * s0);  // c = f c_prev + i g, i = σ(·)
+      const T da_f = d * cp[j] * (f - f * f);  // c = f c_prev + i g, f = σ(·)
+      dar[j] = da_i;
+      dar[H + j] = da_f;
+      dar[2 * H + j] = d * s0 * dtg;  // c = f c_prev + i g, g = tanh(a_g)
+      dprev = d * f;
+      if (PEEP) dprev += da_i * p[j] + da_f * p[H + j];  // i, f = σ(a + p c_prev)
+    } else if (MODE == 1) {
+      const T da_i = d * g * (s0 - s0 * s0);  // c = c_prev + i g, i = σ(·)
+      dar[j] = da_i;
+      dar[H + j] = d * s0 * dtg;  // c = c_prev + i g, g = tanh(a_g)
+      dprev = d;
+      if (PEEP) dprev += da_i * p[j];
+    } else {
+      const T da_f = d * (cp[j] - g) * (s0 - s0 * s0);  // c = f c_prev + (1 - f) g
+      dar[j] = da_f;
+      dar[H + j] = (d - d * s0) * dtg;
+      dprev = d * s0;
+      if (PEEP) dprev += da_f * p[j];
+    }
+    dar[(K + 1) * H + j] = da_o;
+    dcr[j] = dprev;  // d c_{t-1}
+  }
+}
+
+// a = ... + γ_hh LN(W_hh h_prev): d (W_hh h_prev) of one row of N = G*H from d a (in cache).
+template <typename T>
+RNNLAB_INLINE void dah_row(const T* RNNLAB_R dar, const T* RNNLAB_R ah, const T* RNNLAB_R gh,
+                           T rstd, T* RNNLAB_R dahr, int64_t N) {
+  T su, suv;
+  ln_grad_sums(dar, gh, ah, N, su, suv);
+  const T a1 = su / T(N), a2 = suv / T(N);
+  for (int64_t j = 0; j < N; ++j) dahr[j] = rstd * (dar[j] * gh[j] - a1 - ah[j] * a2);
+}
+
+// Backward math of rows [r0, r1) of one step: d a from d m and d c = dc_next; dc becomes
+// d c_{t-1} in place; with layer norm also d y and d (W_hh h_{t-1}).
+template <typename T, int MODE, bool PEEP, bool LNC>
+RNNLAB_INLINE void backward_rows(const Bwd<T>& s, int64_t r0, int64_t r1) {
+  constexpr int64_t G = MODE == 0 ? 4 : 3;
+  constexpr int64_t K = G - 2;
+  const int64_t H = s.H;
+  const bool add = s.dh_next != nullptr;
+  for (int64_t r = r0; r < r1; ++r) {
+    const T* zr = s.z + r * G * H;
+    const T* tr = s.tc + r * H;
+    const T* dor = s.dout + r * H;
+    const T* dhr = add ? s.dh_next + r * H : nullptr;
+    T* dyr = LNC ? s.dy + r * H : nullptr;
+    const T* ch = LNC ? s.chat + r * H : nullptr;
+    T m1 = 0, m2 = 0, rstd_c = 0;
+    if (LNC) {  // y = γ_c LN(c) + β_c: d y first, then the row means of the LN backward
+      if (add) dy_row<T, true>(dor, dhr, zr + (K + 1) * H, tr, dyr, H);
+      else dy_row<T, false>(dor, dhr, zr + (K + 1) * H, tr, dyr, H);
+      T su, suv;
+      ln_grad_sums(dyr, s.g_c, ch, H, su, suv);
+      m1 = su / T(H);
+      m2 = suv / T(H);
+      rstd_c = s.rc[r];
+    }
+    T* dar = s.da + r * G * H;
+    if (add)
+      grad_row<T, MODE, PEEP, LNC, true>(zr, s.c_prev + r * H, tr, dor, dhr, s.dc + r * H, dar,
+                                         s.p, dyr, ch, s.g_c, m1, m2, rstd_c, H);
+    else
+      grad_row<T, MODE, PEEP, LNC, false>(zr, s.c_prev + r * H, tr, dor, dhr, s.dc + r * H,
+                                          dar, s.p, dyr, ch, s.g_c, m1, m2, rstd_c, H);
+    if (s.dah) dah_row(dar, s.ahat + r * G * H, s.g_hh, s.rh[r], s.dah + r * G * H, G * H);
   }
 }
 
 // The two compiled copies of the row functions (see RNNLAB_AVX2).
-template <typename T, int MODE, bool PEEP>
-void forward_base(T* z, const T* c_prev, T* c, T* tc, T* h, const T* p, int64_t H, int64_t r0,
-                  int64_t r1) {
-  forward_rows<T, MODE, PEEP>(z, c_prev, c, tc, h, p, H, r0, r1);
+template <typename T, int MODE, bool PEEP, bool LNC>
+void forward_base(const Fwd<T>& s, int64_t r0, int64_t r1) {
+  forward_rows<T, MODE, PEEP, LNC>(s, r0, r1);
 }
 
-template <typename T, int MODE, bool PEEP>
-RNNLAB_AVX2 void forward_avx2(T* z, const T* c_prev, T* c, T* tc, T* h, const T* p, int64_t H,
-                              int64_t r0, int64_t r1) {
-  forward_rows<T, MODE, PEEP>(z, c_prev, c, tc, h, p, H, r0, r1);
+template <typename T, int MODE, bool PEEP, bool LNC>
+RNNLAB_AVX2 void forward_avx2(const Fwd<T>& s, int64_t r0, int64_t r1) {
+  forward_rows<T, MODE, PEEP, LNC>(s, r0, r1);
 }
 
-template <typename T, int MODE, bool PEEP>
-void backward_base(const T* z, const T* c_prev, const T* tc, const T* dout, const T* dh_next,
-                   T* dc, T* da, const T* p, int64_t H, int64_t r0, int64_t r1) {
-  backward_rows<T, MODE, PEEP>(z, c_prev, tc, dout, dh_next, dc, da, p, H, r0, r1);
+template <typename T, int MODE, bool PEEP, bool LNC>
+void backward_base(const Bwd<T>& s, int64_t r0, int64_t r1) {
+  backward_rows<T, MODE, PEEP, LNC>(s, r0, r1);
 }
 
-template <typename T, int MODE, bool PEEP>
-RNNLAB_AVX2 void backward_avx2(const T* z, const T* c_prev, const T* tc, const T* dout,
-                               const T* dh_next, T* dc, T* da, const T* p, int64_t H,
-                               int64_t r0, int64_t r1) {
-  backward_rows<T, MODE, PEEP>(z, c_prev, tc, dout, dh_next, dc, da, p, H, r0, r1);
+template <typename T, int MODE, bool PEEP, bool LNC>
+RNNLAB_AVX2 void backward_avx2(const Bwd<T>& s, int64_t r0, int64_t r1) {
+  backward_rows<T, MODE, PEEP, LNC>(s, r0, r1);
 }
 
 bool have_avx2() {
@@ -213,120 +429,175 @@ bool have_avx2() {
 #endif
 }
 
-template <typename T, int MODE, bool PEEP>
-void forward_step(T* z, const T* c_prev, T* c, T* tc, T* h, const T* p, int64_t H, int64_t n) {
-  auto rows = have_avx2() ? forward_avx2<T, MODE, PEEP> : forward_base<T, MODE, PEEP>;
-  at::parallel_for(0, n, grain_rows(H), [&](int64_t r0, int64_t r1) {
-    rows(z, c_prev, c, tc, h, p, H, r0, r1);
-  });
+template <typename T, int MODE, bool PEEP, bool LNC>
+void forward_step(const Fwd<T>& s, int64_t n) {
+  auto rows = have_avx2() ? forward_avx2<T, MODE, PEEP, LNC> : forward_base<T, MODE, PEEP, LNC>;
+  at::parallel_for(0, n, grain_rows(s.H), [&](int64_t r0, int64_t r1) { rows(s, r0, r1); });
 }
 
-template <typename T, int MODE, bool PEEP>
-void backward_step(const T* z, const T* c_prev, const T* tc, const T* dout, const T* dh_next,
-                   T* dc, T* da, const T* p, int64_t H, int64_t n) {
-  auto rows = have_avx2() ? backward_avx2<T, MODE, PEEP> : backward_base<T, MODE, PEEP>;
-  at::parallel_for(0, n, grain_rows(H), [&](int64_t r0, int64_t r1) {
-    rows(z, c_prev, tc, dout, dh_next, dc, da, p, H, r0, r1);
-  });
+template <typename T, int MODE, bool PEEP, bool LNC>
+void backward_step(const Bwd<T>& s, int64_t n) {
+  auto rows = have_avx2() ? backward_avx2<T, MODE, PEEP, LNC> : backward_base<T, MODE, PEEP, LNC>;
+  at::parallel_for(0, n, grain_rows(s.H), [&](int64_t r0, int64_t r1) { rows(s, r0, r1); });
 }
 
-// Pick the template instance for (dtype, mode, peephole) and call it.
-#define RNNLAB_DISPATCH(DTYPE, MODE, PEEP, FN, ...)                                   \
-  AT_DISPATCH_FLOATING_TYPES(DTYPE, "rnnlab_lstm", [&] {                               \
-    if (MODE == 0) {                                                                    \
-      PEEP ? FN<scalar_t, 0, true>(__VA_ARGS__) : FN<scalar_t, 0, false>(__VA_ARGS__);  \
-    } else if (MODE == 1) {                                                             \
-      PEEP ? FN<scalar_t, 1, true>(__VA_ARGS__) : FN<scalar_t, 1, false>(__VA_ARGS__);  \
-    } else {                                                                            \
-      PEEP ? FN<scalar_t, 2, true>(__VA_ARGS__) : FN<scalar_t, 2, false>(__VA_ARGS__);  \
-    }                                                                                   \
-  })
+// Pick the template instance for (mode, peephole, LN(c)) and call it; T is the scalar type.
+#define RNNLAB_PICK(FN, T, MODE, PEEP, LNC, ...)                                          \
+  do {                                                                                   \
+    const int m_ = static_cast<int>(MODE);                                               \
+    const bool p_ = (PEEP), l_ = (LNC);                                                  \
+    if (m_ == 0) {                                                                       \
+      if (p_) l_ ? FN<T, 0, true, true>(__VA_ARGS__) : FN<T, 0, true, false>(__VA_ARGS__);   \
+      else l_ ? FN<T, 0, false, true>(__VA_ARGS__) : FN<T, 0, false, false>(__VA_ARGS__);    \
+    } else if (m_ == 1) {                                                                \
+      if (p_) l_ ? FN<T, 1, true, true>(__VA_ARGS__) : FN<T, 1, true, false>(__VA_ARGS__);   \
+      else l_ ? FN<T, 1, false, true>(__VA_ARGS__) : FN<T, 1, false, false>(__VA_ARGS__);    \
+    } else {                                                                             \
+      if (p_) l_ ? FN<T, 2, true, true>(__VA_ARGS__) : FN<T, 2, true, false>(__VA_ARGS__);   \
+      else l_ ? FN<T, 2, false, true>(__VA_ARGS__) : FN<T, 2, false, false>(__VA_ARGS__);    \
+    }                                                                                    \
+  } while (0)
 
 template <typename T>
-T* ptr(const at::Tensor& t) { return t.data_ptr<T>(); }
+T* ptr(const at::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; }
+
+bool given(const c10::optional<at::Tensor>& t) { return t.has_value() && t->defined(); }
+
+at::Tensor contiguous_or_none(const c10::optional<at::Tensor>& t) {
+  return given(t) ? t->contiguous() : at::Tensor();
+}
 
 }  // namespace
 
-// The forward loop: returns {out (T,B,H), h_T, c_T, Z (T,B,G*H), C (keep ? T : 2, B, H),
-// TC (keep ? T : 1, B, H)}. sizes: the batch size of each step, or empty (B at every step);
-// with sizes the buffers start as zeros (finished rows output 0 and stay finite).
-std::vector<at::Tensor> lstm_forward(const at::Tensor& x, const at::Tensor& h0,
-                                     const at::Tensor& c0, const at::Tensor& w_ih,
-                                     const at::Tensor& w_hh, const c10::optional<at::Tensor>& bias,
-                                     const c10::optional<at::Tensor>& peephole, int64_t mode,
-                                     const std::vector<int64_t>& sizes, bool keep) {
-  TORCH_CHECK(x.device().is_cpu(), "rnnlab's C++ LSTM core runs on the CPU only");
-  const int64_t T = x.size(0), B = x.size(1), H = c0.size(1), G = mode == 0 ? 4 : 3;
-  const bool packed = !sizes.empty();
-  const bool peep = peephole.has_value() && peephole->defined();
-  auto opts = x.options();
+// The forward loop. Z (T, B, G*H): the input part of a (γ_ih LN(W_ih x) + b, or W_ih x + b),
+// turned into the gates in place. Returns {out (T,B,P), h_T, c_T, Z, C (keep ? T : 2, B, H),
+// TC (S, B, H), AhHat (S, B, G*H), Rh (S, B, 1), CHat (S, B, H), Rc (S, B, 1)}, S = keep ? T : 1,
+// the last four undefined (None) without their layer norm. sizes: the batch size of each step,
+// or empty (B at every step); with sizes the buffers start as zeros (finished rows output 0
+// and stay finite).
+std::vector<at::Tensor> lstm_forward(
+    at::Tensor Z, const at::Tensor& h0, const at::Tensor& c0, const at::Tensor& w_hh,
+    const c10::optional<at::Tensor>& peephole, const c10::optional<at::Tensor>& w_hr,
+    const c10::optional<at::Tensor>& ln_hh, const c10::optional<at::Tensor>& ln_c,
+    const c10::optional<at::Tensor>& bias_ln_c, double eps, int64_t mode,
+    const std::vector<int64_t>& sizes, bool keep) {
+  TORCH_CHECK(Z.device().is_cpu(), "rnnlab's C++ LSTM core runs on the CPU only");
+  TORCH_CHECK(Z.is_contiguous(), "rnnlab's C++ LSTM core needs a contiguous Z");
+  const int64_t T = Z.size(0), B = Z.size(1), H = c0.size(1), P = h0.size(1);
+  const int64_t G = mode == 0 ? 4 : 3, S = keep ? T : 1;
+  const bool packed = !sizes.empty(), peep = given(peephole), proj = given(w_hr);
+  const bool ln_gates = given(ln_hh), ln_cell = given(ln_c);
+  auto opts = Z.options();
   auto make = [&](at::IntArrayRef shape) {
     return packed ? at::zeros(shape, opts) : at::empty(shape, opts);
   };
-  // The input projections of all T steps in one matmul; Z then becomes each step's gates.
-  at::Tensor x2 = x.reshape({T * B, x.size(2)});
-  at::Tensor Z = bias.has_value() && bias->defined() ? at::addmm(*bias, x2, w_ih.t())
-                                                     : at::mm(x2, w_ih.t());
-  Z = Z.view({T, B, G * H});
-  at::Tensor out = make({T, B, H});
+  at::Tensor out = make({T, B, P});
   at::Tensor C = make({keep ? T : 2, B, H});
-  at::Tensor TC = make({keep ? T : 1, B, H});
+  at::Tensor TC = make({S, B, H});
+  at::Tensor AhHat = ln_gates ? make({S, B, G * H}) : at::Tensor();
+  at::Tensor Rh = ln_gates ? make({S, B, 1}) : at::Tensor();
+  at::Tensor CHat = ln_cell ? make({S, B, H}) : at::Tensor();
+  at::Tensor Rc = ln_cell ? make({S, B, 1}) : at::Tensor();
+  at::Tensor M = proj ? at::empty({B, H}, opts) : at::Tensor();  // m_t, the projection's input
   at::Tensor h_T = h0.clone(), c_T = c0.clone();
   at::Tensor w_hh_t = w_hh.t();
-  at::Tensor p = peep ? peephole->contiguous() : at::Tensor();
+  at::Tensor w_hr_t = proj ? w_hr->t() : at::Tensor();
+  at::Tensor p = contiguous_or_none(peephole), g_hh = contiguous_or_none(ln_hh);
+  at::Tensor g_c = contiguous_or_none(ln_c), b_c = contiguous_or_none(bias_ln_c);
   for (int64_t t = 0; t < T; ++t) {
     const int64_t n = packed ? sizes[t] : B;
     if (n == 0) break;  // sizes never grow again
-    const int64_t ct = keep ? t : t % 2, cprev = keep ? t - 1 : 1 - ct;
+    const int64_t ct = keep ? t : t % 2, cprev = keep ? t - 1 : 1 - ct, s = keep ? t : 0;
     at::Tensor z = Z[t].narrow(0, 0, n);
     at::Tensor h_prev = (t ? out[t - 1] : h0).narrow(0, 0, n);
     at::Tensor c_prev = (t ? C[cprev] : c0).narrow(0, 0, n);
-    z.addmm_(h_prev, w_hh_t);  // a = W_ih x + b + W_hh h_prev
-    at::Tensor c = C[ct], tc = TC[keep ? t : 0], h = out[t];
-    RNNLAB_DISPATCH(x.scalar_type(), mode, peep, forward_step, ptr<scalar_t>(z),
-                    ptr<scalar_t>(c_prev), ptr<scalar_t>(c), ptr<scalar_t>(tc),
-                    ptr<scalar_t>(h), peep ? ptr<scalar_t>(p) : nullptr, H, n);
+    at::Tensor ah;
+    if (ln_gates) {
+      ah = AhHat[s].narrow(0, 0, n);
+      at::mm_out(ah, h_prev, w_hh_t);  // W_hh h_prev; normalised and added in the pass
+    } else {
+      z.addmm_(h_prev, w_hh_t);  // a = W_ih x + b + W_hh h_prev
+    }
+    at::Tensor c = C[ct], h = out[t];
+    AT_DISPATCH_FLOATING_TYPES(Z.scalar_type(), "rnnlab_lstm_forward", [&] {
+      using T_ = scalar_t;
+      Fwd<T_> st{ptr<T_>(z), ptr<T_>(c_prev), ptr<T_>(c), ptr<T_>(TC[s]),
+                 ptr<T_>(proj ? M : h), ptr<T_>(p),
+                 ptr<T_>(ah), ln_gates ? ptr<T_>(Rh[s]) : nullptr, ptr<T_>(g_hh),
+                 ln_cell ? ptr<T_>(CHat[s]) : nullptr, ln_cell ? ptr<T_>(Rc[s]) : nullptr,
+                 ptr<T_>(g_c), ptr<T_>(b_c), static_cast<T_>(eps), H};
+      RNNLAB_PICK(forward_step, T_, mode, peep, ln_cell, st, n);
+    });
+    if (proj) {
+      at::Tensor h_rows = h.narrow(0, 0, n);
+      at::mm_out(h_rows, M.narrow(0, 0, n), w_hr_t);  // h = W_hr m
+    }
     const int64_t n_next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;
     if (n_next < n) {  // rows n_next .. n-1 have just taken their last step
       h_T.narrow(0, n_next, n - n_next).copy_(h.narrow(0, n_next, n - n_next));
       c_T.narrow(0, n_next, n - n_next).copy_(c.narrow(0, n_next, n - n_next));
     }
   }
-  return {out, h_T, c_T, Z, C, TC};
+  return {out, h_T, c_T, Z, C, TC, AhHat, Rh, CHat, Rc};
 }
 
-// The backward loop: returns {dA (T,B,G*H), dh0, dc0}; the batched input and weight gradients
-// are formed from dA after the loop, in Python.
-std::vector<at::Tensor> lstm_backward(const at::Tensor& dout, const at::Tensor& dh_T,
-                                      const at::Tensor& dc_T, const at::Tensor& c0,
-                                      const at::Tensor& w_hh,
-                                      const c10::optional<at::Tensor>& peephole,
-                                      const at::Tensor& Z, const at::Tensor& C,
-                                      const at::Tensor& TC, int64_t mode,
-                                      const std::vector<int64_t>& sizes) {
+// The backward loop: returns {dA (T,B,G*H), dAh (d (W_hh h_{t-1}); dA itself without layer
+// norm), dH (T,B,P) d h_t with a projection, dY (T,B,H) d y_t with LN(c), dh0, dc0}; dH and
+// dY undefined (None) where absent. The batched input and weight gradients are formed from
+// them after the loop, in Python.
+std::vector<at::Tensor> lstm_backward(
+    const at::Tensor& dout, const at::Tensor& dh_T, const at::Tensor& dc_T,
+    const at::Tensor& c0, const at::Tensor& w_hh, const c10::optional<at::Tensor>& peephole,
+    const c10::optional<at::Tensor>& w_hr, const c10::optional<at::Tensor>& ln_hh,
+    const c10::optional<at::Tensor>& ln_c, const at::Tensor& Z, const at::Tensor& C,
+    const at::Tensor& TC, const c10::optional<at::Tensor>& AhHat,
+    const c10::optional<at::Tensor>& Rh, const c10::optional<at::Tensor>& CHat,
+    const c10::optional<at::Tensor>& Rc, int64_t mode, const std::vector<int64_t>& sizes) {
   TORCH_CHECK(dout.device().is_cpu(), "rnnlab's C++ LSTM core runs on the CPU only");
-  const int64_t T = Z.size(0), B = Z.size(1), H = c0.size(1), G = mode == 0 ? 4 : 3;
-  const bool packed = !sizes.empty();
-  const bool peep = peephole.has_value() && peephole->defined();
-  at::Tensor dA = packed ? at::zeros({T, B, G * H}, Z.options())
-                         : at::empty({T, B, G * H}, Z.options());
+  const int64_t T = Z.size(0), B = Z.size(1), H = c0.size(1), P = dh_T.size(1);
+  const int64_t G = mode == 0 ? 4 : 3;
+  const bool packed = !sizes.empty(), peep = given(peephole), proj = given(w_hr);
+  const bool ln_gates = given(ln_hh), ln_cell = given(ln_c);
+  auto make = [&](at::IntArrayRef shape) {
+    return packed ? at::zeros(shape, Z.options()) : at::empty(shape, Z.options());
+  };
+  at::Tensor dA = make({T, B, G * H});
+  at::Tensor dAh = ln_gates ? make({T, B, G * H}) : dA;
+  at::Tensor dH = proj ? make({T, B, P}) : at::Tensor();
+  at::Tensor dY = ln_cell ? make({T, B, H}) : at::Tensor();
+  at::Tensor DM = proj ? at::empty({B, H}, Z.options()) : at::Tensor();  // d m_t
   at::Tensor dh_next = dh_T.clone(at::MemoryFormat::Contiguous);
   at::Tensor dc_next = dc_T.clone(at::MemoryFormat::Contiguous);
   at::Tensor d_out = dout.contiguous();
-  at::Tensor p = peep ? peephole->contiguous() : at::Tensor();
+  at::Tensor p = contiguous_or_none(peephole), g_hh = contiguous_or_none(ln_hh);
+  at::Tensor g_c = contiguous_or_none(ln_c);
+  at::Tensor ahat = contiguous_or_none(AhHat), rh = contiguous_or_none(Rh);
+  at::Tensor chat = contiguous_or_none(CHat), rc = contiguous_or_none(Rc);
   for (int64_t t = T - 1; t >= 0; --t) {
     const int64_t n = packed ? sizes[t] : B;
     if (n == 0) continue;
     at::Tensor c_prev = t ? C[t - 1] : c0;
-    at::Tensor da = dA[t];
-    RNNLAB_DISPATCH(Z.scalar_type(), mode, peep, backward_step, ptr<scalar_t>(Z[t]),
-                    ptr<scalar_t>(c_prev), ptr<scalar_t>(TC[t]), ptr<scalar_t>(d_out[t]),
-                    ptr<scalar_t>(dh_next), ptr<scalar_t>(dc_next), ptr<scalar_t>(da),
-                    peep ? ptr<scalar_t>(p) : nullptr, H, n);
+    if (proj) {  // h = W_hr m: d h = d out + d h_next (kept for dW_hr), d m = d h W_hr
+      at::Tensor dh = dH[t].narrow(0, 0, n);
+      at::add_out(dh, d_out[t].narrow(0, 0, n), dh_next.narrow(0, 0, n));
+      at::Tensor dm = DM.narrow(0, 0, n);
+      at::mm_out(dm, dh, *w_hr);
+    }
+    AT_DISPATCH_FLOATING_TYPES(Z.scalar_type(), "rnnlab_lstm_backward", [&] {
+      using T_ = scalar_t;
+      Bwd<T_> st{ptr<T_>(Z[t]), ptr<T_>(c_prev), ptr<T_>(TC[t]),
+                 proj ? ptr<T_>(DM) : ptr<T_>(d_out[t]), proj ? nullptr : ptr<T_>(dh_next),
+                 ptr<T_>(dc_next), ptr<T_>(dA[t]), ptr<T_>(p),
+                 ln_cell ? ptr<T_>(dY[t]) : nullptr, ln_cell ? ptr<T_>(chat[t]) : nullptr,
+                 ln_cell ? ptr<T_>(rc[t]) : nullptr, ptr<T_>(g_c),
+                 ln_gates ? ptr<T_>(dAh[t]) : nullptr, ln_gates ? ptr<T_>(ahat[t]) : nullptr,
+                 ln_gates ? ptr<T_>(rh[t]) : nullptr, ptr<T_>(g_hh), H};
+      RNNLAB_PICK(backward_step, T_, mode, peep, ln_cell, st, n);
+    });
     at::Tensor dh_rows = dh_next.narrow(0, 0, n);
-    at::mm_out(dh_rows, da.narrow(0, 0, n), w_hh);  // a = ... + W_hh h_prev
+    at::mm_out(dh_rows, dAh[t].narrow(0, 0, n), w_hh);  // a = ... + W_hh h_prev
   }
-  return {dA, dh_next, dc_next};
+  return {dA, dAh, dH, dY, dh_next, dc_next};
 }
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {

@@ -234,8 +234,7 @@ class LSTM(_LSTMOptions, RecurrentLayer):
         # the same decision lstm_sequence makes on the tensors (rnnlab.bptt.lstm_cpp.covers)
         in_loop = (self.recurrent_dropout > 0 and self.training) or bool(
             self.zoneout or self.zoneout_cell)
-        return lstm_cpp.covers(data.device, data.dtype, layer_norm=self.layer_norm,
-                               projection=self.proj_size > 0, in_loop_masks=in_loop)
+        return lstm_cpp.covers(data.device, data.dtype, in_loop_masks=in_loop)
 
     def variant_name(self) -> str:
         options = {"peephole=True": self.peephole, "coupled=True": self.coupled,
