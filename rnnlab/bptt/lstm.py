@@ -278,7 +278,7 @@ def _lstm_backward(
             dc.mul_(1 - d_c[t, :n])  # d c̃_t; the lines below read c for c̃
         if ln_cell:
             dY[t, :n] = dy
-            dc += ln_backward(dy * w.weight_ln_c, CHat[t, :n], Rc[t, :n])  # y = γ_c LN(c) + β_c
+            dc += ln_backward(dy, CHat[t, :n], Rc[t, :n], w.weight_ln_c)  # y = γ_c LN(c) + β_c
         else:
             dc += dy  # y = c
         if peep:
@@ -306,7 +306,7 @@ def _lstm_backward(
         if d_c is not None:
             dc += dc_keep  # c_t = d^c c_{t-1} + ...
         if ln_gates:  # a = ... + γ_hh LN(W_hh h_prev)
-            dAh[t, :n] = ln_backward(das[t][:n] * w.weight_ln_hh, AhHat[t, :n], Rh[t, :n])
+            dAh[t, :n] = ln_backward(das[t][:n], AhHat[t, :n], Rh[t, :n], w.weight_ln_hh)
         torch.mm(dAh[t, :n], w.weight_hh, out=dh_next[:n])  # a = ... + W_hh h_prev
         if m_h is not None:
             dh_next[:n].mul_(m_h[:n])  # a = ... + W_hh (m_h h_prev)
@@ -395,7 +395,7 @@ def _batched_grads(
         if need["weight_ln_hh"]:
             dw["weight_ln_hh"] = (dA * AhHat).sum((0, 1))
         if need["x"] or need["weight_ih"]:
-            dAx = ln_backward(dA * w.weight_ln_ih, AxHat, Rx).view(T * B, G * H)
+            dAx = ln_backward(dA, AxHat, Rx, w.weight_ln_ih).view(T * B, G * H)
     dx = torch.mm(dAx, w.weight_ih).view(T, B, I) if need["x"] else None
     if need["weight_ih"]:
         dw["weight_ih"] = torch.mm(dAx.t(), x.reshape(T * B, I))
