@@ -31,6 +31,7 @@ def test_every_contender_of_the_smoke_grid_runs(capsys: pytest.CaptureFixture[st
     assert kernels["rnnlab LSTM peephole"] == LSTM_BPTT  # the loops in C++ where it is built
     assert kernels["rnnlab LSTM peephole python"] == "bptt"  # ... and forced to Python
     assert kernels["rnnlab GRU"] == GRU_BPTT and kernels["rnnlab GRU fused"] == "fused"
+    assert kernels["rnnlab GRU python"] == kernels["rnnlab GRU reset before python"] == "bptt"
     assert kernels["torch.nn.LSTM"] == "torch" and kernels["LSTMCell loop"] == "loop"
 
 
