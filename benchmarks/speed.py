@@ -19,8 +19,8 @@ step (forward + backward of ``out.sum()``) and for inference (forward under ``no
   ``last_kernel`` (``fused``: torch's kernel, which ``backend="auto"`` picks where the
   configuration is torch's and it is the faster one; ``bptt``: the hand-written path with its
   loops in Python; ``bptt-cpp``: the same with its loops in compiled C++,
-  rnnlab/bptt/lstm_core.cpp). The rows "... bptt" and "... fused" force the other kernel of a
-  layer torch has, so both show; the rows "... python" force the Python loops
+  rnnlab/bptt/lstm_core.cpp and gru_core.cpp). The rows "... bptt" and "... fused" force the
+  other kernel of a layer torch has, so both show; the rows "... python" force the Python loops
   (``RNNLAB_NO_CPP=1`` during their calls) where the C++ core would run;
 - the extra memory of a training step: bytes in use (glibc's ``mallinfo2``: heap and mmapped
   blocks) after the forward pass or after backward, whichever is more, minus before the step.
@@ -107,8 +107,10 @@ VARIANTS = (
     Variant("LSTM projection python", "lstm", twin=True, proj=True, python_loops=True),
     Variant("LSTM projection bptt", "lstm", twin=True, proj=True, backend="bptt"),
     Variant("GRU", "gru", twin=True),
+    Variant("GRU python", "gru", twin=True, python_loops=True),
     Variant("GRU fused", "gru", twin=True, backend="fused"),
     Variant("GRU reset before", "gru", {"reset_after": False}),
+    Variant("GRU reset before python", "gru", {"reset_after": False}, python_loops=True),
     Variant("Elman tanh", "rnn", twin=True),
     Variant("Elman tanh fused", "rnn", twin=True, backend="fused"),
 )

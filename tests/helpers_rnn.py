@@ -22,6 +22,8 @@ TOL = {torch.float64: {"rtol": 1e-10, "atol": 1e-10}, torch.float32: {"rtol": 1e
 # ran the hand-written path on the CPU: its loops run in C++ where the core is built
 # (rnnlab.bptt.lstm_cpp), in Python under RNNLAB_NO_CPP=1 or without a compiler.
 LSTM_BPTT = "bptt-cpp" if cpp_core.core() is not None else "bptt"
+# The same for a GRU without in-loop regulariser (either reset form; rnnlab.bptt.gru_cpp).
+GRU_BPTT = "bptt-cpp" if cpp_core.core("gru") is not None else "bptt"
 
 # elman_sequence or gru_sequence: (x, h0, weight_ih, weight_hh, bias_ih, bias_hh, **options)
 Sequence = Callable[..., tuple[Tensor, Tensor]]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from helpers_rnn import LSTM_BPTT
+from helpers_rnn import GRU_BPTT, LSTM_BPTT
 
 from benchmarks.speed import VARIANTS, Size, main, matmul_flops, parse_size
 
@@ -33,7 +33,8 @@ def test_every_contender_of_the_smoke_grid_runs(capsys: pytest.CaptureFixture[st
     assert kernels["rnnlab LSTM layer norm"] == kernels["rnnlab LSTM projection"] == LSTM_BPTT
     assert kernels["rnnlab LSTM layer norm python"] == "bptt"
     assert kernels["rnnlab LSTM projection python"] == "bptt"
-    assert kernels["rnnlab GRU"] == "bptt" and kernels["rnnlab GRU fused"] == "fused"
+    assert kernels["rnnlab GRU"] == GRU_BPTT and kernels["rnnlab GRU fused"] == "fused"
+    assert kernels["rnnlab GRU python"] == kernels["rnnlab GRU reset before python"] == "bptt"
     assert kernels["torch.nn.LSTM"] == "torch" and kernels["LSTMCell loop"] == "loop"
 
 

@@ -221,7 +221,7 @@ def test_layer_says_which_loops_ran_and_both_agree(monkeypatch, options) -> None
 
 
 def test_a_failed_build_warns_once_and_runs_the_python_loops(monkeypatch, caplog) -> None:
-    def no_compiler() -> None:
+    def no_compiler(*_: object) -> None:
         raise RuntimeError("Error building extension 'rnnlab_lstm_core': c++: not found")
 
     monkeypatch.setattr(cpp_core, "_state", {})

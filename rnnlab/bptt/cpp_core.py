@@ -1,11 +1,13 @@
 """rnnlab's compiled C++ core: built on first use, cached, and optional.
 
-:func:`core` returns the extension module compiled from ``lstm_core.cpp`` (beside this file)
-by ``torch.utils.cpp_extension.load``, or None where it cannot be had:
+:func:`core` returns the extension module compiled from one of the sources beside this file
+(``core("lstm")``, the default: ``lstm_core.cpp``; ``core("gru")``: ``gru_core.cpp``; each its
+own module, built on its first use) by ``torch.utils.cpp_extension.load``, or None where it
+cannot be had:
 
 * ``RNNLAB_NO_CPP=1`` in the environment forces the pure-PyTorch path;
 * no compiler, no ninja, or a failed build: one warning line of logger ``rnnlab`` (once per
-  process) says so, and the pure-PyTorch path runs instead — same results, slower.
+  process and module) says so, and the pure-PyTorch path runs instead — same results, slower.
 
 The build goes to torch's extension cache (``$TORCH_EXTENSIONS_DIR``, else
 ``~/.cache/torch_extensions``), under a name that carries a hash of the source and the
@@ -34,12 +36,12 @@ from types import ModuleType
 
 log = logging.getLogger("rnnlab")
 
-SOURCE = Path(__file__).with_name("lstm_core.cpp")
+SOURCES = {name: Path(__file__).with_name(f"{name}_core.cpp") for name in ("lstm", "gru")}
 CFLAGS = ("-O3", "-fno-trapping-math", "-fopenmp")
 LDFLAGS = ("-fopenmp",)
 STALE_SECONDS = 600  # a build takes about a minute; a lock older than this was left behind
 
-_state: dict[str, ModuleType | None] = {}  # "core" -> the module, or None once it failed
+_state: dict[str, ModuleType | None] = {}  # "lstm" | "gru" -> the module, or None once it failed
 
 
 def disabled() -> bool:
@@ -75,12 +77,14 @@ def _clear_stale_lock(name: str) -> None:
         return
 
 
-def _build() -> ModuleType:
+def _build(core_name: str = "lstm") -> ModuleType:
+    """Compile (or load from the cache) the module of ``SOURCES[core_name]``."""
     from torch.utils.cpp_extension import load
 
-    text = SOURCE.read_bytes()
+    source = SOURCES[core_name]
+    text = source.read_bytes()
     digest = hashlib.sha256(text + repr((CFLAGS, LDFLAGS)).encode()).hexdigest()[:12]
-    name = f"rnnlab_lstm_core_{digest}"
+    name = f"rnnlab_{core_name}_core_{digest}"
     _clear_stale_lock(name)
     folder = _ninja_folder()
     old_path = os.environ.get("PATH", "")
@@ -91,7 +95,7 @@ def _build() -> ModuleType:
     old_level = torch_log.level
     torch_log.setLevel(logging.ERROR)
     try:
-        return load(name=name, sources=[str(SOURCE)],
+        return load(name=name, sources=[str(source)],
                     extra_cflags=list(CFLAGS), extra_ldflags=list(LDFLAGS), verbose=False)
     finally:
         torch_log.setLevel(old_level)
@@ -108,16 +112,18 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {line[:200]}"
 
 
-def core() -> ModuleType | None:
-    """The compiled core, built on the first call of the process; None if it is off or
-    cannot be built (then a single warning says why)."""
+def core(name: str = "lstm") -> ModuleType | None:
+    """The compiled core ``name`` (a key of :data:`SOURCES`: ``"lstm"``, ``"gru"``), built on
+    its first call in the process; None if it is off or cannot be built (then a single warning
+    per module says why)."""
     if disabled():
         return None
-    if "core" not in _state:
+    if name not in _state:
         try:
-            _state["core"] = _build()
+            _state[name] = _build(name)
         except Exception as error:  # no compiler, no ninja, a failed build: all the same here
-            log.warning("rnnlab: the C++ core could not be built (%s); using the pure-PyTorch "
-                        "path (same results, slower)", _reason(error))
-            _state["core"] = None
-    return _state["core"]
+            log.warning("rnnlab: the C++ core could not be built (%s, %s); using the "
+                        "pure-PyTorch path (same results, slower)", SOURCES[name].name,
+                        _reason(error))
+            _state[name] = None
+    return _state[name]

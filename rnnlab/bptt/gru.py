@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import FunctionCtx
 
+from rnnlab.bptt import gru_cpp
 from rnnlab.bptt._common import (
     add_optional,
     differentiable_grads,
@@ -53,6 +54,11 @@ class GRUFunction(torch.autograd.Function):
     with ``sizes`` a tuple of the running rows per step (see
     :func:`~rnnlab.bptt._common.step_sizes`) and ``m_h`` (B, H), ``d_h`` (T, B, H) the
     recurrent dropout and zoneout masks or None.
+
+    The loops over time run in C++ (:mod:`rnnlab.bptt.gru_cpp`) where
+    :func:`~rnnlab.bptt.gru_cpp.covers` says so (decided in the forward, kept on ``ctx``), in
+    Python otherwise (:func:`_forward_loop`, :func:`_backward_loop`); both fill the same
+    buffers, and the batched input and weight gradients after the backward loop are one code.
 
     Forward: :math:`W_{ih} x_t + b_{ih}` for all T steps in one matmul (with reset_after=False
     all of :math:`b_{hh}` folds in there too); each step then does the recurrent matmul
@@ -106,47 +112,21 @@ class GRUFunction(torch.autograd.Function):
         m_h: Tensor | None = None,
         d_h: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
-        T, B, H = x.shape[0], x.shape[1], h0.shape[1]
         if reset_after:
             xw = F.linear(x, weight_ih, bias_ih)  # (T, B, 3H)
         else:  # b_hh sits outside r here, so all of it is a constant of the step
             xw = F.linear(x, weight_ih, add_optional(bias_ih, bias_hh))  # (T, B, 3H)
-        out = h0.new_empty(T, B, H)
-        # [r, z, hn | rh, n] per step, kept for backward. Zeros where rows finish early, so
-        # that backward's batched matmuls never meet uninitialised memory (0 * NaN = NaN).
-        packed = sizes[-1] < B
-        gates = h0.new_zeros(T, B, 4 * H) if packed else h0.new_empty(T, B, 4 * H)
-        w_hh_t = weight_hh.t()  # (H, 3H)
-        w_hrz_t, w_hn_t = w_hh_t[:, : 2 * H], w_hh_t[:, 2 * H :]
-        if reset_after and bias_hh is None:
-            bias_hh = h0.new_zeros(3 * H)  # lets every step use one addmm
-        h_prev = h0
-        for t, rows in enumerate(sizes):
-            hp = h_prev[:rows]
-            hm = hp if m_h is None else hp * m_h[:rows]  # m_h ⊙ h_{t-1}, the matmuls' input
-            g = gates[t, :rows]  # (rows, 4H)
-            xw_t = xw[t, :rows]
-            r, z, n = g[:, :H], g[:, H : 2 * H], g[:, 3 * H :]
-            if reset_after:
-                hn = g[:, 2 * H : 3 * H]
-                # [W_hr h, W_hz h, W_hn h] + b_hh in one matmul, straight into the buffer
-                torch.addmm(bias_hh, hm, w_hh_t, out=g[:, : 3 * H])
-                g[:, : 2 * H].add_(xw_t[:, : 2 * H]).sigmoid_()  # r, z = σ(a_r), σ(a_z)
-                torch.addcmul(xw_t[:, 2 * H :], r, hn, out=n).tanh_()  # n = tanh(x_n + r ⊙ hn)
-            else:
-                rh = g[:, 2 * H : 3 * H]
-                torch.addmm(xw_t[:, : 2 * H], hm, w_hrz_t, out=g[:, : 2 * H]).sigmoid_()  # r, z
-                torch.mul(r, hm, out=rh)  # rh = r ⊙ h_{t-1}
-                torch.addmm(xw_t[:, 2 * H :], rh, w_hn_t, out=n).tanh_()  # n = tanh(x_n + W_hn rh)
-            torch.lerp(n, hp, z, out=out[t, :rows])  # h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
-            if d_h is not None:
-                out[t, :rows].lerp_(hp, d_h[t, :rows])  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
-            h_prev = out[t]
-        zero_finished_rows(out, sizes)
-        h_T = final_state(out, h0, sizes)
+        in_loop = m_h is not None or d_h is not None
+        cpp = gru_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, in_loop)
+        if cpp:
+            out, h_T, gates = gru_cpp.forward(xw, h0, weight_hh, bias_hh, reset_after, sizes)
+        else:
+            out, h_T, gates = _forward_loop(xw, h0, weight_hh, bias_hh, sizes, reset_after,
+                                            m_h, d_h)
         ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, gates, m_h, d_h)
         ctx.sizes = sizes
         ctx.reset_after = reset_after
+        ctx.cpp = cpp
         return out.clone(), h_T
 
     @staticmethod
@@ -160,55 +140,15 @@ class GRUFunction(torch.autograd.Function):
             grads = differentiable_grads(run, inputs, ctx.needs_input_grad[:6], (dout, dh_T))
             return *grads, None, None, None, None
         T, B, H = out.shape
-        r, z, hn_or_rh, n = gates.split(H, dim=-1)  # (T, B, H) each
         h_prev = previous_states(h0, out)  # (T, B, H)
         h_in = h_prev if m_h is None else h_prev * m_h  # what the matmuls with W_hh read
-        w_hrz, w_hn = weight_hh[: 2 * H], weight_hh[2 * H :]
-
-        # Each gate's local derivative for all steps at once; the loop multiplies the incoming
-        # gradient into them in place, turning da into the pre-activation gradients.
-        da = gates.new_empty(T, B, 3 * H)
-        da_r, da_z, da_n = da.split(H, dim=-1)
-        torch.mul(1 - z, 1 - n * n, out=da_n)  # ∂h/∂a_n, from h = (1-z) n + z h_prev, n = tanh
-        torch.sub(h_prev, n, out=da_z).mul_(z * (1 - z))  # ∂h/∂a_z, the same line, z = σ(a_z)
-        # ∂a_n/∂a_r through r = σ(a_r): a_n has r ⊙ hn (reset_after), or r ⊙ h_prev inside W_hn
-        torch.mul(hn_or_rh if reset_after else h_in, r * (1 - r), out=da_r)
-        zero_finished_rows(da, sizes)  # finished rows emit constant zeros: no gradient
-        # dhn = da_n ⊙ r, the gradient of hn = W_hn h_prev + b_hn (reset_after only); rows
-        # that finish early are never written, so with packed input they start at zero
-        packed = sizes[-1] < B
-        dhn = None
-        if reset_after:
-            dhn = gates.new_zeros(T, B, H) if packed else gates.new_empty(T, B, H)
-
-        # Rows the recurrence has not reached yet hold dL/dh_T: a row's final state is its
-        # state after its own last step, so dh_T joins it there.
-        dh_next = dh_T.clone(memory_format=torch.contiguous_format)  # (B, H)
-        for t in range(T - 1, -1, -1):
-            rows = sizes[t]
-            dh = dh_next[:rows].add_(dout[t, :rows])  # h_t is out[t] and feeds step t+1
-            if d_h is not None:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
-                dh_keep = dh * d_h[t, :rows]
-                dh.mul_(1 - d_h[t, :rows])  # d h̃_t
-            r_t, z_t = r[t, :rows], z[t, :rows]
-            da_n_t = da_n[t, :rows].mul_(dh)  # h_t = (1 - z) ⊙ n + z ⊙ h_prev, n = tanh(a_n)
-            da_z[t, :rows].mul_(dh)  # the same line, z = σ(a_z)
-            dh_prev = dh * z_t  # the same line, through z ⊙ h_prev
-            if reset_after:
-                da_r[t, :rows].mul_(da_n_t)  # a_n = x_n + r ⊙ hn, r = σ(a_r)
-                dhn_t = torch.mul(da_n_t, r_t, out=dhn[t, :rows])  # the same line, via hn
-                dhm = dhn_t @ w_hn  # hn = W_hn h_prev + b_hn
-            else:
-                drh = da_n_t @ w_hn  # a_n = x_n + W_hn rh + b_hn
-                da_r[t, :rows].mul_(drh)  # rh = r ⊙ h_prev, r = σ(a_r)
-                dhm = drh * r_t  # the same line, via h_prev
-            dhm.addmm_(da[t, :rows, : 2 * H], w_hrz)  # a_r, a_z = ... + W_h[rz] h_prev
-            if m_h is None:
-                torch.add(dh_prev, dhm, out=dh_next[:rows])
-            else:  # the matmuls read m_h ⊙ h_prev
-                torch.addcmul(dh_prev, dhm, m_h[:rows], out=dh_next[:rows])
-            if d_h is not None:
-                dh_next[:rows] += dh_keep  # h_t = d_t h_{t-1} + ...
+        if ctx.cpp:
+            da, dhn, dh_next = gru_cpp.backward_loop(dout, dh_T, h0, out, gates, weight_hh,
+                                                     reset_after, sizes)
+        else:
+            da, dhn, dh_next = _backward_loop(dout, dh_T, h_prev, h_in, gates, weight_hh,
+                                              sizes, reset_after, m_h, d_h)
+        hn_or_rh = gates[..., 2 * H : 3 * H]
 
         needs = ctx.needs_input_grad
         da_2d = da.flatten(0, 1)  # (T·B, 3H)
@@ -231,6 +171,110 @@ class GRUFunction(torch.autograd.Function):
             db_hh = torch.cat((da_2d[:, : 2 * H].sum(0), dgh_n.sum(0)))
         dh0 = dh_next if needs[1] else None
         return dx, dh0, dW_ih, dW_hh, db_ih, db_hh, None, None, None, None
+
+
+def _forward_loop(
+    xw: Tensor, h0: Tensor, weight_hh: Tensor, bias_hh: Tensor | None, sizes: Sequence[int],
+    reset_after: bool, m_h: Tensor | None, d_h: Tensor | None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The forward loop of :class:`GRUFunction` in Python: ``out`` (T, B, H), ``h_T`` (B, H)
+    and ``gates`` (T, B, 4H); ``xw`` (T, B, 3H) is the input projection of every step."""
+    T, B, H = xw.shape[0], xw.shape[1], h0.shape[1]
+    out = h0.new_empty(T, B, H)
+    # [r, z, hn | rh, n] per step, kept for backward. Zeros where rows finish early, so
+    # that backward's batched matmuls never meet uninitialised memory (0 * NaN = NaN).
+    packed = sizes[-1] < B
+    gates = h0.new_zeros(T, B, 4 * H) if packed else h0.new_empty(T, B, 4 * H)
+    w_hh_t = weight_hh.t()  # (H, 3H)
+    w_hrz_t, w_hn_t = w_hh_t[:, : 2 * H], w_hh_t[:, 2 * H :]
+    if reset_after and bias_hh is None:
+        bias_hh = h0.new_zeros(3 * H)  # lets every step use one addmm
+    h_prev = h0
+    for t, rows in enumerate(sizes):
+        hp = h_prev[:rows]
+        hm = hp if m_h is None else hp * m_h[:rows]  # m_h ⊙ h_{t-1}, the matmuls' input
+        g = gates[t, :rows]  # (rows, 4H)
+        xw_t = xw[t, :rows]
+        r, z, n = g[:, :H], g[:, H : 2 * H], g[:, 3 * H :]
+        if reset_after:
+            hn = g[:, 2 * H : 3 * H]
+            # [W_hr h, W_hz h, W_hn h] + b_hh in one matmul, straight into the buffer
+            torch.addmm(bias_hh, hm, w_hh_t, out=g[:, : 3 * H])
+            g[:, : 2 * H].add_(xw_t[:, : 2 * H]).sigmoid_()  # r, z = σ(a_r), σ(a_z)
+            torch.addcmul(xw_t[:, 2 * H :], r, hn, out=n).tanh_()  # n = tanh(x_n + r ⊙ hn)
+        else:
+            rh = g[:, 2 * H : 3 * H]
+            torch.addmm(xw_t[:, : 2 * H], hm, w_hrz_t, out=g[:, : 2 * H]).sigmoid_()  # r, z
+            torch.mul(r, hm, out=rh)  # rh = r ⊙ h_{t-1}
+            torch.addmm(xw_t[:, 2 * H :], rh, w_hn_t, out=n).tanh_()  # n = tanh(x_n + W_hn rh)
+        torch.lerp(n, hp, z, out=out[t, :rows])  # h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
+        if d_h is not None:
+            out[t, :rows].lerp_(hp, d_h[t, :rows])  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
+        h_prev = out[t]
+    zero_finished_rows(out, sizes)
+    h_T = final_state(out, h0, sizes)
+    return out, h_T, gates
+
+
+def _backward_loop(
+    dout: Tensor, dh_T: Tensor, h_prev: Tensor, h_in: Tensor, gates: Tensor, weight_hh: Tensor,
+    sizes: Sequence[int], reset_after: bool, m_h: Tensor | None, d_h: Tensor | None,
+) -> tuple[Tensor, Tensor | None, Tensor]:
+    r"""The backward loop of :class:`GRUFunction` in Python: ``da`` (T, B, 3H) =
+    :math:`[da_r, da_z, da_n]`, ``dhn`` (T, B, H) = :math:`da_n \odot r` (reset_after; else
+    None) and ``dh0`` (B, H). ``h_prev`` (T, B, H) holds :math:`h_{t-1}` for every t and
+    ``h_in`` what the matmuls with :math:`W_{hh}` read (:math:`m_h \odot h_{t-1}`), both
+    made once by the caller, which needs them again for the weight gradients."""
+    T, B, H = h_prev.shape
+    r, z, hn_or_rh, n = gates.split(H, dim=-1)  # (T, B, H) each
+    w_hrz, w_hn = weight_hh[: 2 * H], weight_hh[2 * H :]
+
+    # Each gate's local derivative for all steps at once; the loop multiplies the incoming
+    # gradient into them in place, turning da into the pre-activation gradients.
+    da = gates.new_empty(T, B, 3 * H)
+    da_r, da_z, da_n = da.split(H, dim=-1)
+    torch.mul(1 - z, 1 - n * n, out=da_n)  # ∂h/∂a_n, from h = (1-z) n + z h_prev, n = tanh
+    torch.sub(h_prev, n, out=da_z).mul_(z * (1 - z))  # ∂h/∂a_z, the same line, z = σ(a_z)
+    # ∂a_n/∂a_r through r = σ(a_r): a_n has r ⊙ hn (reset_after), or r ⊙ h_prev inside W_hn
+    torch.mul(hn_or_rh if reset_after else h_in, r * (1 - r), out=da_r)
+    zero_finished_rows(da, sizes)  # finished rows emit constant zeros: no gradient
+    # dhn = da_n ⊙ r, the gradient of hn = W_hn h_prev + b_hn (reset_after only); rows
+    # that finish early are never written, so with packed input they start at zero
+    packed = sizes[-1] < B
+    dhn = None
+    if reset_after:
+        dhn = gates.new_zeros(T, B, H) if packed else gates.new_empty(T, B, H)
+
+    # Rows the recurrence has not reached yet hold dL/dh_T: a row's final state is its
+    # state after its own last step, so dh_T joins it there.
+    dh_next = dh_T.clone(memory_format=torch.contiguous_format)  # (B, H)
+    for t in range(T - 1, -1, -1):
+        rows = sizes[t]
+        dh = dh_next[:rows].add_(dout[t, :rows])  # h_t is out[t] and feeds step t+1
+        if d_h is not None:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
+            dh_keep = dh * d_h[t, :rows]
+            dh.mul_(1 - d_h[t, :rows])  # d h̃_t
+        r_t, z_t = r[t, :rows], z[t, :rows]
+        da_n_t = da_n[t, :rows].mul_(dh)  # h_t = (1 - z) ⊙ n + z ⊙ h_prev, n = tanh(a_n)
+        da_z[t, :rows].mul_(dh)  # the same line, z = σ(a_z)
+        dh_prev = dh * z_t  # the same line, through z ⊙ h_prev
+        if reset_after:
+            da_r[t, :rows].mul_(da_n_t)  # a_n = x_n + r ⊙ hn, r = σ(a_r)
+            dhn_t = torch.mul(da_n_t, r_t, out=dhn[t, :rows])  # the same line, via hn
+            dhm = dhn_t @ w_hn  # hn = W_hn h_prev + b_hn
+        else:
+            drh = da_n_t @ w_hn  # a_n = x_n + W_hn rh + b_hn
+            da_r[t, :rows].mul_(drh)  # rh = r ⊙ h_prev, r = σ(a_r)
+            dhm = drh * r_t  # the same line, via h_prev
+        dhm.addmm_(da[t, :rows, : 2 * H], w_hrz)  # a_r, a_z = ... + W_h[rz] h_prev
+        if m_h is None:
+            torch.add(dh_prev, dhm, out=dh_next[:rows])
+        else:  # the matmuls read m_h ⊙ h_prev
+            torch.addcmul(dh_prev, dhm, m_h[:rows], out=dh_next[:rows])
+        if d_h is not None:
+            dh_next[:rows] += dh_keep  # h_t = d_t h_{t-1} + ...
+
+    return da, dhn, dh_next
 
 
 def gru_sequence(
@@ -256,7 +300,9 @@ def gru_sequence(
     ``batch_sizes`` (packed input): at step t only the first ``batch_sizes[t]`` rows run;
     finished rows keep their state and emit zeros, and h_T holds each row's own last state.
 
-    ``backend="bptt"`` runs :class:`GRUFunction` (hand-written backward);
+    ``backend="bptt"`` runs :class:`GRUFunction` (hand-written backward; its loops in C++
+    where :func:`rnnlab.bptt.gru_cpp.covers` says so, with or without a need for gradients,
+    in Python otherwise);
     ``backend="reference"`` runs the autograd loop of :mod:`rnnlab.bptt.reference`.
     ``masks``: fixed regulariser masks (:mod:`rnnlab.bptt.masks`), the same on every backend.
     """

@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.bptt import gru as gru_bptt
+from rnnlab.bptt import gru_cpp
 from rnnlab.bptt.masks import NO_MASKS, Masks
 from rnnlab.bptt.reference import gru_step
 from rnnlab.nn.cell import RecurrentCell
@@ -109,6 +110,12 @@ class GRU(_GRUOptions, RecurrentLayer):
 
     def torch_mode(self) -> str | None:
         return "GRU" if self.reset_after else None
+
+    def bptt_runs_cpp(self, data: Tensor) -> bool:
+        # the same decision GRUFunction makes on the tensors (rnnlab.bptt.gru_cpp.covers):
+        # recurrent dropout masks h only in training, zoneout acts in evaluation too (d_t = z)
+        in_loop = (self.recurrent_dropout > 0 and self.training) or bool(self.zoneout)
+        return gru_cpp.covers(data.device, data.dtype, in_loop_masks=in_loop)
 
     def variant_name(self) -> str:
         return "reset_after=False"

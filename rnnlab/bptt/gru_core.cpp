@@ -1,0 +1,368 @@
+// The loops over time of rnnlab.bptt.gru in C++, on the CPU: gate order r, z, n, both
+// reset_after=True (torch/cuDNN: n = tanh(x_n + r (W_hn h + b_hn))) and reset_after=False
+// (Cho et al.: n = tanh(x_n + W_hn (r h) + b_hn)), with or without biases, packed batch sizes.
+//
+// It computes exactly the buffers of GRUFunction.forward / the loop of GRUFunction.backward in
+// rnnlab/bptt/gru.py: out (T, B, H); gates (T, B, 4H) laid out [r, z, hn, n] (reset_after) or
+// [r, z, rh, n] (reset before); da (T, B, 3H) = [da_r, da_z, da_n] and, with reset_after,
+// dhn (T, B, H) = da_n r. The batched input and weight gradients are formed from them after the
+// loop, in Python, for both paths. Only the loops and the per-step element-wise math moved here.
+//
+// Per step, reset_after: one at::addmm into the gates buffer ([W_hr h, W_hz h, W_hn h] + b_hh)
+// and one element-wise pass (at::parallel_for over rows); backward: one pass, then one
+// at::addmm_ (dh_prev += [da_r, da_z, dhn] W_hh). Reset before needs two of each per step:
+// W_hn multiplies r h, so r must exist before the second product (forward), and da_r needs
+// da_n W_hn (backward).
+
+#include <torch/extension.h>
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace {
+
+// Each row function is compiled twice on x86-64, for the baseline ISA and for AVX2 with FMA,
+// and the second is picked at run time where the CPU has them: the cached library then runs on
+// any x86-64 CPU (no -march=native in the flags).
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RNNLAB_X86 1
+#define RNNLAB_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define RNNLAB_X86 0
+#define RNNLAB_AVX2
+#endif
+#define RNNLAB_R __restrict__  // the buffers of one step never overlap
+#define RNNLAB_INLINE inline __attribute__((always_inline))  // into each clone
+
+// exp for float as a polynomial g++ vectorises (Cephes' expf scheme: x = n ln 2 + r, |r| <=
+// ln 2 / 2, exp(r) by a degree-6 polynomial, |relative error| below 2e-7 over the clamped
+// range); double keeps std::exp, so float64 matches the Python path to rounding.
+RNNLAB_INLINE float exp_poly(float x) {
+  x = std::min(std::max(x, -87.0f), 88.0f);
+  const float fx = x * 1.44269504088896341f;  // x / ln 2
+  const int n = static_cast<int>(fx + (fx >= 0.0f ? 0.5f : -0.5f));  // round to nearest
+  const float nf = static_cast<float>(n);
+  const float r = (x - nf * 0.693359375f) + nf * 2.12194440e-4f;  // x - n ln 2, in two parts
+  float q = 1.9875691500e-4f;
+  q = q * r + 1.3981999507e-3f;
+  q = q * r + 8.3334519073e-3f;
+  q = q * r + 4.1665795894e-2f;
+  q = q * r + 1.6666665459e-1f;
+  q = q * r + 5.0000001201e-1f;
+  const float e = q * r * r + r + 1.0f;  // exp(r)
+  const int bits = (n + 127) << 23;      // 2^n as a float's exponent field
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return e * scale;
+}
+
+RNNLAB_INLINE float exp_(float x) { return exp_poly(x); }
+RNNLAB_INLINE double exp_(double x) { return std::exp(x); }
+
+template <typename T>
+RNNLAB_INLINE T sigmoid(T a) {
+  return T(1) / (T(1) + exp_(-a));
+}
+
+// tanh(a) = 2σ(2a) - 1: one exp, and it saturates to ±1 without overflow.
+template <typename T>
+RNNLAB_INLINE T tanh_(T a) {
+  return T(2) * sigmoid(T(2) * a) - T(1);
+}
+
+// Rows of one step handed to a thread: enough elements that the split pays for itself.
+inline int64_t grain_rows(int64_t H) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(H, 1)); }
+
+// ---- forward, reset_after: g (rows, 4H) holds [W_hr h, W_hz h, W_hn h] + b_hh on entry ----
+// r = σ(x_r + ·), z = σ(x_z + ·), hn kept, n = tanh(x_n + r hn), h = (1 - z) n + z h_prev.
+template <typename T>
+RNNLAB_INLINE void fwd_after_rows(T* RNNLAB_R g, const T* RNNLAB_R xw, const T* RNNLAB_R hp,
+                                  T* RNNLAB_R h, int64_t H, int64_t r0, int64_t r1) {
+  for (int64_t i = r0; i < r1; ++i) {
+    T* gr = g + i * 4 * H;
+    const T* xr = xw + i * 3 * H;
+    const T* hpr = hp + i * H;
+    T* hr = h + i * H;
+    for (int64_t j = 0; j < H; ++j) {
+      const T r = sigmoid(xr[j] + gr[j]);
+      const T z = sigmoid(xr[H + j] + gr[H + j]);
+      const T n = tanh_(xr[2 * H + j] + r * gr[2 * H + j]);
+      gr[j] = r;
+      gr[H + j] = z;
+      gr[3 * H + j] = n;
+      hr[j] = n + z * (hpr[j] - n);  // lerp(n, h_prev, z)
+    }
+  }
+}
+
+// ---- forward, reset before, pass 1: g[:, :2H] holds x_rz + W_h[rz] h_prev on entry ----
+// r, z = σ(·); rh = r h_prev (the input of the second product).
+template <typename T>
+RNNLAB_INLINE void fwd_before1_rows(T* RNNLAB_R g, const T* RNNLAB_R hp, int64_t H, int64_t r0,
+                                    int64_t r1) {
+  for (int64_t i = r0; i < r1; ++i) {
+    T* gr = g + i * 4 * H;
+    const T* hpr = hp + i * H;
+    for (int64_t j = 0; j < H; ++j) {
+      const T r = sigmoid(gr[j]);
+      gr[j] = r;
+      gr[H + j] = sigmoid(gr[H + j]);
+      gr[2 * H + j] = r * hpr[j];
+    }
+  }
+}
+
+// ---- forward, reset before, pass 2: g[:, 3H:] holds x_n + W_hn rh on entry ----
+template <typename T>
+RNNLAB_INLINE void fwd_before2_rows(T* RNNLAB_R g, const T* RNNLAB_R hp, T* RNNLAB_R h, int64_t H,
+                                    int64_t r0, int64_t r1) {
+  for (int64_t i = r0; i < r1; ++i) {
+    T* gr = g + i * 4 * H;
+    const T* hpr = hp + i * H;
+    T* hr = h + i * H;
+    for (int64_t j = 0; j < H; ++j) {
+      const T n = tanh_(gr[3 * H + j]);
+      const T z = gr[H + j];
+      gr[3 * H + j] = n;
+      hr[j] = n + z * (hpr[j] - n);
+    }
+  }
+}
+
+// ---- backward, reset_after: dh = dh_next + dout; writes da (3H), dhn (H), the step's
+// product input m = [da_r, da_z, dhn] (3H), and dh_next = dh z (the product adds the rest) ----
+//   da_n = dh (1 - z)(1 - n²), da_z = dh (h_prev - n) z (1 - z), da_r = da_n hn r (1 - r),
+//   dhn = da_n r.
+template <typename T>
+RNNLAB_INLINE void bwd_after_rows(const T* RNNLAB_R g, const T* RNNLAB_R hp,
+                                  const T* RNNLAB_R dout, T* RNNLAB_R dh_next, T* RNNLAB_R da,
+                                  T* RNNLAB_R dhn, T* RNNLAB_R m, int64_t H, int64_t r0,
+                                  int64_t r1) {
+  for (int64_t i = r0; i < r1; ++i) {
+    const T* gr = g + i * 4 * H;
+    const T* hpr = hp + i * H;
+    const T* dor = dout + i * H;
+    T* dhr = dh_next + i * H;
+    T* dar = da + i * 3 * H;
+    T* dnr = dhn + i * H;
+    T* mr = m + i * 3 * H;
+    for (int64_t j = 0; j < H; ++j) {
+      const T r = gr[j], z = gr[H + j], hn = gr[2 * H + j], n = gr[3 * H + j];
+      const T dh = dhr[j] + dor[j];  // h_t is out[t] and feeds step t+1
+      const T da_n = dh * (T(1) - z) * (T(1) - n * n);  // h = (1-z) n + z h_prev, n = tanh
+      const T da_z = dh * (hpr[j] - n) * (z - z * z);    // the same line, z = σ(a_z)
+      const T da_r = da_n * hn * (r - r * r);             // a_n = x_n + r hn, r = σ(a_r)
+      const T dhn_ = da_n * r;                            // the same line, via hn
+      dar[j] = da_r;
+      dar[H + j] = da_z;
+      dar[2 * H + j] = da_n;
+      dnr[j] = dhn_;
+      mr[j] = da_r;
+      mr[H + j] = da_z;
+      mr[2 * H + j] = dhn_;
+      dhr[j] = dh * z;  // through z h_prev
+    }
+  }
+}
+
+// ---- backward, reset before, pass 1: da_z, da_n into da, dh_next = dh z ----
+template <typename T>
+RNNLAB_INLINE void bwd_before1_rows(const T* RNNLAB_R g, const T* RNNLAB_R hp,
+                                    const T* RNNLAB_R dout, T* RNNLAB_R dh_next, T* RNNLAB_R da,
+                                    int64_t H, int64_t r0, int64_t r1) {
+  for (int64_t i = r0; i < r1; ++i) {
+    const T* gr = g + i * 4 * H;
+    const T* hpr = hp + i * H;
+    const T* dor = dout + i * H;
+    T* dhr = dh_next + i * H;
+    T* dar = da + i * 3 * H;
+    for (int64_t j = 0; j < H; ++j) {
+      const T z = gr[H + j], n = gr[3 * H + j];
+      const T dh = dhr[j] + dor[j];
+      dar[H + j] = dh * (hpr[j] - n) * (z - z * z);       // h = (1-z) n + z h_prev, z = σ
+      dar[2 * H + j] = dh * (T(1) - z) * (T(1) - n * n);  // the same line, n = tanh(a_n)
+      dhr[j] = dh * z;
+    }
+  }
+}
+
+// ---- backward, reset before, pass 2: drh = da_n W_hn on entry;
+// da_r = drh h_prev r (1 - r) (rh = r h_prev), dh_next += drh r ----
+template <typename T>
+RNNLAB_INLINE void bwd_before2_rows(const T* RNNLAB_R g, const T* RNNLAB_R hp,
+                                    const T* RNNLAB_R drh, T* RNNLAB_R dh_next, T* RNNLAB_R da,
+                                    int64_t H, int64_t r0, int64_t r1) {
+  for (int64_t i = r0; i < r1; ++i) {
+    const T* gr = g + i * 4 * H;
+    const T* hpr = hp + i * H;
+    const T* drr = drh + i * H;
+    T* dhr = dh_next + i * H;
+    T* dar = da + i * 3 * H;
+    for (int64_t j = 0; j < H; ++j) {
+      const T r = gr[j];
+      dar[j] = drr[j] * hpr[j] * (r - r * r);
+      dhr[j] += drr[j] * r;
+    }
+  }
+}
+
+bool have_avx2() {
+#if RNNLAB_X86
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return yes;
+#else
+  return false;
+#endif
+}
+
+// The two compiled copies of a row function FN, and the step that runs it over n rows in
+// parallel. ARGS are the row function's arguments before (H, r0, r1).
+#define RNNLAB_STEP(FN, PARAMS, ARGS)                                                     \
+  template <typename T>                                                                  \
+  void FN##_base PARAMS { FN##_rows<T> ARGS; }                                           \
+  template <typename T>                                                                  \
+  RNNLAB_AVX2 void FN##_avx2 PARAMS { FN##_rows<T> ARGS; }                               \
+  template <typename T, typename... A>                                                   \
+  void FN(int64_t H, int64_t n, A... a) {                                                \
+    auto rows = have_avx2() ? FN##_avx2<T> : FN##_base<T>;                               \
+    at::parallel_for(0, n, grain_rows(H), [&](int64_t r0, int64_t r1) {                  \
+      rows(a..., H, r0, r1);                                                             \
+    });                                                                                  \
+  }
+
+RNNLAB_STEP(fwd_after, (T* g, const T* xw, const T* hp, T* h, int64_t H, int64_t r0, int64_t r1),
+            (g, xw, hp, h, H, r0, r1))
+RNNLAB_STEP(fwd_before1, (T* g, const T* hp, int64_t H, int64_t r0, int64_t r1),
+            (g, hp, H, r0, r1))
+RNNLAB_STEP(fwd_before2, (T* g, const T* hp, T* h, int64_t H, int64_t r0, int64_t r1),
+            (g, hp, h, H, r0, r1))
+RNNLAB_STEP(bwd_after, (const T* g, const T* hp, const T* dout, T* dh_next, T* da, T* dhn, T* m,
+                        int64_t H, int64_t r0, int64_t r1),
+            (g, hp, dout, dh_next, da, dhn, m, H, r0, r1))
+RNNLAB_STEP(bwd_before1, (const T* g, const T* hp, const T* dout, T* dh_next, T* da, int64_t H,
+                          int64_t r0, int64_t r1),
+            (g, hp, dout, dh_next, da, H, r0, r1))
+RNNLAB_STEP(bwd_before2, (const T* g, const T* hp, const T* drh, T* dh_next, T* da, int64_t H,
+                          int64_t r0, int64_t r1),
+            (g, hp, drh, dh_next, da, H, r0, r1))
+
+template <typename T>
+T* ptr(const at::Tensor& t) { return t.data_ptr<T>(); }
+
+}  // namespace
+
+// The forward loop: returns {out (T,B,H), h_T (B,H), gates (T,B,4H)}. xw (T,B,3H) is
+// W_ih x + b_ih (+ b_hh with reset before), from the caller; bias_hh (3H) only with
+// reset_after. sizes: the batch size of each step, or empty (B at every step); with sizes, out
+// and gates start as zeros (finished rows output 0, and backward's batched products never meet
+// uninitialised memory).
+std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
+                                    const at::Tensor& w_hh,
+                                    const c10::optional<at::Tensor>& bias_hh, bool reset_after,
+                                    const std::vector<int64_t>& sizes) {
+  TORCH_CHECK(xw.device().is_cpu(), "rnnlab's C++ GRU core runs on the CPU only");
+  const int64_t T = xw.size(0), B = xw.size(1), H = h0.size(1);
+  const bool packed = !sizes.empty();
+  auto opts = xw.options();
+  auto make = [&](at::IntArrayRef shape) {
+    return packed ? at::zeros(shape, opts) : at::empty(shape, opts);
+  };
+  at::Tensor x3 = xw.contiguous();
+  at::Tensor out = make({T, B, H});
+  at::Tensor gates = make({T, B, 4 * H});
+  at::Tensor h_T = h0.clone(at::MemoryFormat::Contiguous);
+  at::Tensor h0c = h0.contiguous();
+  at::Tensor w_hh_t = w_hh.t();
+  at::Tensor w_hrz_t = w_hh_t.narrow(1, 0, 2 * H), w_hn_t = w_hh_t.narrow(1, 2 * H, H);
+  const bool has_bias = bias_hh.has_value() && bias_hh->defined();
+  for (int64_t t = 0; t < T; ++t) {
+    const int64_t n = packed ? sizes[t] : B;
+    if (n == 0) break;  // sizes never grow again
+    at::Tensor hp = (t ? out[t - 1] : h0c).narrow(0, 0, n);
+    at::Tensor g = gates[t].narrow(0, 0, n);
+    at::Tensor x_t = x3[t].narrow(0, 0, n);
+    at::Tensor h = out[t];
+    AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "rnnlab_gru_forward", [&] {
+      if (reset_after) {
+        at::Tensor g3 = g.narrow(1, 0, 3 * H);
+        if (has_bias) {
+          at::addmm_out(g3, *bias_hh, hp, w_hh_t);  // [W_hr h, W_hz h, W_hn h] + b_hh
+        } else {
+          at::mm_out(g3, hp, w_hh_t);
+        }
+        fwd_after<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(hp),
+                            ptr<scalar_t>(h));
+      } else {
+        at::Tensor grz = g.narrow(1, 0, 2 * H), gn = g.narrow(1, 3 * H, H);
+        at::addmm_out(grz, x_t.narrow(1, 0, 2 * H), hp, w_hrz_t);  // x_rz + W_h[rz] h_prev
+        fwd_before1<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(hp));
+        at::addmm_out(gn, x_t.narrow(1, 2 * H, H), g.narrow(1, 2 * H, H), w_hn_t);  // + W_hn rh
+        fwd_before2<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(hp), ptr<scalar_t>(h));
+      }
+    });
+    const int64_t n_next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;
+    if (n_next < n) {  // rows n_next .. n-1 have just taken their last step
+      h_T.narrow(0, n_next, n - n_next).copy_(h.narrow(0, n_next, n - n_next));
+    }
+  }
+  return {out, h_T, gates};
+}
+
+// The backward loop: returns {da (T,B,3H), dhn (T,B,H; undefined with reset before), dh0}.
+// out is the saved output (T,B,H): h_{t-1} = out[t-1] (h0 at t = 0).
+std::vector<at::Tensor> gru_backward(const at::Tensor& dout, const at::Tensor& dh_T,
+                                     const at::Tensor& h0, const at::Tensor& out,
+                                     const at::Tensor& gates, const at::Tensor& w_hh,
+                                     bool reset_after, const std::vector<int64_t>& sizes) {
+  TORCH_CHECK(dout.device().is_cpu(), "rnnlab's C++ GRU core runs on the CPU only");
+  const int64_t T = gates.size(0), B = gates.size(1), H = h0.size(1);
+  const bool packed = !sizes.empty();
+  auto opts = gates.options();
+  // finished rows are never written: zeros, as zero_finished_rows leaves them in Python
+  auto make = [&](at::IntArrayRef shape) {
+    return packed ? at::zeros(shape, opts) : at::empty(shape, opts);
+  };
+  at::Tensor da = make({T, B, 3 * H});
+  at::Tensor dhn = reset_after ? make({T, B, H}) : at::Tensor();
+  at::Tensor scratch = at::empty({B, reset_after ? 3 * H : H}, opts);  // m, or drh
+  at::Tensor dh_next = dh_T.clone(at::MemoryFormat::Contiguous);
+  at::Tensor d_out = dout.contiguous(), h0c = h0.contiguous(), o = out.contiguous();
+  at::Tensor w_hrz = w_hh.narrow(0, 0, 2 * H), w_hn = w_hh.narrow(0, 2 * H, H);
+  for (int64_t t = T - 1; t >= 0; --t) {
+    const int64_t n = packed ? sizes[t] : B;
+    if (n == 0) continue;
+    at::Tensor hp = t ? o[t - 1] : h0c;
+    at::Tensor da_t = da[t];
+    at::Tensor dh_rows = dh_next.narrow(0, 0, n);
+    AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "rnnlab_gru_backward", [&] {
+      if (reset_after) {
+        bwd_after<scalar_t>(H, n, ptr<scalar_t>(gates[t]), ptr<scalar_t>(hp),
+                            ptr<scalar_t>(d_out[t]), ptr<scalar_t>(dh_next), ptr<scalar_t>(da_t),
+                            ptr<scalar_t>(dhn[t]), ptr<scalar_t>(scratch));
+        dh_rows.addmm_(scratch.narrow(0, 0, n), w_hh);  // [a_r, a_z, hn] = ... + W_hh h_prev
+      } else {
+        bwd_before1<scalar_t>(H, n, ptr<scalar_t>(gates[t]), ptr<scalar_t>(hp),
+                              ptr<scalar_t>(d_out[t]), ptr<scalar_t>(dh_next),
+                              ptr<scalar_t>(da_t));
+        at::Tensor drh = scratch.narrow(0, 0, n);
+        at::mm_out(drh, da_t.narrow(0, 0, n).narrow(1, 2 * H, H), w_hn);  // a_n = ... + W_hn rh
+        bwd_before2<scalar_t>(H, n, ptr<scalar_t>(gates[t]), ptr<scalar_t>(hp),
+                              ptr<scalar_t>(drh), ptr<scalar_t>(dh_next), ptr<scalar_t>(da_t));
+        dh_rows.addmm_(da_t.narrow(0, 0, n).narrow(1, 0, 2 * H), w_hrz);  // W_h[rz] h_prev
+      }
+    });
+  }
+  return {da, dhn, dh_next};
+}
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.def("gru_forward", &gru_forward, "rnnlab GRU forward loop (CPU)");
+  m.def("gru_backward", &gru_backward, "rnnlab GRU backward loop (CPU)");
+}
