@@ -34,9 +34,12 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+import torch
+
 log = logging.getLogger("rnnlab")
 
 SOURCES = {name: Path(__file__).with_name(f"{name}_core.cpp") for name in ("lstm", "gru")}
+SHARED = (Path(__file__).with_name("cpu_math.h"),)  # included by every core: in every hash
 CFLAGS = ("-O3", "-fno-trapping-math", "-fopenmp")
 LDFLAGS = ("-fopenmp",)
 STALE_SECONDS = 600  # a build takes about a minute; a lock older than this was left behind
@@ -82,7 +85,7 @@ def _build(core_name: str = "lstm") -> ModuleType:
     from torch.utils.cpp_extension import load
 
     source = SOURCES[core_name]
-    text = source.read_bytes()
+    text = b"".join(path.read_bytes() for path in (source, *SHARED))
     digest = hashlib.sha256(text + repr((CFLAGS, LDFLAGS)).encode()).hexdigest()[:12]
     name = f"rnnlab_{core_name}_core_{digest}"
     _clear_stale_lock(name)
@@ -127,3 +130,25 @@ def core(name: str = "lstm") -> ModuleType | None:
                         _reason(error))
             _state[name] = None
     return _state[name]
+
+
+DTYPES = (torch.float32, torch.float64)  # what the cores are compiled for
+
+
+def runs(name: str, device: torch.device, dtype: torch.dtype | None, in_loop_masks: bool) -> bool:
+    """Whether core ``name``'s loops run on tensors of ``device`` and ``dtype`` (None: they do
+    not share one): the CPU, float32/float64, no in-loop regulariser masks (recurrent dropout
+    on h, zoneout: only the Python loops apply them), outside CPU autocast (whose casts the
+    Python path makes), and the core built. The one rule behind each family's ``covers``."""
+    if device.type != "cpu" or dtype not in DTYPES:
+        return False
+    if in_loop_masks or torch.is_autocast_enabled("cpu"):
+        return False
+    return core(name) is not None
+
+
+def runs_on(name: str, tensors: list[torch.Tensor], in_loop_masks: bool) -> bool:
+    """:func:`runs` for the tensors of one call: every one on the CPU and of one dtype."""
+    dtype = tensors[0].dtype if all(t.dtype == tensors[0].dtype for t in tensors) else None
+    on_cpu = all(t.device.type == "cpu" for t in tensors)
+    return runs(name, torch.device("cpu" if on_cpu else "meta"), dtype, in_loop_masks)

@@ -23,59 +23,9 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu_math.h"
+
 namespace {
-
-// Each row function is compiled twice on x86-64, for the baseline ISA and for AVX2 with FMA,
-// and the second is picked at run time where the CPU has them: the cached library then runs on
-// any x86-64 CPU (no -march=native in the flags).
-#if defined(__x86_64__) && defined(__GNUC__)
-#define RNNLAB_X86 1
-#define RNNLAB_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define RNNLAB_X86 0
-#define RNNLAB_AVX2
-#endif
-#define RNNLAB_R __restrict__  // the buffers of one step never overlap
-#define RNNLAB_INLINE inline __attribute__((always_inline))  // into each clone
-
-// exp for float as a polynomial g++ vectorises (Cephes' expf scheme: x = n ln 2 + r, |r| <=
-// ln 2 / 2, exp(r) by a degree-6 polynomial, |relative error| below 2e-7 over the clamped
-// range); double keeps std::exp, so float64 matches the Python path to rounding.
-RNNLAB_INLINE float exp_poly(float x) {
-  x = std::min(std::max(x, -87.0f), 88.0f);
-  const float fx = x * 1.44269504088896341f;  // x / ln 2
-  const int n = static_cast<int>(fx + (fx >= 0.0f ? 0.5f : -0.5f));  // round to nearest
-  const float nf = static_cast<float>(n);
-  const float r = (x - nf * 0.693359375f) + nf * 2.12194440e-4f;  // x - n ln 2, in two parts
-  float q = 1.9875691500e-4f;
-  q = q * r + 1.3981999507e-3f;
-  q = q * r + 8.3334519073e-3f;
-  q = q * r + 4.1665795894e-2f;
-  q = q * r + 1.6666665459e-1f;
-  q = q * r + 5.0000001201e-1f;
-  const float e = q * r * r + r + 1.0f;  // exp(r)
-  const int bits = (n + 127) << 23;      // 2^n as a float's exponent field
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return e * scale;
-}
-
-RNNLAB_INLINE float exp_(float x) { return exp_poly(x); }
-RNNLAB_INLINE double exp_(double x) { return std::exp(x); }
-
-template <typename T>
-RNNLAB_INLINE T sigmoid(T a) {
-  return T(1) / (T(1) + exp_(-a));
-}
-
-// tanh(a) = 2σ(2a) - 1: one exp, and it saturates to ±1 without overflow.
-template <typename T>
-RNNLAB_INLINE T tanh_(T a) {
-  return T(2) * sigmoid(T(2) * a) - T(1);
-}
-
-// Rows of one step handed to a thread: enough elements that the split pays for itself.
-inline int64_t grain_rows(int64_t H) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(H, 1)); }
 
 // ---- forward, reset_after: g (rows, 4H) holds [W_hr h, W_hz h, W_hn h] + b_hh on entry ----
 // r = σ(x_r + ·), z = σ(x_z + ·), hn kept, n = tanh(x_n + r hn), h = (1 - z) n + z h_prev.
@@ -208,18 +158,6 @@ RNNLAB_INLINE void bwd_before2_rows(const T* RNNLAB_R g, const T* RNNLAB_R hp,
       dhr[j] += drr[j] * r;
     }
   }
-}
-
-bool have_avx2() {
-#if RNNLAB_X86
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }();
-  return yes;
-#else
-  return false;
-#endif
 }
 
 // The two compiled copies of a row function FN, and the step that runs it over n rows in

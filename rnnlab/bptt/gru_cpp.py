@@ -28,27 +28,19 @@ from torch import Tensor
 
 from rnnlab.bptt import cpp_core
 
-DTYPES = (torch.float32, torch.float64)
-
 
 def covers(device: torch.device, dtype: torch.dtype | None, *, in_loop_masks: bool) -> bool:
-    """True where the C++ loops run: see the module docstring. ``dtype`` None: the tensors
-    do not share one dtype (the Python path then says what is wrong)."""
-    if device.type != "cpu" or dtype not in DTYPES or in_loop_masks:
-        return False
-    if torch.is_autocast_enabled("cpu"):
-        return False
-    return cpp_core.core("gru") is not None
+    """True where the C++ loops run (:func:`rnnlab.bptt.cpp_core.runs`, see the module
+    docstring). ``dtype`` None: the tensors do not share one dtype (the Python path then says
+    what is wrong)."""
+    return cpp_core.runs("gru", device, dtype, in_loop_masks)
 
 
 def covers_call(x: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor,
                 bias_ih: Tensor | None, bias_hh: Tensor | None, in_loop_masks: bool) -> bool:
     """:func:`covers` for the tensors of one ``gru_sequence`` call."""
     tensors = [t for t in (x, h0, weight_ih, weight_hh, bias_ih, bias_hh) if t is not None]
-    dtype = x.dtype if all(t.dtype == x.dtype for t in tensors) else None
-    on_cpu = all(t.device.type == "cpu" for t in tensors)
-    return covers(x.device if on_cpu else torch.device("meta"), dtype,
-                  in_loop_masks=in_loop_masks)
+    return cpp_core.runs_on("gru", tensors, in_loop_masks)
 
 
 def _sizes_arg(sizes: Sequence[int], B: int) -> list[int]:

@@ -25,26 +25,19 @@ from rnnlab.bptt import cpp_core
 from rnnlab.bptt.reference import LN_EPS, LSTMWeights
 
 MODES = {"ifgo": 0, "igo": 1, "fgo": 2}
-DTYPES = (torch.float32, torch.float64)
 
 
 def covers(device: torch.device, dtype: torch.dtype | None, *, in_loop_masks: bool) -> bool:
-    """True where the C++ loops run: see the module docstring. ``dtype`` None: the tensors
-    do not share one dtype (the Python path then says what is wrong)."""
-    if device.type != "cpu" or dtype not in DTYPES or in_loop_masks:
-        return False
-    if torch.is_autocast_enabled("cpu"):
-        return False
-    return cpp_core.core() is not None
+    """True where the C++ loops run (:func:`rnnlab.bptt.cpp_core.runs`, see the module
+    docstring). ``dtype`` None: the tensors do not share one dtype (the Python path then says
+    what is wrong)."""
+    return cpp_core.runs("lstm", device, dtype, in_loop_masks)
 
 
 def covers_call(x: Tensor, h0: Tensor, c0: Tensor, w: LSTMWeights, in_loop_masks: bool) -> bool:
     """:func:`covers` for the tensors of one ``lstm_sequence`` call."""
     tensors = [x, h0, c0, *(t for t in w if t is not None)]
-    dtype = x.dtype if all(t.dtype == x.dtype for t in tensors) else None
-    on_cpu = all(t.device.type == "cpu" for t in tensors)
-    return covers(x.device if on_cpu else torch.device("meta"), dtype,
-                  in_loop_masks=in_loop_masks)
+    return cpp_core.runs_on("lstm", tensors, in_loop_masks)
 
 
 def forward_loop(
