@@ -189,9 +189,9 @@ FIXES: dict[str, dict[str, str]] = {
             "the model's vocabulary and outputs, e.g. vary only the lag parameter.",
     },
     "rnnlab/inspect/rerun.py": {
-        "cannot re-run a layer with recurrent_dropout step by step in training mode (the mask on "
-        "h_{t-1} acts inside the cell's matmul); re-run it in eval mode, as trace does":
-            "rnnlab.inspect.rerun.rerun_layer was called on a layer with recurrent_dropout while "
+        "cannot re-run a layer with {} step by step in training mode (the mask on h_{t-1} acts "
+        "inside the cell's matmul); re-run it in eval mode, as trace does":
+            "rnnlab.inspect.rerun.rerun_layer was called on a layer with recurrent dropout while "
             "the layer was in training mode. Call layer.eval() first, or use "
             "rnnlab.inspect.trace, which runs the model in eval mode itself.",
         "cannot trace a {}: not an rnnlab RNN, LSTM, GRU or ConvLSTM":

@@ -47,6 +47,7 @@ from rnnlab.errors import UserError
 from rnnlab.nn import ConvLSTM, RecurrentLayer
 from rnnlab.nn.families import Family, family_of_layer
 from rnnlab.nn.flip import flip_sequences, reversal_index
+from rnnlab.nn.regularisers import REGULARISERS
 
 Key = tuple[int, int]  # (layer, direction)
 States = tuple[Tensor, ...]
@@ -93,9 +94,11 @@ def regularised(
     layer."""
     masks = layer.sample_masks(index, seq, params["weight_hh"])
     if masks.h is not None:
+        on = [r.name for r in REGULARISERS if r.acts == "training" and getattr(layer, r.name, 0)]
         raise UserError(
-            "cannot re-run a layer with recurrent_dropout step by step in training mode (the "
-            "mask on h_{t-1} acts inside the cell's matmul); re-run it in eval mode, as trace does"
+            f"cannot re-run a layer with {' or '.join(on)} step by step in training "
+            "mode (the mask on h_{t-1} acts inside the cell's matmul); re-run it in eval mode, "
+            "as trace does"
         )
     seq, weight_hh = masked_inputs(seq, params["weight_hh"], masks)
     return seq, params | {"weight_hh": weight_hh}, (masks.zoneout_h, masks.zoneout_c)

@@ -10,7 +10,7 @@ b_ih and b_hh (H,). ``nonlinearity="sigmoid"`` is an rnnlab addition (torch has 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 import torch
 from torch import Tensor, nn
@@ -22,6 +22,7 @@ from rnnlab.errors import UserError
 from rnnlab.nn.cell import RecurrentCell
 from rnnlab.nn.checks import States
 from rnnlab.nn.recurrent import RecurrentLayer
+from rnnlab.nn.regularisers import RegulariserOptions, documented
 
 NONLINEARITIES = tuple(ACTIVATIONS)  # ("tanh", "relu", "sigmoid")
 
@@ -63,6 +64,7 @@ class _ElmanOptions:
             f"nonlinearity={self.nonlinearity!r}"]
 
 
+@documented
 class RNN(_ElmanOptions, RecurrentLayer):
     r"""A stack of Elman layers, a drop-in for ``torch.nn.RNN``.
 
@@ -74,12 +76,7 @@ class RNN(_ElmanOptions, RecurrentLayer):
     ``"auto"`` | ``"fused"`` (torch's kernel) | ``"bptt"`` (hand-written backward,
     :mod:`rnnlab.bptt.elman`) | ``"reference"`` (autograd), see :mod:`rnnlab.nn.backend`;
     ``init`` (``"default"`` or ``"torch"``; for this family both are torch.nn's draw); and the
-    regularisers of :mod:`rnnlab.nn.regularisers`, all off by default:
-    ``recurrent_dropout=p`` (:math:`a_t = W_{ih} (m_x \odot x_t) + W_{hh} (m_h \odot h_{t-1})
-    + b`, one mask per sequence), ``weight_drop=p`` (:math:`\tilde W_{hh} = M \odot W_{hh} /
-    (1-p)`, one mask per forward), ``zoneout=z`` (:math:`h_t = d_t \odot h_{t-1} + (1 - d_t)
-    \odot \tilde h_t`; in evaluation d_t = z), ``learn_init=True`` (parameters
-    ``initial_h_l{k}[_reverse]`` (H,), used when no h_0 is passed).
+    regularisers below (:mod:`rnnlab.nn.regularisers`).
 
     Shapes: input (T, B, I) ((B, T, I) with batch_first; (T, I) unbatched; or packed),
     h_0 (L*D, B, H) -> output (T, B, D*H), h_n (L*D, B, H), D = 2 if bidirectional else 1.
@@ -102,16 +99,11 @@ class RNN(_ElmanOptions, RecurrentLayer):
         *,
         backend: str = "auto",
         init: str = "default",
-        recurrent_dropout: float = 0.0,
-        weight_drop: float = 0.0,
-        zoneout: float = 0.0,
-        learn_init: bool = False,
+        **regularisers: Unpack[RegulariserOptions],
     ) -> None:
         super().__init__(
             input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            proj_size=0, device=device, dtype=dtype, backend=backend, init=init,
-            recurrent_dropout=recurrent_dropout, weight_drop=weight_drop, zoneout=zoneout,
-            learn_init=learn_init,
+            proj_size=0, device=device, dtype=dtype, backend=backend, init=init, **regularisers,
         )
         self.nonlinearity = _check_nonlinearity(nonlinearity)
         self._build()

@@ -17,7 +17,7 @@ b_ih and b_hh (3H,).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import torch
 from torch import Tensor, nn
@@ -29,6 +29,7 @@ from rnnlab.bptt.reference import gru_step
 from rnnlab.nn.cell import RecurrentCell
 from rnnlab.nn.checks import States
 from rnnlab.nn.recurrent import RecurrentLayer
+from rnnlab.nn.regularisers import RegulariserOptions, documented
 
 
 def gru_shapes(input_size: int, hidden_size: int, bias: bool) -> dict[str, tuple[int, ...]]:
@@ -55,6 +56,7 @@ class _GRUOptions:
         return [] if self.reset_after else ["reset_after=False (Cho et al.'s reset-before GRU)"]
 
 
+@documented
 class GRU(_GRUOptions, RecurrentLayer):
     r"""A stack of GRU layers, a drop-in for ``torch.nn.GRU``.
 
@@ -63,13 +65,9 @@ class GRU(_GRUOptions, RecurrentLayer):
     :math:`W_{hn}`), ``backend`` (``"auto"`` | ``"fused"`` | ``"bptt"`` | ``"reference"``, see
     :mod:`rnnlab.nn.backend`),
     ``init`` (``"default"`` or ``"torch"``; for this family both are torch.nn's draw) and the
-    regularisers of :mod:`rnnlab.nn.regularisers`, all off by default:
-    ``recurrent_dropout=p`` (one mask per sequence on x_t and on h_{t-1} wherever it enters a
-    matmul with W_hh; the interpolation :math:`z \odot h_{t-1}` reads h unmasked),
-    ``weight_drop=p`` (:math:`\tilde W_{hh} = M \odot W_{hh} / (1-p)`, one mask per forward),
-    ``zoneout=z`` (:math:`h_t = d_t \odot h_{t-1} + (1 - d_t) \odot \tilde h_t`; in
-    evaluation d_t = z), ``learn_init=True`` (parameters ``initial_h_l{k}[_reverse]`` (H,),
-    used when no h_0 is passed).
+    regularisers below (:mod:`rnnlab.nn.regularisers`). Recurrent dropout masks h_{t-1}
+    wherever it enters a matmul with W_hh; the interpolation :math:`z \odot h_{t-1}` reads h
+    unmasked.
 
     Shapes: input (T, B, I) ((B, T, I) with batch_first; (T, I) unbatched; or packed),
     h_0 (L*D, B, H) -> output (T, B, D*H), h_n (L*D, B, H), D = 2 if bidirectional else 1.
@@ -94,16 +92,11 @@ class GRU(_GRUOptions, RecurrentLayer):
         reset_after: bool = True,
         backend: str = "auto",
         init: str = "default",
-        recurrent_dropout: float = 0.0,
-        weight_drop: float = 0.0,
-        zoneout: float = 0.0,
-        learn_init: bool = False,
+        **regularisers: Unpack[RegulariserOptions],
     ) -> None:
         super().__init__(
             input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            proj_size=0, device=device, dtype=dtype, backend=backend, init=init,
-            recurrent_dropout=recurrent_dropout, weight_drop=weight_drop, zoneout=zoneout,
-            learn_init=learn_init,
+            proj_size=0, device=device, dtype=dtype, backend=backend, init=init, **regularisers,
         )
         self.reset_after = bool(reset_after)
         self._build()
@@ -112,10 +105,8 @@ class GRU(_GRUOptions, RecurrentLayer):
         return "GRU" if self.reset_after else None
 
     def bptt_runs_cpp(self, data: Tensor) -> bool:
-        # the same decision GRUFunction makes on the tensors (rnnlab.bptt.gru_cpp.covers):
-        # recurrent dropout masks h only in training, zoneout acts in evaluation too (d_t = z)
-        in_loop = (self.recurrent_dropout > 0 and self.training) or bool(self.zoneout)
-        return gru_cpp.covers(data.device, data.dtype, in_loop_masks=in_loop)
+        # the same decision GRUFunction makes on the tensors (rnnlab.bptt.gru_cpp.covers)
+        return gru_cpp.covers(data.device, data.dtype, in_loop_masks=self.masks_in_loop())
 
     def variant_name(self) -> str:
         return "reset_after=False"

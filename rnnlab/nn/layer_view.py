@@ -24,11 +24,7 @@ class LayerView(Protocol):
     bias: bool
     bidirectional: bool
     dropout: float
-    recurrent_dropout: float
-    weight_drop: float
-    zoneout: float
-    zoneout_cell: float
-    learn_init: bool
+    # and each regulariser of rnnlab.nn.regularisers.REGULARISERS the family reads, by name
     _flat_weights_names: list[str]
 
     def torch_mode(self) -> str | None: ...

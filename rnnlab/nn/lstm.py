@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import torch
 from torch import Tensor, nn
@@ -49,6 +49,7 @@ from rnnlab.errors import UserError
 from rnnlab.nn.cell import RecurrentCell
 from rnnlab.nn.checks import States, check_proj_size
 from rnnlab.nn.recurrent import RecurrentLayer
+from rnnlab.nn.regularisers import CellRegulariserOptions, documented
 
 
 def check_lstm_options(
@@ -154,6 +155,7 @@ class _LSTMOptions:
                       if getattr(self, k)]
 
 
+@documented
 class LSTM(_LSTMOptions, RecurrentLayer):
     r"""A stack of LSTM layers, a drop-in for ``torch.nn.LSTM`` with the variants of the family.
 
@@ -162,18 +164,8 @@ class LSTM(_LSTMOptions, RecurrentLayer):
     docstring), ``backend`` (``"auto"`` | ``"fused"`` torch's kernel | ``"bptt"`` hand-written
     backward | ``"reference"`` autograd; see :mod:`rnnlab.nn.backend`) and
     ``init`` (``"default"`` | ``"torch"``: exactly torch.nn's initial weights for the same seed),
-    and the regularisers of :mod:`rnnlab.nn.regularisers`, all off by default:
-
-    * ``recurrent_dropout=p``: :math:`a_t = W_{ih} (m_x \odot x_t) + W_{hh} (m_h \odot
-      h_{t-1}) + b`, masks of 0 or 1/(1-p), one per sequence, in training;
-    * ``weight_drop=p``: :math:`\tilde W_{hh} = M \odot W_{hh} / (1-p)`, one mask per forward,
-      in training (AWD-LSTM's weight-drop; ``weight_hh_l{k}`` stays a plain parameter);
-    * ``zoneout=z``, ``zoneout_cell=z``: :math:`h_t = d^h_t \odot h_{t-1} + (1 - d^h_t)
-      \odot \tilde h_t`, :math:`c_t = d^c_t \odot c_{t-1} + (1 - d^c_t) \odot \tilde c_t`,
-      with :math:`\tilde h_t, \tilde c_t` the cell's equations and fresh d_t at every step;
-      in evaluation d_t = z (on the projected h with ``proj_size``);
-    * ``learn_init=True``: parameters ``initial_h_l{k}[_reverse]`` (P,) and
-      ``initial_c_l{k}[_reverse]`` (H,), used when no state is passed.
+    and the regularisers below (:mod:`rnnlab.nn.regularisers`); with ``proj_size`` zoneout on
+    h acts on the projected h.
 
     With the defaults the layer computes exactly what ``torch.nn.LSTM`` computes.
 
@@ -206,17 +198,12 @@ class LSTM(_LSTMOptions, RecurrentLayer):
         forget_bias: float | None = DEFAULT_FORGET_BIAS,
         backend: str = "auto",
         init: str = "default",
-        recurrent_dropout: float = 0.0,
-        weight_drop: float = 0.0,
-        zoneout: float = 0.0,
-        zoneout_cell: float = 0.0,
-        learn_init: bool = False,
+        **regularisers: Unpack[CellRegulariserOptions],
     ) -> None:
         RecurrentLayer.__init__(
             self, input_size, hidden_size, num_layers, bias, batch_first, dropout,
             bidirectional, proj_size, device=device, dtype=dtype, backend=backend, init=init,
-            recurrent_dropout=recurrent_dropout, weight_drop=weight_drop, zoneout=zoneout,
-            zoneout_cell=zoneout_cell, learn_init=learn_init,
+            **regularisers,
         )
         self._set_options(forget_gate, peephole, coupled, layer_norm, forget_bias)
         self._build()
@@ -232,9 +219,7 @@ class LSTM(_LSTMOptions, RecurrentLayer):
 
     def bptt_runs_cpp(self, data: Tensor) -> bool:
         # the same decision lstm_sequence makes on the tensors (rnnlab.bptt.lstm_cpp.covers)
-        in_loop = (self.recurrent_dropout > 0 and self.training) or bool(
-            self.zoneout or self.zoneout_cell)
-        return lstm_cpp.covers(data.device, data.dtype, in_loop_masks=in_loop)
+        return lstm_cpp.covers(data.device, data.dtype, in_loop_masks=self.masks_in_loop())
 
     def variant_name(self) -> str:
         options = {"peephole=True": self.peephole, "coupled=True": self.coupled,

@@ -25,10 +25,10 @@ A family (RNN, LSTM, GRU) supplies only
   (the family's arguments of the twin) and ``torch_unsupported()`` (the options the twin lacks),
   for :meth:`to_torch` and :meth:`from_torch`.
 
-The recurrent regularisers (``recurrent_dropout``, ``weight_drop``, ``zoneout``,
-``zoneout_cell``, ``learn_init``; :mod:`rnnlab.nn.regularisers`) live here for every family:
-the masks are drawn once per forward and per layer and direction by :meth:`sample_masks` and
-handed to the family's sequence function.
+The recurrent regularisers (the table :data:`rnnlab.nn.regularisers.REGULARISERS`) live here
+for every family: a family passes its ``**regularisers`` keywords on, they are checked and set
+as attributes from the table, and the masks are drawn once per forward and per layer and
+direction by :meth:`sample_masks` and handed to the family's sequence function.
 
 The one-step cells have their own base, :class:`~rnnlab.nn.cell.RecurrentCell`.
 """
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import torch
 import torch.nn.functional as F
@@ -45,7 +45,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
 from rnnlab.bptt.masks import Masks
-from rnnlab.nn import regularisers
+from rnnlab.nn import regularisers as regularisers_table
 from rnnlab.nn.backend import check_layer_backend, choose_kernel, fused_mode, record_kernel
 from rnnlab.nn.checks import (
     States,
@@ -67,6 +67,7 @@ from rnnlab.nn.checks import (
     dropout_warning,
 )
 from rnnlab.nn.flip import flip_sequences, reversal_index
+from rnnlab.nn.regularisers import CellRegulariserOptions
 from rnnlab.nn.torch_kernel import check_traceable, is_tracing, run_torch_kernel
 from rnnlab.nn.torch_twin import check_convertible, twin
 
@@ -106,11 +107,9 @@ class RecurrentLayer(nn.Module):
     and P the state width (proj_size or H); states (num_layers*D, B, ·), layer-major.
     A subclass sets its own options, then calls ``self._build()``.
 
-    Regularisers (keyword options, all off by default; :mod:`rnnlab.nn.regularisers`):
-    ``recurrent_dropout`` (variational dropout on x_t and h_{t-1}, one mask per sequence),
-    ``weight_drop`` (DropConnect on W_hh, one mask per forward), ``zoneout`` (on h) and, for
-    the LSTM, ``zoneout_cell`` (on c), each a probability in [0, 1); ``learn_init`` (learnable
-    initial states ``initial_h_l{k}[_reverse]``, LSTM also ``initial_c_l{k}[_reverse]``).
+    Regularisers: the keywords ``**regularisers`` of :data:`rnnlab.nn.regularisers.REGULARISERS`
+    that the family reads (``num_states`` 2: those of a cell state too), each set as an
+    attribute of the same name.
     """
 
     kind: ClassVar[str] = "RNN"  # name used in messages
@@ -120,12 +119,6 @@ class RecurrentLayer(nn.Module):
     # Whether torch's CPU autocast runs this family in the lower precision (it lists
     # rnn_tanh, rnn_relu and lstm, not gru: measured with torch 2.13).
     cpu_autocast_lowers: ClassVar[bool] = True
-    # The regularisers, off (also for a layer pickled before they existed); set per instance.
-    recurrent_dropout: float = 0.0
-    weight_drop: float = 0.0
-    zoneout: float = 0.0
-    zoneout_cell: float = 0.0
-    learn_init: bool = False
     _initial_state_names: tuple[tuple[str, ...], ...] = ()
 
     def __init__(
@@ -142,12 +135,7 @@ class RecurrentLayer(nn.Module):
         dtype: torch.dtype | None = None,
         backend: str = "auto",
         init: str = "default",
-        *,
-        recurrent_dropout: float = 0.0,
-        weight_drop: float = 0.0,
-        zoneout: float = 0.0,
-        zoneout_cell: float = 0.0,
-        learn_init: bool = False,
+        **regularisers: Unpack[CellRegulariserOptions],
     ) -> None:
         super().__init__()
         # torch's checks, in torch's order (RNNBase.__init__), with its types and messages
@@ -166,12 +154,15 @@ class RecurrentLayer(nn.Module):
         self.last_kernel: str | None = None  # "fused" | "bptt" | "bptt-cpp" | "reference"
         self.init = check_init(init)
         self._factory = {"device": device, "dtype": dtype}
-        check = regularisers.check_probability
-        self.recurrent_dropout = check("recurrent_dropout", recurrent_dropout)
-        self.weight_drop = check("weight_drop", weight_drop)
-        self.zoneout = check("zoneout", zoneout)
-        self.zoneout_cell = check("zoneout_cell", zoneout_cell)
-        self.learn_init = check_bool("learn_init", learn_init)
+        cell = self.num_states == 2
+        for name, value in regularisers_table.settings(self.kind, cell, regularisers).items():
+            setattr(self, name, value)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # a layer pickled before a regulariser existed has it off
+        super().__setstate__(state)
+        for r in regularisers_table.for_family(self.num_states == 2):
+            self.__dict__.setdefault(r.name, r.default)
 
     # ------------------------------------------------------------------ family hooks
 
@@ -373,9 +364,9 @@ class RecurrentLayer(nn.Module):
             s += ", bidirectional=True"
         for key, value in self._family_repr().items():
             s += f", {key}={value!r}"
-        for key in (*regularisers.PROBABILITIES, "learn_init"):
-            if getattr(self, key):
-                s += f", {key}={getattr(self, key)!r}"
+        for r in regularisers_table.for_family(self.num_states == 2):
+            if getattr(self, r.name):
+                s += f", {r.name}={getattr(self, r.name)!r}"
         if self.backend != "auto":
             s += f", backend={self.backend!r}"
         if self.init != "default":
@@ -391,11 +382,23 @@ class RecurrentLayer(nn.Module):
     def regularisers_in_effect(self) -> list[str]:
         """The regulariser options that change what the layer computes in its current mode
         (zoneout, learn_init; dropout and weight-drop in training), as "name=value"."""
-        return regularisers.in_effect(self)
+        return regularisers_table.in_effect(self)
+
+    def masks_in_loop(self) -> bool:
+        """Whether a regulariser's mask acts inside the recurrent loop in the current mode
+        (recurrent dropout on h in training, zoneout always): the compiled C++ loops do not
+        take such masks, so the Python loop runs."""
+        return bool(regularisers_table.in_loop(self))
+
+    @property
+    def ddp_find_unused_parameters(self) -> bool:
+        """Whether DDP must look for parameters that sit out a step (learned initial states
+        go unused while a stream passes its state)."""
+        return regularisers_table.sit_out_parameters(self)
 
     def regularisers_torch_lacks(self) -> list[str]:
         """The regulariser options that change inference, which torch.nn's layers lack."""
-        return regularisers.torch_lacks(self)
+        return regularisers_table.torch_lacks(self)
 
     def sample_masks(self, index: int, x: Tensor, weight_hh: Tensor) -> Masks:
         """The regulariser masks of (layer, direction) ``index`` for this forward on its input
@@ -403,7 +406,7 @@ class RecurrentLayer(nn.Module):
         evaluation, none when every regulariser is off (see :mod:`rnnlab.nn.regularisers`).
         Called once per layer and direction per forward, whichever backend runs, so replacing
         it fixes the masks of every path."""
-        return regularisers.sample_masks(self, x, weight_hh)
+        return regularisers_table.sample_masks(self, x, weight_hh)
 
     # ------------------------------------------------------------------ forward
 

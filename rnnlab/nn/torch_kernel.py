@@ -23,6 +23,7 @@ import torch
 from torch import _VF, Tensor
 
 from rnnlab.errors import UserError
+from rnnlab.nn import regularisers
 from rnnlab.nn.layer_view import LayerView
 
 States = tuple[Tensor, ...]
@@ -60,8 +61,8 @@ def check_traceable(layer: LayerView) -> str:
         raise TraceError(
             f"torch.jit.trace (and torch.onnx.export with dynamo=False) records torch's own RNN "
             f"kernel, which has no {' or '.join(regularised)}, so the trace would compute "
-            "something else. Use torch.export.export or torch.compile, or (for dropout and "
-            "weight_drop) trace the layer in eval mode."
+            "something else. Use torch.export.export or torch.compile, or (for "
+            f"{' and '.join(regularisers.training_only())}) trace the layer in eval mode."
         )
     return mode
 

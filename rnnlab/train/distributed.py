@@ -252,17 +252,17 @@ class Job:
         backward. The hand-written BPTT Functions take every weight as an explicit input, so
         DDP's gradient hooks fire for them as for torch's layers. DDP must be told if some
         parameter can sit out a step (it then searches the graph every step, and warns at the
-        first): in rnnlab's models only a learned initial state does (``learn_init``, unused
-        while a stream carries its state); a model of one's own can set
-        ``ddp_find_unused_parameters = True``.
+        first): any module of the model can say so with ``ddp_find_unused_parameters = True``
+        (rnnlab's layers say it with a learned initial state, unused while a stream carries
+        its state; a model of one's own can set it).
         """
         if not self.active:
             return model
         from torch.nn.parallel import DistributedDataParallel
 
         device_ids = [self.local_rank] if self._device().type == "cuda" else None
-        unused = bool(getattr(model, "ddp_find_unused_parameters", False)) or any(
-            getattr(m, "learn_init", False) is True for m in model.modules())
+        unused = any(getattr(m, "ddp_find_unused_parameters", False) is True
+                     for m in model.modules())
         return DistributedDataParallel(model, device_ids=device_ids,
                                        find_unused_parameters=unused)
 
