@@ -76,6 +76,23 @@ def test_patches_become_channels_and_come_back_as_pixels(question: str) -> None:
     assert "2x2 patches" in model.layers_text()
 
 
+def test_the_frame_head_kernel() -> None:
+    """head_kernel_size k: a k x k 'same' convolution of the forecaster's maps gives each frame;
+    the frames keep their shape and the head sees neighbouring patches."""
+    task, b = batch("next-frame")
+    config = ModelConfig(family="convlstm", hidden_size=4, num_layers=2, patch_size=2,
+                         head_kernel_size=3)
+    assert config.variant == "2x2 patches, head 3x3"
+    model = build_model(config, task.spec)
+    assert model.head.weight.shape == (4, 8, 3, 3)  # C·p² patches from L·H maps
+    out, _ = model(b.x)
+    assert out.shape == (3, 4, 144)
+    task.loss(out, b).backward()
+    assert model.head.weight.grad is not None and model.head.weight.grad.abs().sum() > 0
+    with pytest.raises(UserError, match="head_kernel_size must be odd"):
+        ModelConfig(family="convlstm", head_kernel_size=2)
+
+
 def test_patches_must_tile_the_frame() -> None:
     task, _ = batch("next-frame")
     with pytest.raises(UserError, match="does not divide the 12x12 frames"):

@@ -55,6 +55,7 @@ class ModelConfig:
     reset_after: GRU: torch/cuDNN form; False = Cho et al. 2014
     kernel_size: ConvLSTM: odd convolution kernel, k x k with 'same' padding
     patch_size: ConvLSTM: frames cut into p x p patches, C·p² channels (Shi et al.)
+    head_kernel_size: ConvLSTM, next frames: odd kernel of the frame head, 1 = a 1x1 conv
     frame_encoder: video: "cnn" encodes each frame by a small CNN first; "" = none
     encoder_forecaster: next frames: an encoder, then a forecaster of its own
     recurrent_dropout: variational dropout on x_t, h_{t-1}: one mask per sequence
@@ -89,6 +90,7 @@ class ModelConfig:
     reset_after: bool = True  # GRU: torch/cuDNN form; False = Cho et al. 2014
     kernel_size: int = 3  # ConvLSTM: odd convolution kernel, k x k with 'same' padding
     patch_size: int = 1  # ConvLSTM: frames cut into p x p patches, C·p² channels (Shi et al.)
+    head_kernel_size: int = 1  # ConvLSTM, next frames: odd kernel of the frame head
     frame_encoder: str = ""  # video: "cnn" encodes each frame by a small CNN first; "" = none
     encoder_forecaster: bool = False  # next frames: an encoder, then a forecaster of its own
     recurrent_dropout: float = 0.0  # variational dropout on x_t, h_{t-1}: one mask per sequence

@@ -9,10 +9,11 @@
   forecaster stack of its own weights (``forecaster``, L one-layer ConvLSTMs) starts from the
   encoder's final (h, c) of each layer and, at each of T steps, reads the frame it last saw or
   predicted — the last input frame first, then σ of its own previous prediction — and a 1x1
-  convolution of all its layers' maps, concatenated (L·H channels), gives the logits of the
-  next frame (C channels, C·p² with patches) → (B, T, C·Hf·Wf). So prediction t has read
-  every input frame; reading and extrapolating do not share gates; and the forecaster need
-  not hold the digit's shape in its state alone, only how to move it.
+  convolution (k x k with ``head_kernel_size`` k, 'same' padding) of all its layers' maps,
+  concatenated (L·H channels), gives the logits of the next frame (C channels, C·p² with
+  patches) → (B, T, C·Hf·Wf). So prediction t has read every input frame; reading and
+  extrapolating do not share gates; and the forecaster need not hold the digit's shape in its
+  state alone, only how to move it.
 
 **Patches** (``patch_size`` p > 1, Shi et al.'s 4x4 patches of 64x64 frames): each frame is
 cut into p x p patches that become channels, (C, Hf, Wf) → (C·p², Hf/p, Wf/p)
@@ -79,7 +80,8 @@ class ConvLSTMVideoModel(SequenceModel):
             self.forecaster = nn.ModuleList(
                 ConvLSTM(C * p * p if k == 0 else H, H, batch_first=True,
                          backend=config.backend, **options) for k in range(L))
-            self.head: nn.Module = nn.Conv2d(L * H, C * p * p, 1)
+            k = config.head_kernel_size
+            self.head: nn.Module = nn.Conv2d(L * H, C * p * p, k, padding=k // 2)
         else:
             self.head = nn.Linear(H, spec.output_size)
 

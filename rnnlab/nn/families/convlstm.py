@@ -29,6 +29,8 @@ CONVLSTM_FAMILY = Family(
         # read by the model (it reshapes the frames), not the layer
         Option("patch_size", plain=1, text="{0}x{0} patches", to_layer=False,
                check=check_positive_int),
+        Option("head_kernel_size", plain=1, text="head {0}x{0}", to_layer=False,
+               check=check_kernel_size),
         Option("forget_bias", plain=DEFAULT_FORGET_BIAS),  # an initialisation, not a variant
     ),
     words={"peephole": ("peephole", True)},
