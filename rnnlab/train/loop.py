@@ -195,6 +195,10 @@ def _train(
     )
     bar = TrainProgress(config.steps or None, enabled=config.progress and job.main,
                         start=run.step)
+    for module in model.modules():  # compile the C++ loops before the clock starts
+        prepare = getattr(module, "prepare_kernels", None)
+        if callable(prepare):
+            prepare()
     clock = _Clock(run.elapsed)
     stepper = Stepper(model, task, optimizer, FaultWatch(run, config.max_bad_steps),
                       clip_grad_norm=config.clip_grad_norm, carried=carried, job=job)
