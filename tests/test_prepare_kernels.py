@@ -15,13 +15,16 @@ def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("cls, name", [(rn.LSTM, "lstm"), (rn.GRU, "gru")])
-def test_a_layer_with_a_core_builds_it(cls: type, name: str, built: list[str]) -> None:
-    cls(3, 4).prepare_kernels()
+@pytest.mark.parametrize("layer, name", [
+    (lambda: rn.LSTM(3, 4, peephole=True), "lstm"), (lambda: rn.GRU(3, 4), "gru")])
+def test_a_layer_that_runs_a_core_builds_it(layer, name: str, built: list[str]) -> None:
+    layer().prepare_kernels()
     assert built == [name]
 
 
-def test_no_core_for_the_reference_path_or_a_family_without_one(built: list[str]) -> None:
-    rn.LSTM(3, 4, backend="reference").prepare_kernels()
+def test_no_core_where_none_would_run(built: list[str]) -> None:
+    rn.LSTM(3, 4).prepare_kernels()  # the plain LSTM trains on torch's fused kernel
+    rn.LSTM(3, 4, peephole=True, backend="reference").prepare_kernels()
+    rn.GRU(3, 4, zoneout=0.1).prepare_kernels()  # an in-loop mask keeps the Python loop
     rn.RNN(3, 4).prepare_kernels()
     assert built == []

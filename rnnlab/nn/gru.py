@@ -76,7 +76,6 @@ class GRU(_GRUOptions, RecurrentLayer):
     kind = "GRU"
     torch_class: ClassVar[type[nn.Module]] = nn.GRU
     cpu_autocast_lowers = False  # torch's CPU autocast runs gru in float32
-    cpp_core_name = "gru"
 
     def __init__(
         self,

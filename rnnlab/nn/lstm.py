@@ -177,7 +177,6 @@ class LSTM(_LSTMOptions, RecurrentLayer):
     kind = "LSTM"
     torch_class: ClassVar[type[nn.Module]] = nn.LSTM
     num_states = 2
-    cpp_core_name = "lstm"
 
     def __init__(
         self,

@@ -44,7 +44,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
-from rnnlab.bptt import cpp_core
 from rnnlab.bptt.masks import Masks
 from rnnlab.nn import regularisers as regularisers_table
 from rnnlab.nn.backend import check_layer_backend, choose_kernel, fused_mode, record_kernel
@@ -120,7 +119,6 @@ class RecurrentLayer(nn.Module):
     # Whether torch's CPU autocast runs this family in the lower precision (it lists
     # rnn_tanh, rnn_relu and lstm, not gru: measured with torch 2.13).
     cpu_autocast_lowers: ClassVar[bool] = True
-    cpp_core_name: ClassVar[str | None] = None  # its compiled core (rnnlab.bptt.cpp_core), if any
     _initial_state_names: tuple[tuple[str, ...], ...] = ()
 
     def __init__(
@@ -200,13 +198,11 @@ class RecurrentLayer(nn.Module):
         return False
 
     def prepare_kernels(self) -> None:
-        """Build (or load from the cache) the compiled C++ core the hand-written path will run,
-        now rather than in the first forward: a first build takes tens of seconds, which a
-        training run should not count against its time budget. Nothing for a family without
-        a core, for ``backend="reference"`` or off the CPU."""
-        on_cpu = self.weight_ih_l0.device.type == "cpu"
-        if self.cpp_core_name and self.backend != "reference" and on_cpu:
-            cpp_core.core(self.cpp_core_name)
+        """Build (or load from the cache) the compiled C++ core now if a training forward
+        would run it, rather than in the first forward: a first build takes tens of seconds,
+        which a training run should not count against its time budget. Asking whether the
+        core covers the layer (:func:`rnnlab.bptt.cpp_core.runs`) is what builds it."""
+        choose_kernel(self, self.weight_ih_l0.detach(), autocast_on=False)
 
     def _sequence_backend(self) -> str:
         """The backend handed to the family's ``*_sequence`` function."""
