@@ -122,19 +122,36 @@ def test_saturated_gates_agree(monkeypatch, reset_after, dtype) -> None:
 
 
 @needs_core
-@pytest.mark.parametrize(("reset_after", "packed"),
-                         list(itertools.product([True, False], [False, True])))
-def test_inference_forward_agrees(monkeypatch, reset_after, packed) -> None:
-    inputs = case(True, torch.float32)
+@pytest.mark.parametrize(("reset_after", "bias", "packed"),
+                         list(itertools.product([True, False], [True, False], [False, True])))
+def test_inference_mode_agrees_with_training_and_the_python_loops(
+        monkeypatch, reset_after, bias, packed) -> None:
+    """No gradient asked for: the C++ loop with one reusable gate slot (keep=False) runs, and
+    gives what the training forward (which keeps every step's gates) and the Python loops
+    give."""
+    inputs = case(bias, torch.float64)
+    sizes = SIZES if packed else None
+    keeps: list[bool] = []
+    forward = gru_cpp.forward
 
-    def forward() -> tuple[Tensor, ...]:
+    def recording(*args, keep: bool = True, **kwargs):
+        keeps.append(keep)
+        return forward(*args, keep=keep, **kwargs)
+
+    monkeypatch.setattr(gru_cpp, "forward", recording)
+
+    def infer() -> tuple[Tensor, ...]:
         with torch.no_grad():
-            return gru_sequence(*inputs, reset_after=reset_after,
-                                batch_sizes=SIZES if packed else None)
+            return gru_sequence(*inputs, reset_after=reset_after, batch_sizes=sizes)
 
-    cpp, python = both_paths(monkeypatch, forward)
-    for a, b in zip(cpp, python, strict=True):
-        torch.testing.assert_close(a, b, **TOL[torch.float32])
+    cpp, python = both_paths(monkeypatch, infer)
+    assert keeps == [False]  # the Python loops never call the core
+    no_grad_needed = gru_sequence(*inputs, reset_after=reset_after, batch_sizes=sizes)
+    training, _ = outputs_and_grads(inputs, reset_after, sizes)
+    assert keeps == [False, False, True]
+    for a, b, c, d in zip(cpp, python, no_grad_needed, training, strict=False):
+        for other in (b, c, d):
+            torch.testing.assert_close(a, other, **TOL[torch.float64])
 
 
 @needs_core

@@ -196,6 +196,7 @@ def run_single_state(
     batch_sizes: Tensor | None,
     backend: str,
     masks: Masks = NO_MASKS,
+    infer: Callable[..., tuple[Tensor, Tensor] | None] | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Run a layer whose one state is h (Elman, GRU) over x (T, B, I): (out (T, B, H), h_T).
 
@@ -209,6 +210,9 @@ def run_single_state(
     ``option`` is the family's one option (Elman: the nonlinearity; GRU: reset_after).
     ``masks``: fixed regulariser masks (:mod:`rnnlab.bptt.masks`); x and W_hh are masked
     here, around either path.
+    ``infer``: the family's inference mode, tried with the arguments of ``function.apply``
+    where no gradient can be asked for (grad mode off, or no input requires one); it returns
+    None where it does not cover the call, and the Function runs.
     """
     check_choice("backend", backend, BACKENDS)
     check_shapes(x, h0, weight_ih, weight_hh, gates=gates)
@@ -218,5 +222,16 @@ def run_single_state(
     if backend == "reference" or needs_autograd_path(x):
         return reference_single_state(step, x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
                                       option, batch_sizes, masks)
-    return function.apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option,
-                          masks.h, masks.zoneout_h)
+    args = (x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option, masks.h,
+            masks.zoneout_h)
+    if infer is not None and not needs_grad(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
+        result = infer(*args)
+        if result is not None:
+            return result
+    return function.apply(*args)
+
+
+def needs_grad(*tensors: Tensor | None) -> bool:
+    """Whether autograd would ask for a gradient of any of these tensors (so a Function must
+    keep what its backward reads)."""
+    return torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)

@@ -37,7 +37,12 @@ from torch import Tensor
 from torch.nn.grad import conv2d_weight
 
 from rnnlab.bptt import BACKENDS
-from rnnlab.bptt._common import check_choice, differentiable_grads, needs_autograd_path
+from rnnlab.bptt._common import (
+    check_choice,
+    differentiable_grads,
+    needs_autograd_path,
+    needs_grad,
+)
 from rnnlab.bptt.reference import ConvLSTMWeights, conv_lstm_step, run_reference
 from rnnlab.errors import UserError
 
@@ -239,7 +244,7 @@ def conv_lstm_sequence(
     if backend == "reference" or needs_autograd_path(x):
         return _reference(x, h0, c0, *w)
     tensors = (x, h0, c0, *w)
-    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
+    if needs_grad(*tensors):
         return ConvLSTMFunction.apply(x, h0, c0, *w)
     out, _, C, _ = _forward(x, h0, c0, w)
     return out, out[-1].clone(), C[-1].clone()

@@ -308,5 +308,20 @@ def gru_sequence(
     """
     return run_single_state(
         GRUFunction, gru_step, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, bool(reset_after),
-        gates=3, batch_sizes=batch_sizes, backend=backend, masks=masks,
+        gates=3, batch_sizes=batch_sizes, backend=backend, masks=masks, infer=_infer,
     )
+
+
+def _infer(x: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None,
+           bias_hh: Tensor | None, sizes: Sequence[int], reset_after: bool,
+           m_h: Tensor | None, d_h: Tensor | None) -> tuple[Tensor, Tensor] | None:
+    """The inference mode: where no gradient will be asked for and the C++ loop covers the
+    call, run it with one reusable gate slot instead of the (T, B, 4H) buffer a backward reads,
+    and without :class:`GRUFunction`'s bookkeeping. None elsewhere (the Function runs)."""
+    in_loop = m_h is not None or d_h is not None
+    if not gru_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, in_loop):
+        return None
+    bias = bias_ih if reset_after else add_optional(bias_ih, bias_hh)  # as GRUFunction.forward
+    xw = F.linear(x, weight_ih, bias)
+    out, h_T, _ = gru_cpp.forward(xw, h0, weight_hh, bias_hh, reset_after, sizes, keep=False)
+    return out, h_T

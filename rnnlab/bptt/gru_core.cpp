@@ -196,15 +196,16 @@ T* ptr(const at::Tensor& t) { return t.data_ptr<T>(); }
 
 }  // namespace
 
-// The forward loop: returns {out (T,B,H), h_T (B,H), gates (T,B,4H)}. xw (T,B,3H) is
-// W_ih x + b_ih (+ b_hh with reset before), from the caller; bias_hh (3H) only with
+// The forward loop: returns {out (T,B,H), h_T (B,H), gates (keep ? T : 1, B, 4H)}. xw (T,B,3H)
+// is W_ih x + b_ih (+ b_hh with reset before), from the caller; bias_hh (3H) only with
 // reset_after. sizes: the batch size of each step, or empty (B at every step); with sizes, out
 // and gates start as zeros (finished rows output 0, and backward's batched products never meet
-// uninitialised memory).
+// uninitialised memory). keep = false (no backward will run): one gate slot, reused each step,
+// so the loop touches B·4H numbers of scratch rather than T·B·4H.
 std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
                                     const at::Tensor& w_hh,
                                     const c10::optional<at::Tensor>& bias_hh, bool reset_after,
-                                    const std::vector<int64_t>& sizes) {
+                                    const std::vector<int64_t>& sizes, bool keep) {
   TORCH_CHECK(xw.device().is_cpu(), "rnnlab's C++ GRU core runs on the CPU only");
   const int64_t T = xw.size(0), B = xw.size(1), H = h0.size(1);
   const bool packed = !sizes.empty();
@@ -214,7 +215,7 @@ std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
   };
   at::Tensor x3 = xw.contiguous();
   at::Tensor out = make({T, B, H});
-  at::Tensor gates = make({T, B, 4 * H});
+  at::Tensor gates = make({keep ? T : 1, B, 4 * H});
   at::Tensor h_T = h0.clone(at::MemoryFormat::Contiguous);
   at::Tensor h0c = h0.contiguous();
   at::Tensor w_hh_t = w_hh.t();
@@ -224,7 +225,7 @@ std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
     const int64_t n = packed ? sizes[t] : B;
     if (n == 0) break;  // sizes never grow again
     at::Tensor hp = (t ? out[t - 1] : h0c).narrow(0, 0, n);
-    at::Tensor g = gates[t].narrow(0, 0, n);
+    at::Tensor g = gates[keep ? t : 0].narrow(0, 0, n);
     at::Tensor x_t = x3[t].narrow(0, 0, n);
     at::Tensor h = out[t];
     AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "rnnlab_gru_forward", [&] {

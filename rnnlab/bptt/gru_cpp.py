@@ -50,15 +50,18 @@ def _sizes_arg(sizes: Sequence[int], B: int) -> list[int]:
 
 
 def forward(xw: Tensor, h0: Tensor, weight_hh: Tensor, bias_hh: Tensor | None,
-            reset_after: bool, sizes: Sequence[int]) -> tuple[Tensor, Tensor, Tensor]:
+            reset_after: bool, sizes: Sequence[int], keep: bool = True
+            ) -> tuple[Tensor, Tensor, Tensor]:
     r"""The forward loop in C++: ``out`` (T, B, H), ``h_T`` (B, H), ``gates`` (T, B, 4H).
 
     ``xw`` (T, B, 3H) is :math:`W_{ih} x_t + b_{ih}` for every step (reset before: plus all
     of :math:`b_{hh}`, which then sits outside r); ``bias_hh`` is read only with
-    ``reset_after`` (pass None otherwise). Finished rows of a packed batch output zeros."""
+    ``reset_after`` (pass None otherwise). Finished rows of a packed batch output zeros.
+    ``keep=False`` (no backward will run): ``gates`` is one slot (1, B, 4H) that every step
+    overwrites, the inference mode."""
     out, h_T, gates = cpp_core.core("gru").gru_forward(
         xw.contiguous(), h0.contiguous(), weight_hh, bias_hh if reset_after else None,
-        reset_after, _sizes_arg(sizes, xw.shape[1]))
+        reset_after, _sizes_arg(sizes, xw.shape[1]), keep)
     return out, h_T, gates
 
 

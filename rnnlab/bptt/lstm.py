@@ -48,6 +48,7 @@ from rnnlab.bptt._common import (
     check_choice,
     differentiable_grads,
     needs_autograd_path,
+    needs_grad,
     step_sizes,
 )
 from rnnlab.bptt._layer_norm import ln_backward, ln_forward
@@ -580,7 +581,7 @@ def lstm_sequence(
     tensors = (x, h0, c0, *w)
     in_loop = masks.h is not None or masks.zoneout_h is not None or masks.zoneout_c is not None
     cpp = lstm_cpp.covers_call(x, h0, c0, w, in_loop)
-    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
+    if needs_grad(*tensors):
         return LSTMFunction.apply(cpp, mode, sizes, masks.h, masks.zoneout_h, masks.zoneout_c,
                                   x, h0, c0, *w)
     if cpp:
