@@ -43,6 +43,8 @@ def test_the_video_model_serves_both_questions(question: str, peephole: bool) ->
     task.loss(out, b).backward()
     assert all(p.grad is not None for p in model.parameters())
     assert model.describe().startswith("ConvLSTM" + (" (peephole)" if peephole else ""))
+    role = "frame predictor" if question == "next-frame" else "classifier"
+    assert f" {role}: " in model.describe()
 
 
 def test_the_record_counts_the_layer_parameters() -> None:

@@ -72,9 +72,12 @@ def detach_state(state: Any) -> Any:
 
 
 def role_of(spec: TaskSpec) -> str:
-    """What a model does for a task, in words: language model, forecaster or classifier."""
+    """What a model does for a task, in words: language model, frame predictor, forecaster or
+    classifier."""
     if spec.input_kind == "tokens" and spec.many_to_many:
         return "language model"
+    if spec.predicts_frames:
+        return "frame predictor"
     if spec.output_kind == "regression":
         return "forecaster"
     return "classifier"
@@ -251,7 +254,7 @@ class SequenceModel(nn.Module):
 
     @property
     def role(self) -> str:
-        """language model, forecaster or classifier (from the task's spec)."""
+        """language model, frame predictor, forecaster or classifier (from the task's spec)."""
         return role_of(self.spec)
 
     @property
