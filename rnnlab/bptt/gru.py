@@ -112,15 +112,16 @@ class GRUFunction(torch.autograd.Function):
         m_h: Tensor | None = None,
         d_h: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
-        if reset_after:
-            xw = F.linear(x, weight_ih, bias_ih)  # (T, B, 3H)
-        else:  # b_hh sits outside r here, so all of it is a constant of the step
-            xw = F.linear(x, weight_ih, add_optional(bias_ih, bias_hh))  # (T, B, 3H)
         in_loop = m_h is not None or d_h is not None
         cpp = gru_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, in_loop)
         if cpp:
-            out, h_T, gates = gru_cpp.forward(xw, h0, weight_hh, bias_hh, reset_after, sizes)
+            out, h_T, gates = gru_cpp.forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
+                                              reset_after, sizes)
         else:
+            if reset_after:
+                xw = F.linear(x, weight_ih, bias_ih)  # (T, B, 3H)
+            else:  # b_hh sits outside r here, so all of it is a constant of the step
+                xw = F.linear(x, weight_ih, add_optional(bias_ih, bias_hh))  # (T, B, 3H)
             out, h_T, gates = _forward_loop(xw, h0, weight_hh, bias_hh, sizes, reset_after,
                                             m_h, d_h)
         ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, gates, m_h, d_h)
@@ -321,7 +322,6 @@ def _infer(x: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih:
     in_loop = m_h is not None or d_h is not None
     if not gru_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, in_loop):
         return None
-    bias = bias_ih if reset_after else add_optional(bias_ih, bias_hh)  # as GRUFunction.forward
-    xw = F.linear(x, weight_ih, bias)
-    out, h_T, _ = gru_cpp.forward(xw, h0, weight_hh, bias_hh, reset_after, sizes, keep=False)
+    out, h_T, _ = gru_cpp.forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after,
+                                  sizes, keep=False)
     return out, h_T

@@ -8,9 +8,9 @@
 // dhn (T, B, H) = da_n r. The batched input and weight gradients are formed from them after the
 // loop, in Python, for both paths. Only the loops and the per-step element-wise math moved here.
 //
-// Per step, reset_after: one at::addmm into the gates buffer ([W_hr h, W_hz h, W_hn h] + b_hh)
-// and one element-wise pass (at::parallel_for over rows); backward: one pass, then one
-// at::addmm_ (dh_prev += [da_r, da_z, dhn] W_hh). Reset before needs two of each per step:
+// Per step, reset_after: one at::mm into the gates buffer ([W_hr h, W_hz h, W_hn h]) and one
+// element-wise pass that adds x's part and the biases (at::parallel_for over rows); backward: one
+// pass, then one at::addmm_ (dh_prev += [da_r, da_z, dhn] W_hh). Reset before needs two of each:
 // W_hn multiplies r h, so r must exist before the second product (forward), and da_r needs
 // da_n W_hn (backward).
 
@@ -27,55 +27,67 @@
 
 namespace {
 
-// ---- forward, reset_after: g (rows, 4H) holds [W_hr h, W_hz h, W_hn h] + b_hh on entry ----
-// r = σ(x_r + ·), z = σ(x_z + ·), hn kept, n = tanh(x_n + r hn), h = (1 - z) n + z h_prev.
+// The biases are added in the passes rather than by the products (addmm would first copy
+// them into every row): bx (3H) goes with x's part W_ih x, bh (3H) with W_hh h.
+
+// ---- forward, reset_after: g (rows, 4H) holds [W_hr h, W_hz h, W_hn h] on entry ----
+// r = σ(x_r + bx_r + · + bh_r), z likewise, hn = W_hn h + bh_n kept,
+// n = tanh(x_n + bx_n + r hn), h = (1 - z) n + z h_prev.
 template <typename T>
-RNNLAB_INLINE void fwd_after_rows(T* RNNLAB_R g, const T* RNNLAB_R xw, const T* RNNLAB_R hp,
-                                  T* RNNLAB_R h, int64_t H, int64_t r0, int64_t r1) {
+RNNLAB_INLINE void fwd_after_rows(T* RNNLAB_R g, const T* RNNLAB_R xw, const T* RNNLAB_R bx,
+                                  const T* RNNLAB_R bh, const T* RNNLAB_R hp, T* RNNLAB_R h,
+                                  int64_t H, int64_t r0, int64_t r1) {
   for (int64_t i = r0; i < r1; ++i) {
     T* gr = g + i * 4 * H;
     const T* xr = xw + i * 3 * H;
     const T* hpr = hp + i * H;
     T* hr = h + i * H;
     for (int64_t j = 0; j < H; ++j) {
-      const T r = sigmoid(xr[j] + gr[j]);
-      const T z = sigmoid(xr[H + j] + gr[H + j]);
-      const T n = tanh_(xr[2 * H + j] + r * gr[2 * H + j]);
+      const T r = sigmoid(xr[j] + bx[j] + gr[j] + bh[j]);
+      const T z = sigmoid(xr[H + j] + bx[H + j] + gr[H + j] + bh[H + j]);
+      const T hn = gr[2 * H + j] + bh[2 * H + j];
+      const T n = tanh_(xr[2 * H + j] + bx[2 * H + j] + r * hn);
       gr[j] = r;
       gr[H + j] = z;
+      gr[2 * H + j] = hn;
       gr[3 * H + j] = n;
       hr[j] = n + z * (hpr[j] - n);  // lerp(n, h_prev, z)
     }
   }
 }
 
-// ---- forward, reset before, pass 1: g[:, :2H] holds x_rz + W_h[rz] h_prev on entry ----
-// r, z = σ(·); rh = r h_prev (the input of the second product).
+// ---- forward, reset before, pass 1: g[:, :2H] holds W_h[rz] h_prev on entry; bx holds all of
+// b_ih + b_hh here, which sits outside r ----
+// r, z = σ(x_rz + bx_rz + ·); rh = r h_prev (the input of the second product).
 template <typename T>
-RNNLAB_INLINE void fwd_before1_rows(T* RNNLAB_R g, const T* RNNLAB_R hp, int64_t H, int64_t r0,
-                                    int64_t r1) {
+RNNLAB_INLINE void fwd_before1_rows(T* RNNLAB_R g, const T* RNNLAB_R xw, const T* RNNLAB_R bx,
+                                    const T* RNNLAB_R hp, int64_t H, int64_t r0, int64_t r1) {
   for (int64_t i = r0; i < r1; ++i) {
     T* gr = g + i * 4 * H;
+    const T* xr = xw + i * 3 * H;
     const T* hpr = hp + i * H;
     for (int64_t j = 0; j < H; ++j) {
-      const T r = sigmoid(gr[j]);
+      const T r = sigmoid(xr[j] + bx[j] + gr[j]);
       gr[j] = r;
-      gr[H + j] = sigmoid(gr[H + j]);
+      gr[H + j] = sigmoid(xr[H + j] + bx[H + j] + gr[H + j]);
       gr[2 * H + j] = r * hpr[j];
     }
   }
 }
 
-// ---- forward, reset before, pass 2: g[:, 3H:] holds x_n + W_hn rh on entry ----
+// ---- forward, reset before, pass 2: g[:, 3H:] holds W_hn rh on entry;
+// n = tanh(x_n + bx_n + ·) ----
 template <typename T>
-RNNLAB_INLINE void fwd_before2_rows(T* RNNLAB_R g, const T* RNNLAB_R hp, T* RNNLAB_R h, int64_t H,
-                                    int64_t r0, int64_t r1) {
+RNNLAB_INLINE void fwd_before2_rows(T* RNNLAB_R g, const T* RNNLAB_R xw, const T* RNNLAB_R bx,
+                                    const T* RNNLAB_R hp, T* RNNLAB_R h, int64_t H, int64_t r0,
+                                    int64_t r1) {
   for (int64_t i = r0; i < r1; ++i) {
     T* gr = g + i * 4 * H;
+    const T* xr = xw + i * 3 * H;
     const T* hpr = hp + i * H;
     T* hr = h + i * H;
     for (int64_t j = 0; j < H; ++j) {
-      const T n = tanh_(gr[3 * H + j]);
+      const T n = tanh_(xr[2 * H + j] + bx[2 * H + j] + gr[3 * H + j]);
       const T z = gr[H + j];
       gr[3 * H + j] = n;
       hr[j] = n + z * (hpr[j] - n);
@@ -175,12 +187,15 @@ RNNLAB_INLINE void bwd_before2_rows(const T* RNNLAB_R g, const T* RNNLAB_R hp,
     });                                                                                  \
   }
 
-RNNLAB_STEP(fwd_after, (T* g, const T* xw, const T* hp, T* h, int64_t H, int64_t r0, int64_t r1),
-            (g, xw, hp, h, H, r0, r1))
-RNNLAB_STEP(fwd_before1, (T* g, const T* hp, int64_t H, int64_t r0, int64_t r1),
-            (g, hp, H, r0, r1))
-RNNLAB_STEP(fwd_before2, (T* g, const T* hp, T* h, int64_t H, int64_t r0, int64_t r1),
-            (g, hp, h, H, r0, r1))
+RNNLAB_STEP(fwd_after, (T* g, const T* xw, const T* bx, const T* bh, const T* hp, T* h, int64_t H,
+                        int64_t r0, int64_t r1),
+            (g, xw, bx, bh, hp, h, H, r0, r1))
+RNNLAB_STEP(fwd_before1, (T* g, const T* xw, const T* bx, const T* hp, int64_t H, int64_t r0,
+                          int64_t r1),
+            (g, xw, bx, hp, H, r0, r1))
+RNNLAB_STEP(fwd_before2, (T* g, const T* xw, const T* bx, const T* hp, T* h, int64_t H,
+                          int64_t r0, int64_t r1),
+            (g, xw, bx, hp, h, H, r0, r1))
 RNNLAB_STEP(bwd_after, (const T* g, const T* hp, const T* dout, T* dh_next, T* da, T* dhn, T* m,
                         int64_t H, int64_t r0, int64_t r1),
             (g, hp, dout, dh_next, da, dhn, m, H, r0, r1))
@@ -197,13 +212,15 @@ T* ptr(const at::Tensor& t) { return t.data_ptr<T>(); }
 }  // namespace
 
 // The forward loop: returns {out (T,B,H), h_T (B,H), gates (keep ? T : 1, B, 4H)}. xw (T,B,3H)
-// is W_ih x + b_ih (+ b_hh with reset before), from the caller; bias_hh (3H) only with
-// reset_after. sizes: the batch size of each step, or empty (B at every step); with sizes, out
+// is W_ih x, from the caller; bias_x (3H) is b_ih (reset before: b_ih + b_hh, all of which sits
+// outside r), bias_hh (3H) b_hh with reset_after (ignored otherwise); either may be absent.
+// sizes: the batch size of each step, or empty (B at every step); with sizes, out
 // and gates start as zeros (finished rows output 0, and backward's batched products never meet
 // uninitialised memory). keep = false (no backward will run): one gate slot, reused each step,
 // so the loop touches B·4H numbers of scratch rather than T·B·4H.
 std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
                                     const at::Tensor& w_hh,
+                                    const c10::optional<at::Tensor>& bias_x,
                                     const c10::optional<at::Tensor>& bias_hh, bool reset_after,
                                     const std::vector<int64_t>& sizes, bool keep) {
   TORCH_CHECK(xw.device().is_cpu(), "rnnlab's C++ GRU core runs on the CPU only");
@@ -220,7 +237,11 @@ std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
   at::Tensor h0c = h0.contiguous();
   at::Tensor w_hh_t = w_hh.t();
   at::Tensor w_hrz_t = w_hh_t.narrow(1, 0, 2 * H), w_hn_t = w_hh_t.narrow(1, 2 * H, H);
-  const bool has_bias = bias_hh.has_value() && bias_hh->defined();
+  // zeros for an absent bias: one loop body for all cases
+  auto bias_or_zeros = [&](const c10::optional<at::Tensor>& b, bool used) {
+    return used && b.has_value() && b->defined() ? b->contiguous() : at::zeros({3 * H}, opts);
+  };
+  at::Tensor b_x = bias_or_zeros(bias_x, true), b_hh = bias_or_zeros(bias_hh, reset_after);
   for (int64_t t = 0; t < T; ++t) {
     const int64_t n = packed ? sizes[t] : B;
     if (n == 0) break;  // sizes never grow again
@@ -229,21 +250,21 @@ std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
     at::Tensor x_t = x3[t].narrow(0, 0, n);
     at::Tensor h = out[t];
     AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "rnnlab_gru_forward", [&] {
+      // Plain products into g, the rest added in the passes: addmm_out would first copy its
+      // bias or x term into g, one more strided pass over the step's rows.
       if (reset_after) {
         at::Tensor g3 = g.narrow(1, 0, 3 * H);
-        if (has_bias) {
-          at::addmm_out(g3, *bias_hh, hp, w_hh_t);  // [W_hr h, W_hz h, W_hn h] + b_hh
-        } else {
-          at::mm_out(g3, hp, w_hh_t);
-        }
-        fwd_after<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(hp),
-                            ptr<scalar_t>(h));
+        at::mm_out(g3, hp, w_hh_t);  // [W_hr h, W_hz h, W_hn h]
+        fwd_after<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(b_x),
+                            ptr<scalar_t>(b_hh), ptr<scalar_t>(hp), ptr<scalar_t>(h));
       } else {
         at::Tensor grz = g.narrow(1, 0, 2 * H), gn = g.narrow(1, 3 * H, H);
-        at::addmm_out(grz, x_t.narrow(1, 0, 2 * H), hp, w_hrz_t);  // x_rz + W_h[rz] h_prev
-        fwd_before1<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(hp));
-        at::addmm_out(gn, x_t.narrow(1, 2 * H, H), g.narrow(1, 2 * H, H), w_hn_t);  // + W_hn rh
-        fwd_before2<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(hp), ptr<scalar_t>(h));
+        at::mm_out(grz, hp, w_hrz_t);  // W_h[rz] h_prev
+        fwd_before1<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(b_x),
+                              ptr<scalar_t>(hp));
+        at::mm_out(gn, g.narrow(1, 2 * H, H), w_hn_t);  // W_hn rh
+        fwd_before2<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(b_x),
+                              ptr<scalar_t>(hp), ptr<scalar_t>(h));
       }
     });
     const int64_t n_next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;

@@ -27,6 +27,7 @@ import torch
 from torch import Tensor
 
 from rnnlab.bptt import cpp_core
+from rnnlab.bptt._common import add_optional
 
 
 def covers(device: torch.device, dtype: torch.dtype | None, *, in_loop_masks: bool) -> bool:
@@ -49,19 +50,22 @@ def _sizes_arg(sizes: Sequence[int], B: int) -> list[int]:
     return list(sizes) if sizes and sizes[-1] < B else []
 
 
-def forward(xw: Tensor, h0: Tensor, weight_hh: Tensor, bias_hh: Tensor | None,
-            reset_after: bool, sizes: Sequence[int], keep: bool = True
-            ) -> tuple[Tensor, Tensor, Tensor]:
+def forward(x: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor,
+            bias_ih: Tensor | None, bias_hh: Tensor | None, reset_after: bool,
+            sizes: Sequence[int], keep: bool = True) -> tuple[Tensor, Tensor, Tensor]:
     r"""The forward loop in C++: ``out`` (T, B, H), ``h_T`` (B, H), ``gates`` (T, B, 4H).
 
-    ``xw`` (T, B, 3H) is :math:`W_{ih} x_t + b_{ih}` for every step (reset before: plus all
-    of :math:`b_{hh}`, which then sits outside r); ``bias_hh`` is read only with
-    ``reset_after`` (pass None otherwise). Finished rows of a packed batch output zeros.
-    ``keep=False`` (no backward will run): ``gates`` is one slot (1, B, 4H) that every step
-    overwrites, the inference mode."""
+    The input projection :math:`W_{ih} x_t` of every step is one product here, before the
+    loop; the biases are added inside the loop's element-wise passes (with reset before, all
+    of :math:`b_{hh}` goes with :math:`b_{ih}`, since it sits outside r). Finished rows of a
+    packed batch output zeros. ``keep=False`` (no backward will run): ``gates`` is one slot
+    (1, B, 4H) that every step overwrites, the inference mode."""
+    T, B, _ = x.shape
+    xw = torch.mm(x.reshape(T * B, -1), weight_ih.t()).view(T, B, -1)  # no bias: see above
+    bias_x = bias_ih if reset_after else add_optional(bias_ih, bias_hh)
     out, h_T, gates = cpp_core.core("gru").gru_forward(
-        xw.contiguous(), h0.contiguous(), weight_hh, bias_hh if reset_after else None,
-        reset_after, _sizes_arg(sizes, xw.shape[1]), keep)
+        xw, h0.contiguous(), weight_hh, bias_x, bias_hh if reset_after else None,
+        reset_after, _sizes_arg(sizes, B), keep)
     return out, h_T, gates
 
 
