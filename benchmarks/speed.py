@@ -21,7 +21,9 @@ step (forward + backward of ``out.sum()``) and for inference (forward under ``no
   loops in Python; ``bptt-cpp``: the same with its loops in compiled C++,
   rnnlab/bptt/lstm_core.cpp and gru_core.cpp). The rows "... bptt" and "... fused" force the
   other kernel of a layer torch has, so both show; the rows "... python" force the Python loops
-  (``RNNLAB_NO_CPP=1`` during their calls) where the C++ core would run;
+  (``RNNLAB_NO_CPP=1`` during their calls) where the C++ core would run, and the rows
+  "... unpacked" the C++ loops with plain per-step products instead of recurrent weights
+  packed once per call (``RNNLAB_NO_PACKED_GEMM=1``, rnnlab/bptt/packed_gemm.h);
 - the extra memory of a training step: bytes in use (glibc's ``mallinfo2``: heap and mmapped
   blocks) after the forward pass or after backward, whichever is more, minus before the step.
   torch's CPU allocator hands every tensor to ``malloc``, so this counts what the step holds.
@@ -90,6 +92,7 @@ class Variant:
     proj: bool = False  # projection to H / 2 (torch's proj_size)
     backend: str = "auto"  # rnnlab's backend (rnnlab.nn.backend); "auto" is the default
     python_loops: bool = False  # the hand-written path with its loops in Python, not C++
+    unpacked: bool = False  # the C++ loops without the packed recurrent weights
 
 
 VARIANTS = (
@@ -97,17 +100,20 @@ VARIANTS = (
     Variant("LSTM bptt", "lstm", twin=True, backend="bptt"),
     Variant("LSTM peephole", "lstm", {"peephole": True}),
     Variant("LSTM peephole python", "lstm", {"peephole": True}, python_loops=True),
+    Variant("LSTM peephole unpacked", "lstm", {"peephole": True}, unpacked=True),
     Variant("LSTM coupled (CIFG)", "lstm", {"coupled": True}),
     Variant("LSTM coupled (CIFG) python", "lstm", {"coupled": True}, python_loops=True),
     Variant("LSTM no forget gate", "lstm", {"forget_gate": False}),
     Variant("LSTM no forget gate python", "lstm", {"forget_gate": False}, python_loops=True),
     Variant("LSTM layer norm", "lstm", {"layer_norm": True}),
     Variant("LSTM layer norm python", "lstm", {"layer_norm": True}, python_loops=True),
+    Variant("LSTM layer norm unpacked", "lstm", {"layer_norm": True}, unpacked=True),
     Variant("LSTM projection", "lstm", twin=True, proj=True),
     Variant("LSTM projection python", "lstm", twin=True, proj=True, python_loops=True),
     Variant("LSTM projection bptt", "lstm", twin=True, proj=True, backend="bptt"),
     Variant("GRU", "gru", twin=True),
     Variant("GRU python", "gru", twin=True, python_loops=True),
+    Variant("GRU unpacked", "gru", twin=True, unpacked=True),
     Variant("GRU fused", "gru", twin=True, backend="fused"),
     Variant("GRU reset before", "gru", {"reset_after": False}),
     Variant("GRU reset before python", "gru", {"reset_after": False}, python_loops=True),
@@ -135,28 +141,30 @@ class LSTMCellLoop(nn.Module):
         return torch.stack(outputs), None
 
 
-class PythonLoops(nn.Module):
-    """An rnnlab layer whose hand-written path runs its Python loops: ``RNNLAB_NO_CPP=1``
-    (rnnlab.bptt.cpp_core) during each call."""
+class WithSwitch(nn.Module):
+    """An rnnlab layer run with one of the cores' switches set to 1 during each call:
+    ``RNNLAB_NO_CPP`` (rnnlab.bptt.cpp_core: the Python loops) or ``RNNLAB_NO_PACKED_GEMM``
+    (rnnlab/bptt/packed_gemm.h: the C++ loops with plain, per-step-packed products)."""
 
-    def __init__(self, layer: nn.Module) -> None:
+    def __init__(self, layer: nn.Module, switch: str) -> None:
         super().__init__()
         self.layer = layer
+        self.switch = switch
 
     @property
     def last_kernel(self) -> str | None:
         return self.layer.last_kernel
 
     def forward(self, x: Tensor) -> Any:
-        before = os.environ.get("RNNLAB_NO_CPP")
-        os.environ["RNNLAB_NO_CPP"] = "1"
+        before = os.environ.get(self.switch)
+        os.environ[self.switch] = "1"
         try:
             return self.layer(x)
         finally:
             if before is None:
-                del os.environ["RNNLAB_NO_CPP"]
+                del os.environ[self.switch]
             else:
-                os.environ["RNNLAB_NO_CPP"] = before
+                os.environ[self.switch] = before
 
 
 def matmul_flops(family: str, size: Size, proj: bool) -> float:
@@ -206,7 +214,9 @@ def family_contenders(family: str, size: Size) -> list[Contender]:
         else:
             module = OURS[family](size.H, size.H, **common, **v.options, backend=v.backend)
         if v.python_loops:
-            module = PythonLoops(module)
+            module = WithSwitch(module, "RNNLAB_NO_CPP")
+        if v.unpacked:
+            module = WithSwitch(module, "RNNLAB_NO_PACKED_GEMM")
         out.append(Contender(f"rnnlab {v.label}", module, matmul_flops(family, size, v.proj)))
     return out
 

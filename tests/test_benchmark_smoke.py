@@ -35,6 +35,10 @@ def test_every_contender_of_the_smoke_grid_runs(capsys: pytest.CaptureFixture[st
     assert kernels["rnnlab LSTM projection python"] == "bptt"
     assert kernels["rnnlab GRU"] == GRU_BPTT and kernels["rnnlab GRU fused"] == "fused"
     assert kernels["rnnlab GRU python"] == kernels["rnnlab GRU reset before python"] == "bptt"
+    # unpacked products: still the C++ loops
+    assert kernels["rnnlab LSTM peephole unpacked"] == kernels["rnnlab LSTM layer norm unpacked"]
+    assert kernels["rnnlab LSTM peephole unpacked"] == LSTM_BPTT
+    assert kernels["rnnlab GRU unpacked"] == GRU_BPTT
     assert kernels["torch.nn.LSTM"] == "torch" and kernels["LSTMCell loop"] == "loop"
 
 

@@ -39,7 +39,8 @@ import torch
 log = logging.getLogger("rnnlab")
 
 SOURCES = {name: Path(__file__).with_name(f"{name}_core.cpp") for name in ("lstm", "gru")}
-SHARED = (Path(__file__).with_name("cpu_math.h"),)  # included by every core: in every hash
+# included by every core: in every hash
+SHARED = (Path(__file__).with_name("cpu_math.h"), Path(__file__).with_name("packed_gemm.h"))
 CFLAGS = ("-O3", "-fno-trapping-math", "-fopenmp")
 LDFLAGS = ("-fopenmp",)
 STALE_SECONDS = 600  # a build takes about a minute; a lock older than this was left behind

@@ -21,9 +21,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "cpu_math.h"
+#include "packed_gemm.h"
 
 namespace {
 
@@ -235,8 +237,15 @@ std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
   at::Tensor gates = make({keep ? T : 1, B, 4 * H});
   at::Tensor h_T = h0.clone(at::MemoryFormat::Contiguous);
   at::Tensor h0c = h0.contiguous();
-  at::Tensor w_hh_t = w_hh.t();
-  at::Tensor w_hrz_t = w_hh_t.narrow(1, 0, 2 * H), w_hn_t = w_hh_t.narrow(1, 2 * H, H);
+  // The recurrent weights, packed once for the whole loop (packed_gemm.h): all of W_hh with
+  // reset_after; W_h[rz] and W_hn apart with reset before.
+  std::optional<PackedWeight> w_all, w_rz, w_n;
+  if (reset_after) {
+    w_all.emplace(w_hh, true, B);
+  } else {
+    w_rz.emplace(w_hh.narrow(0, 0, 2 * H), true, B);
+    w_n.emplace(w_hh.narrow(0, 2 * H, H), true, B);
+  }
   // zeros for an absent bias: one loop body for all cases
   auto bias_or_zeros = [&](const c10::optional<at::Tensor>& b, bool used) {
     return used && b.has_value() && b->defined() ? b->contiguous() : at::zeros({3 * H}, opts);
@@ -254,15 +263,15 @@ std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
       // bias or x term into g, one more strided pass over the step's rows.
       if (reset_after) {
         at::Tensor g3 = g.narrow(1, 0, 3 * H);
-        at::mm_out(g3, hp, w_hh_t);  // [W_hr h, W_hz h, W_hn h]
+        w_all->mm(hp, g3, 0.0);  // [W_hr h, W_hz h, W_hn h]
         fwd_after<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(b_x),
                             ptr<scalar_t>(b_hh), ptr<scalar_t>(hp), ptr<scalar_t>(h));
       } else {
         at::Tensor grz = g.narrow(1, 0, 2 * H), gn = g.narrow(1, 3 * H, H);
-        at::mm_out(grz, hp, w_hrz_t);  // W_h[rz] h_prev
+        w_rz->mm(hp, grz, 0.0);  // W_h[rz] h_prev
         fwd_before1<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(b_x),
                               ptr<scalar_t>(hp));
-        at::mm_out(gn, g.narrow(1, 2 * H, H), w_hn_t);  // W_hn rh
+        w_n->mm(g.narrow(1, 2 * H, H), gn, 0.0);  // W_hn rh
         fwd_before2<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(b_x),
                               ptr<scalar_t>(hp), ptr<scalar_t>(h));
       }
@@ -294,7 +303,14 @@ std::vector<at::Tensor> gru_backward(const at::Tensor& dout, const at::Tensor& d
   at::Tensor scratch = at::empty({B, reset_after ? 3 * H : H}, opts);  // m, or drh
   at::Tensor dh_next = dh_T.clone(at::MemoryFormat::Contiguous);
   at::Tensor d_out = dout.contiguous(), h0c = h0.contiguous(), o = out.contiguous();
-  at::Tensor w_hrz = w_hh.narrow(0, 0, 2 * H), w_hn = w_hh.narrow(0, 2 * H, H);
+  // d h_prev's products, their weights packed once (packed_gemm.h), as in the forward
+  std::optional<PackedWeight> w_all, w_rz, w_n;
+  if (reset_after) {
+    w_all.emplace(w_hh, false, B);
+  } else {
+    w_rz.emplace(w_hh.narrow(0, 0, 2 * H), false, B);
+    w_n.emplace(w_hh.narrow(0, 2 * H, H), false, B);
+  }
   for (int64_t t = T - 1; t >= 0; --t) {
     const int64_t n = packed ? sizes[t] : B;
     if (n == 0) continue;
@@ -306,16 +322,16 @@ std::vector<at::Tensor> gru_backward(const at::Tensor& dout, const at::Tensor& d
         bwd_after<scalar_t>(H, n, ptr<scalar_t>(gates[t]), ptr<scalar_t>(hp),
                             ptr<scalar_t>(d_out[t]), ptr<scalar_t>(dh_next), ptr<scalar_t>(da_t),
                             ptr<scalar_t>(dhn[t]), ptr<scalar_t>(scratch));
-        dh_rows.addmm_(scratch.narrow(0, 0, n), w_hh);  // [a_r, a_z, hn] = ... + W_hh h_prev
+        w_all->mm(scratch.narrow(0, 0, n), dh_rows, 1.0);  // [a_r, a_z, hn] = ... + W_hh h_prev
       } else {
         bwd_before1<scalar_t>(H, n, ptr<scalar_t>(gates[t]), ptr<scalar_t>(hp),
                               ptr<scalar_t>(d_out[t]), ptr<scalar_t>(dh_next),
                               ptr<scalar_t>(da_t));
         at::Tensor drh = scratch.narrow(0, 0, n);
-        at::mm_out(drh, da_t.narrow(0, 0, n).narrow(1, 2 * H, H), w_hn);  // a_n = ... + W_hn rh
+        w_n->mm(da_t.narrow(0, 0, n).narrow(1, 2 * H, H), drh, 0.0);  // a_n = ... + W_hn rh
         bwd_before2<scalar_t>(H, n, ptr<scalar_t>(gates[t]), ptr<scalar_t>(hp),
                               ptr<scalar_t>(drh), ptr<scalar_t>(dh_next), ptr<scalar_t>(da_t));
-        dh_rows.addmm_(da_t.narrow(0, 0, n).narrow(1, 0, 2 * H), w_hrz);  // W_h[rz] h_prev
+        w_rz->mm(da_t.narrow(0, 0, n).narrow(1, 0, 2 * H), dh_rows, 1.0);  // W_h[rz] h_prev
       }
     });
   }
@@ -325,4 +341,6 @@ std::vector<at::Tensor> gru_backward(const at::Tensor& dout, const at::Tensor& d
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("gru_forward", &gru_forward, "rnnlab GRU forward loop (CPU)");
   m.def("gru_backward", &gru_backward, "rnnlab GRU backward loop (CPU)");
+  m.def("packed_gemm", [] { return mkl_packed().ok; },
+        "whether the recurrent products run on weights packed once (packed_gemm.h)");
 }

@@ -7,8 +7,8 @@
 // compute (same buffers, same layout: Z holds the gates after their nonlinearities, C the cell
 // states, TC tanh(y_t); with layer norm AhHat / Rh the normalised W_hh h_{t-1} and its 1/std,
 // CHat / Rc those of c_t); only the loop and the per-step element-wise math moved here. Per
-// step: one at::addmm_ (forward; at::mm_out into AhHat with layer norm) or at::mm_out
-// (backward) for the recurrent product into preallocated buffers, one more mm_out for the
+// step: one product with W_hh, packed once per call (packed_gemm.h), accumulated into Z
+// (forward; into AhHat with layer norm) or into d h_prev (backward), one more for the
 // projection, and one fused pass over the rows of the step (at::parallel_for over rows) that
 // also forms the row-wise layer-norm statistics while the row is in cache. The input part of
 // a (W_ih x, its layer norm and the biases, for all T steps at once) is formed in Python
@@ -25,9 +25,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "cpu_math.h"
+#include "packed_gemm.h"
 
 namespace {
 
@@ -437,8 +439,10 @@ std::vector<at::Tensor> lstm_forward(
   at::Tensor Rc = ln_cell ? make({S, B, 1}) : at::Tensor();
   at::Tensor M = proj ? at::empty({B, H}, opts) : at::Tensor();  // m_t, the projection's input
   at::Tensor h_T = h0.clone(), c_T = c0.clone();
-  at::Tensor w_hh_t = w_hh.t();
-  at::Tensor w_hr_t = proj ? w_hr->t() : at::Tensor();
+  // the recurrent weights, packed once for the whole loop (packed_gemm.h)
+  const PackedWeight rec(w_hh, true, B);
+  std::optional<PackedWeight> projection;
+  if (proj) projection.emplace(*w_hr, true, B);
   at::Tensor p = contiguous_or_none(peephole), g_hh = contiguous_or_none(ln_hh);
   at::Tensor g_c = contiguous_or_none(ln_c), b_c = contiguous_or_none(bias_ln_c);
   for (int64_t t = 0; t < T; ++t) {
@@ -451,9 +455,9 @@ std::vector<at::Tensor> lstm_forward(
     at::Tensor ah;
     if (ln_gates) {
       ah = AhHat[s].narrow(0, 0, n);
-      at::mm_out(ah, h_prev, w_hh_t);  // W_hh h_prev; normalised and added in the pass
+      rec.mm(h_prev, ah, 0.0);  // W_hh h_prev; normalised and added in the pass
     } else {
-      z.addmm_(h_prev, w_hh_t);  // a = W_ih x + b + W_hh h_prev
+      rec.mm(h_prev, z, 1.0);  // a = W_ih x + b + W_hh h_prev
     }
     at::Tensor c = C[ct], h = out[t];
     AT_DISPATCH_FLOATING_TYPES(Z.scalar_type(), "rnnlab_lstm_forward", [&] {
@@ -467,7 +471,7 @@ std::vector<at::Tensor> lstm_forward(
     });
     if (proj) {
       at::Tensor h_rows = h.narrow(0, 0, n);
-      at::mm_out(h_rows, M.narrow(0, 0, n), w_hr_t);  // h = W_hr m
+      projection->mm(M.narrow(0, 0, n), h_rows, 0.0);  // h = W_hr m
     }
     const int64_t n_next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;
     if (n_next < n) {  // rows n_next .. n-1 have just taken their last step
@@ -508,6 +512,10 @@ std::vector<at::Tensor> lstm_backward(
   at::Tensor d_out = dout.contiguous();
   at::Tensor p = contiguous_or_none(peephole), g_hh = contiguous_or_none(ln_hh);
   at::Tensor g_c = contiguous_or_none(ln_c);
+  // d h_prev's products, their weights packed once (packed_gemm.h), as in the forward
+  const PackedWeight rec(w_hh, false, B);
+  std::optional<PackedWeight> projection;
+  if (proj) projection.emplace(*w_hr, false, B);
   at::Tensor ahat = contiguous_or_none(AhHat), rh = contiguous_or_none(Rh);
   at::Tensor chat = contiguous_or_none(CHat), rc = contiguous_or_none(Rc);
   for (int64_t t = T - 1; t >= 0; --t) {
@@ -518,7 +526,7 @@ std::vector<at::Tensor> lstm_backward(
       at::Tensor dh = dH[t].narrow(0, 0, n);
       at::add_out(dh, d_out[t].narrow(0, 0, n), dh_next.narrow(0, 0, n));
       at::Tensor dm = DM.narrow(0, 0, n);
-      at::mm_out(dm, dh, *w_hr);
+      projection->mm(dh, dm, 0.0);
     }
     AT_DISPATCH_FLOATING_TYPES(Z.scalar_type(), "rnnlab_lstm_backward", [&] {
       using T_ = scalar_t;
@@ -532,7 +540,7 @@ std::vector<at::Tensor> lstm_backward(
       RNNLAB_PICK(backward_step, T_, mode, peep, ln_cell, st, n);
     });
     at::Tensor dh_rows = dh_next.narrow(0, 0, n);
-    at::mm_out(dh_rows, dAh[t].narrow(0, 0, n), w_hh);  // a = ... + W_hh h_prev
+    rec.mm(dAh[t].narrow(0, 0, n), dh_rows, 0.0);  // a = ... + W_hh h_prev
   }
   return {dA, dAh, dH, dY, dh_next, dc_next};
 }
@@ -540,4 +548,6 @@ std::vector<at::Tensor> lstm_backward(
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("lstm_forward", &lstm_forward, "rnnlab LSTM forward loop (CPU)");
   m.def("lstm_backward", &lstm_backward, "rnnlab LSTM backward loop (CPU)");
+  m.def("packed_gemm", [] { return mkl_packed().ok; },
+        "whether the recurrent products run on weights packed once (packed_gemm.h)");
 }
