@@ -167,9 +167,11 @@ class WithSwitch(nn.Module):
                 os.environ[self.switch] = before
 
 
-def matmul_flops(family: str, size: Size, proj: bool) -> float:
-    """Multiply-adds x 2 of one forward pass (see the module docstring)."""
-    gates, H = GATES[family], size.H
+def matmul_flops(family: str, size: Size, proj: bool, gates: int | None = None) -> float:
+    """Multiply-adds x 2 of one forward pass (see the module docstring); ``gates``: the
+    variant's gate blocks where they differ from the family's (3 for the LSTM cells without
+    a forget gate or with i = 1 - f)."""
+    gates, H = gates or GATES[family], size.H
     P = H // 2 if proj else 0
     out = P or H
     directions = 2 if size.bidirectional else 1
@@ -217,7 +219,9 @@ def family_contenders(family: str, size: Size) -> list[Contender]:
             module = WithSwitch(module, "RNNLAB_NO_CPP")
         if v.unpacked:
             module = WithSwitch(module, "RNNLAB_NO_PACKED_GEMM")
-        out.append(Contender(f"rnnlab {v.label}", module, matmul_flops(family, size, v.proj)))
+        three_gates = v.options.get("coupled") or v.options.get("forget_gate") is False
+        flops = matmul_flops(family, size, v.proj, 3 if three_gates else None)
+        out.append(Contender(f"rnnlab {v.label}", module, flops))
     return out
 
 

@@ -50,6 +50,8 @@ def test_flops_count_the_matrix_products() -> None:
     assert two == 2 * (2 * 3 * 2 * (2 + 2)) + 2 * (2 * 3 * 2 * (4 + 2))
     # projection: the recurrent input is P = H / 2 wide, plus the H -> P product
     assert matmul_flops("lstm", Size(1, 1, 4), proj=True) == 2 * 4 * 4 * (4 + 2) + 2 * 4 * 2
+    # the three-gate cells (coupled, no forget gate) have a quarter fewer products
+    assert matmul_flops("lstm", Size(2, 3, 4), proj=False, gates=3) == 2 * 2 * 3 * 3 * 4 * 8
 
 
 def test_sizes_parse() -> None:
