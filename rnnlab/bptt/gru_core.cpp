@@ -211,6 +211,21 @@ RNNLAB_STEP(bwd_before2, (const T* g, const T* hp, const T* drh, T* dh_next, T* 
 template <typename T>
 T* ptr(const at::Tensor& t) { return t.data_ptr<T>(); }
 
+// W_hh for the products of one loop, packed once for all its steps (packed_gemm.h): all of it
+// with reset_after; W_h[rz] and W_hn apart with reset before (W_hn multiplies r h).
+struct GruWeights {
+  std::optional<PackedWeight> all, rz, n;
+  GruWeights(const at::Tensor& w_hh, bool reset_after, bool transposed, int64_t B) {
+    const int64_t H = w_hh.size(1);
+    if (reset_after) {
+      all.emplace(w_hh, transposed, B);
+    } else {
+      rz.emplace(w_hh.narrow(0, 0, 2 * H), transposed, B);
+      n.emplace(w_hh.narrow(0, 2 * H, H), transposed, B);
+    }
+  }
+};
+
 }  // namespace
 
 // The forward loop: returns {out (T,B,H), h_T (B,H), gates (keep ? T : 1, B, 4H)}. xw (T,B,3H)
@@ -237,15 +252,7 @@ std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
   at::Tensor gates = make({keep ? T : 1, B, 4 * H});
   at::Tensor h_T = h0.clone(at::MemoryFormat::Contiguous);
   at::Tensor h0c = h0.contiguous();
-  // The recurrent weights, packed once for the whole loop (packed_gemm.h): all of W_hh with
-  // reset_after; W_h[rz] and W_hn apart with reset before.
-  std::optional<PackedWeight> w_all, w_rz, w_n;
-  if (reset_after) {
-    w_all.emplace(w_hh, true, B);
-  } else {
-    w_rz.emplace(w_hh.narrow(0, 0, 2 * H), true, B);
-    w_n.emplace(w_hh.narrow(0, 2 * H, H), true, B);
-  }
+  const GruWeights w(w_hh, reset_after, /*transposed=*/true, B);  // h W_hh^T
   // zeros for an absent bias: one loop body for all cases
   auto bias_or_zeros = [&](const c10::optional<at::Tensor>& b, bool used) {
     return used && b.has_value() && b->defined() ? b->contiguous() : at::zeros({3 * H}, opts);
@@ -263,15 +270,15 @@ std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
       // bias or x term into g, one more strided pass over the step's rows.
       if (reset_after) {
         at::Tensor g3 = g.narrow(1, 0, 3 * H);
-        w_all->mm(hp, g3, 0.0);  // [W_hr h, W_hz h, W_hn h]
+        w.all->mm(hp, g3, 0.0);  // [W_hr h, W_hz h, W_hn h]
         fwd_after<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(b_x),
                             ptr<scalar_t>(b_hh), ptr<scalar_t>(hp), ptr<scalar_t>(h));
       } else {
         at::Tensor grz = g.narrow(1, 0, 2 * H), gn = g.narrow(1, 3 * H, H);
-        w_rz->mm(hp, grz, 0.0);  // W_h[rz] h_prev
+        w.rz->mm(hp, grz, 0.0);  // W_h[rz] h_prev
         fwd_before1<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(b_x),
                               ptr<scalar_t>(hp));
-        w_n->mm(g.narrow(1, 2 * H, H), gn, 0.0);  // W_hn rh
+        w.n->mm(g.narrow(1, 2 * H, H), gn, 0.0);  // W_hn rh
         fwd_before2<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(b_x),
                               ptr<scalar_t>(hp), ptr<scalar_t>(h));
       }
@@ -303,14 +310,7 @@ std::vector<at::Tensor> gru_backward(const at::Tensor& dout, const at::Tensor& d
   at::Tensor scratch = at::empty({B, reset_after ? 3 * H : H}, opts);  // m, or drh
   at::Tensor dh_next = dh_T.clone(at::MemoryFormat::Contiguous);
   at::Tensor d_out = dout.contiguous(), h0c = h0.contiguous(), o = out.contiguous();
-  // d h_prev's products, their weights packed once (packed_gemm.h), as in the forward
-  std::optional<PackedWeight> w_all, w_rz, w_n;
-  if (reset_after) {
-    w_all.emplace(w_hh, false, B);
-  } else {
-    w_rz.emplace(w_hh.narrow(0, 0, 2 * H), false, B);
-    w_n.emplace(w_hh.narrow(0, 2 * H, H), false, B);
-  }
+  const GruWeights w(w_hh, reset_after, /*transposed=*/false, B);  // d h_prev = · W_hh
   for (int64_t t = T - 1; t >= 0; --t) {
     const int64_t n = packed ? sizes[t] : B;
     if (n == 0) continue;
@@ -322,16 +322,16 @@ std::vector<at::Tensor> gru_backward(const at::Tensor& dout, const at::Tensor& d
         bwd_after<scalar_t>(H, n, ptr<scalar_t>(gates[t]), ptr<scalar_t>(hp),
                             ptr<scalar_t>(d_out[t]), ptr<scalar_t>(dh_next), ptr<scalar_t>(da_t),
                             ptr<scalar_t>(dhn[t]), ptr<scalar_t>(scratch));
-        w_all->mm(scratch.narrow(0, 0, n), dh_rows, 1.0);  // [a_r, a_z, hn] = ... + W_hh h_prev
+        w.all->mm(scratch.narrow(0, 0, n), dh_rows, 1.0);  // [a_r, a_z, hn] = ... + W_hh h_prev
       } else {
         bwd_before1<scalar_t>(H, n, ptr<scalar_t>(gates[t]), ptr<scalar_t>(hp),
                               ptr<scalar_t>(d_out[t]), ptr<scalar_t>(dh_next),
                               ptr<scalar_t>(da_t));
         at::Tensor drh = scratch.narrow(0, 0, n);
-        w_n->mm(da_t.narrow(0, 0, n).narrow(1, 2 * H, H), drh, 0.0);  // a_n = ... + W_hn rh
+        w.n->mm(da_t.narrow(0, 0, n).narrow(1, 2 * H, H), drh, 0.0);  // a_n = ... + W_hn rh
         bwd_before2<scalar_t>(H, n, ptr<scalar_t>(gates[t]), ptr<scalar_t>(hp),
                               ptr<scalar_t>(drh), ptr<scalar_t>(dh_next), ptr<scalar_t>(da_t));
-        w_rz->mm(da_t.narrow(0, 0, n).narrow(1, 0, 2 * H), dh_rows, 1.0);  // W_h[rz] h_prev
+        w.rz->mm(da_t.narrow(0, 0, n).narrow(1, 0, 2 * H), dh_rows, 1.0);  // W_h[rz] h_prev
       }
     });
   }
