@@ -161,8 +161,12 @@ def test_luong_attention_learns_to_reverse_words(tmp_path, seed):
     seed_everything(seed)
     model = build_model(ModelConfig(family="gru", hidden_size=48, embedding_dim=16,
                                     bidirectional=True, attention="luong"), task.spec)
-    train(model, task, TrainConfig(steps=500, batch_size=32, lr=5e-3, clip_grad_norm=1.0,
-                                   eval_every=0, seed=seed, progress=False, tensorboard=False))
+    # cosine: a constant rate left the last weights wherever its noise put them (test exact
+    # match 0.845-1.000 over seeds 0-9 with 500 constant-rate steps; 1.000 on all ten, on one
+    # thread and on two, with these 700)
+    train(model, task, TrainConfig(steps=700, batch_size=32, lr=5e-3, clip_grad_norm=1.0,
+                                   schedule="cosine", eval_every=0, seed=seed, progress=False,
+                                   tensorboard=False))
     exact = evaluate(model, task, "test")["exact_match"]
     print(f"seed {seed}: test exact match {exact:.3f}")
     assert exact >= 0.9
