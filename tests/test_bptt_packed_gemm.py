@@ -68,3 +68,21 @@ def test_the_cores_find_mkl_where_torch_has_it(core: str) -> None:
     if module is None:
         pytest.skip("the C++ core is off or was not built")
     assert module.packed_gemm() == torch.backends.mkl.is_available()
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru"])
+def test_one_row_with_an_odd_row_stride(name: str) -> None:
+    """B = 1 with h0 a view whose row stride is 0: torch calls it contiguous (a one-row dim's
+    stride is never used), BLAS refuses a leading dimension below the row length. The packed
+    product must still give the reference's answer."""
+    if cpp_core.core(name) is None:
+        pytest.skip("the C++ core is off or was not built")
+    torch.manual_seed(0)
+    layer = LAYERS[name]()
+    x = torch.randn(T, 1, I)
+    h0 = torch.randn(H).as_strided((1, 1, H), (0, 0, 1))
+    state = (h0, torch.zeros(1, 1, H)) if name == "lstm" else h0
+    out, _ = layer(x, state)
+    assert layer.last_kernel == "bptt-cpp"
+    layer.backend = "reference"
+    torch.testing.assert_close(out, layer(x, state)[0], rtol=1e-5, atol=1e-5)

@@ -112,8 +112,8 @@ class GRUFunction(torch.autograd.Function):
         m_h: Tensor | None = None,
         d_h: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
-        in_loop = m_h is not None or d_h is not None
-        cpp = gru_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, in_loop)
+        cpp = gru_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
+                                  in_loop_masks=m_h is not None or d_h is not None)
         if cpp:
             out, h_T, gates = gru_cpp.forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
                                               reset_after, sizes)
@@ -319,8 +319,8 @@ def _infer(x: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih:
     """The inference mode: where no gradient will be asked for and the C++ loop covers the
     call, run it with one reusable gate slot instead of the (T, B, 4H) buffer a backward reads,
     and without :class:`GRUFunction`'s bookkeeping. None elsewhere (the Function runs)."""
-    in_loop = m_h is not None or d_h is not None
-    if not gru_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, in_loop):
+    if not gru_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
+                               in_loop_masks=m_h is not None or d_h is not None):
         return None
     out, h_T, _ = gru_cpp.forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after,
                                   sizes, keep=False)
