@@ -79,15 +79,17 @@ def _dtanh(t: Tensor, one: Tensor) -> Tensor:
     return torch.addcmul(one, t, t, value=-1)
 
 
-def _input_part(x: Tensor, w: LSTMWeights) -> tuple[Tensor, Tensor | None, Tensor | None]:
+def _input_part(
+    x: Tensor, w: LSTMWeights, bias: Tensor | None,
+) -> tuple[Tensor, Tensor | None, Tensor | None]:
     """The input part of a for all T steps at once, before either loop (Python's or C++'s):
     ``Z`` (T, B, G*H) = W_ih x_t + b, or with layer norm γ_ih LN(W_ih x_t) + b, together with
     ``AxHat`` (T, B, G*H) = LN(W_ih x_t) and ``Rx`` (T, B, 1) its reciprocal deviations
-    (None without layer norm). b = b_ih + b_hh, if any."""
+    (None without layer norm). ``bias``: b = b_ih + b_hh (:func:`_bias`), or None where the
+    layer has none or the loop adds it itself (the C++ loop, in its pass over each row)."""
     T, B, _ = x.shape
     GH = w.weight_ih.shape[0]
     x2 = x.reshape(T * B, -1)
-    bias = w.bias_ih + w.bias_hh if w.bias_ih is not None else None
     AxHat = Rx = None
     if w.weight_ln_ih is not None:
         ax = torch.mm(x2, w.weight_ih.t())
@@ -100,6 +102,11 @@ def _input_part(x: Tensor, w: LSTMWeights) -> tuple[Tensor, Tensor | None, Tenso
     else:
         Z = torch.mm(x2, w.weight_ih.t())
     return Z.view(T, B, GH), AxHat, Rx
+
+
+def _bias(w: LSTMWeights) -> Tensor | None:
+    """b = b_ih + b_hh, or None without biases."""
+    return w.bias_ih + w.bias_hh if w.bias_ih is not None else None
 
 
 def _lstm_forward(
@@ -136,7 +143,7 @@ def _lstm_forward(
     S = T if keep else 1  # time slots of the buffers that only the backward reads
     blocks = [K * H, H, H]  # columns of a: the gates that read c_{t-1}, g, o
 
-    Z, AxHat, Rx = _input_part(x, w)  # Z then becomes each step's gates, in place
+    Z, AxHat, Rx = _input_part(x, w, _bias(w))  # Z then becomes each step's gates, in place
 
     out = new(T, B, P)
     C = new(T if keep else 2, B, H)  # without keep: two slots, c_{t-1} and c_t
@@ -331,9 +338,13 @@ def _lstm_forward_cpp(
 ) -> tuple[Tensor, Tensor, Tensor, _Saved]:
     """:func:`_lstm_forward` with its loop in C++ (no in-loop masks:
     :func:`rnnlab.bptt.lstm_cpp.covers`): the same input part before it, the same buffers."""
-    Z, AxHat, Rx = _input_part(x, w)
+    # without layer norm of W_ih x, b joins each row in the loop's pass (with it, Z is an
+    # addcmul that takes b at no extra cost)
+    bias = _bias(w)
+    in_pass = bias if w.weight_ln_ih is None else None
+    Z, AxHat, Rx = _input_part(x, w, None if in_pass is not None else bias)
     out, h_T, c_T, Z, C, TC, AhHat, Rh, CHat, Rc = lstm_cpp.forward_loop(
-        Z, h0, c0, w, mode, sizes, keep)
+        Z, h0, c0, w, in_pass, mode, sizes, keep)
     return out, h_T, c_T, (Z, C, TC, AxHat, Rx, AhHat, Rh, CHat, Rc, None)
 
 

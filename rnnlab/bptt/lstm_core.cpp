@@ -116,6 +116,7 @@ struct Fwd {
   T* rc;            // (rows) 1/std of c_t (Rc)
   const T* g_c;     // (H) γ_c
   const T* b_c;     // (H) β_c, or null
+  const T* bias;    // (G*H) b = b_ih + b_hh, added here (Z came without it), or null
   T eps;
   int64_t H;
 };
@@ -137,6 +138,13 @@ RNNLAB_INLINE T ln_gates_row(T* RNNLAB_R ar, T* RNNLAB_R zr, const T* RNNLAB_R g
     zr[j] += gh[j] * a_hat;
   }
   return rstd;
+}
+
+// z += b over one row: the bias joins the row while it is in cache, rather than being
+// broadcast into all T·B rows of Z by addmm before the loop (one more pass over T·B·G·H).
+template <typename T>
+RNNLAB_INLINE void add_row(T* RNNLAB_R zr, const T* RNNLAB_R b, int64_t N) {
+  for (int64_t j = 0; j < N; ++j) zr[j] += b[j];
 }
 
 // The gates and c_t of one row; without LNC also tanh(y_t), y_t = c_t, and m_t = o tanh(y_t).
@@ -205,6 +213,7 @@ RNNLAB_INLINE void forward_rows(const Fwd<T>& s, int64_t r0, int64_t r1) {
   const int64_t H = s.H;
   for (int64_t r = r0; r < r1; ++r) {
     T* zr = s.z + r * G * H;
+    if (s.bias) add_row(zr, s.bias, G * H);
     if (s.ah) s.rh[r] = ln_gates_row(s.ah + r * G * H, zr, s.g_hh, G * H, s.eps);
     gate_row<T, MODE, PEEP, LNC>(zr, s.c_prev + r * H, s.c + r * H, s.tc + r * H, s.h + r * H,
                                  s.p, H);
@@ -408,22 +417,22 @@ at::Tensor contiguous_or_none(const c10::optional<at::Tensor>& t) {
 
 }  // namespace
 
-// The forward loop. Z (T, B, G*H): the input part of a (γ_ih LN(W_ih x) + b, or W_ih x + b),
-// turned into the gates in place. Returns {out (T,B,P), h_T, c_T, Z, C (keep ? T : 2, B, H),
-// TC (S, B, H), AhHat (S, B, G*H), Rh (S, B, 1), CHat (S, B, H), Rc (S, B, 1)}, S = keep ? T : 1,
-// the last four undefined (None) without their layer norm. sizes: the batch size of each step,
-// or empty (B at every step); with sizes the buffers start as zeros (finished rows output 0
-// and stay finite).
+// The forward loop. Z (T, B, G*H): the input part of a (γ_ih LN(W_ih x) + b, or W_ih x, with
+// b = b_ih + b_hh then passed as ``bias`` and added in the pass), turned into the gates in
+// place. Returns {out (T,B,P), h_T, c_T, Z, C (keep ? T : 2, B, H), TC (S, B, H), AhHat
+// (S, B, G*H), Rh (S, B, 1), CHat (S, B, H), Rc (S, B, 1)}, S = keep ? T : 1, the last four
+// undefined (None) without their layer norm. sizes: the batch size of each step, or empty (B at
+// every step); with sizes the buffers start as zeros (finished rows output 0 and stay finite).
 std::vector<at::Tensor> lstm_forward(
     at::Tensor Z, const at::Tensor& h0, const at::Tensor& c0, const at::Tensor& w_hh,
     const c10::optional<at::Tensor>& peephole, const c10::optional<at::Tensor>& w_hr,
     const c10::optional<at::Tensor>& ln_hh, const c10::optional<at::Tensor>& ln_c,
-    const c10::optional<at::Tensor>& bias_ln_c, double eps, int64_t mode,
-    const std::vector<int64_t>& sizes, bool keep) {
+    const c10::optional<at::Tensor>& bias_ln_c, const c10::optional<at::Tensor>& bias,
+    double eps, int64_t mode, const std::vector<int64_t>& sizes, bool keep) {
   TORCH_CHECK(Z.device().is_cpu(), "rnnlab's C++ LSTM core runs on the CPU only");
   TORCH_CHECK(Z.is_contiguous(), "rnnlab's C++ LSTM core needs a contiguous Z");
   const int64_t T = Z.size(0), B = Z.size(1), H = c0.size(1), P = h0.size(1);
-  const int64_t G = mode == 0 ? 4 : 3, S = keep ? T : 1;
+  const int64_t G = mode == 0 ? 4 : 3, S = keep ? T : 1, GH = G * H;
   const bool packed = !sizes.empty(), peep = given(peephole), proj = given(w_hr);
   const bool ln_gates = given(ln_hh), ln_cell = given(ln_c);
   auto opts = Z.options();
@@ -433,52 +442,55 @@ std::vector<at::Tensor> lstm_forward(
   at::Tensor out = make({T, B, P});
   at::Tensor C = make({keep ? T : 2, B, H});
   at::Tensor TC = make({S, B, H});
-  at::Tensor AhHat = ln_gates ? make({S, B, G * H}) : at::Tensor();
+  at::Tensor AhHat = ln_gates ? make({S, B, GH}) : at::Tensor();
   at::Tensor Rh = ln_gates ? make({S, B, 1}) : at::Tensor();
   at::Tensor CHat = ln_cell ? make({S, B, H}) : at::Tensor();
   at::Tensor Rc = ln_cell ? make({S, B, 1}) : at::Tensor();
   at::Tensor M = proj ? at::empty({B, H}, opts) : at::Tensor();  // m_t, the projection's input
-  at::Tensor h_T = h0.clone(), c_T = c0.clone();
+  at::Tensor h_T = h0.contiguous().clone(), c_T = c0.contiguous().clone();
+  at::Tensor h0c = h0.contiguous(), c0c = c0.contiguous();
   // the recurrent weights, packed once for the whole loop (packed_gemm.h)
   const PackedWeight rec(w_hh, true, B);
   std::optional<PackedWeight> projection;
   if (proj) projection.emplace(*w_hr, true, B);
   at::Tensor p = contiguous_or_none(peephole), g_hh = contiguous_or_none(ln_hh);
   at::Tensor g_c = contiguous_or_none(ln_c), b_c = contiguous_or_none(bias_ln_c);
-  for (int64_t t = 0; t < T; ++t) {
-    const int64_t n = packed ? sizes[t] : B;
-    if (n == 0) break;  // sizes never grow again
-    const int64_t ct = keep ? t : t % 2, cprev = keep ? t - 1 : 1 - ct, s = keep ? t : 0;
-    at::Tensor z = Z[t].narrow(0, 0, n);
-    at::Tensor h_prev = (t ? out[t - 1] : h0).narrow(0, 0, n);
-    at::Tensor c_prev = (t ? C[cprev] : c0).narrow(0, 0, n);
-    at::Tensor ah;
-    if (ln_gates) {
-      ah = AhHat[s].narrow(0, 0, n);
-      rec.mm(h_prev, ah, 0.0);  // W_hh h_prev; normalised and added in the pass
-    } else {
-      rec.mm(h_prev, z, 1.0);  // a = W_ih x + b + W_hh h_prev
-    }
-    at::Tensor c = C[ct], h = out[t];
-    AT_DISPATCH_FLOATING_TYPES(Z.scalar_type(), "rnnlab_lstm_forward", [&] {
-      using T_ = scalar_t;
-      Fwd<T_> st{ptr<T_>(z), ptr<T_>(c_prev), ptr<T_>(c), ptr<T_>(TC[s]),
-                 ptr<T_>(proj ? M : h), ptr<T_>(p),
-                 ptr<T_>(ah), ln_gates ? ptr<T_>(Rh[s]) : nullptr, ptr<T_>(g_hh),
-                 ln_cell ? ptr<T_>(CHat[s]) : nullptr, ln_cell ? ptr<T_>(Rc[s]) : nullptr,
-                 ptr<T_>(g_c), ptr<T_>(b_c), static_cast<T_>(eps), H};
+  at::Tensor b = contiguous_or_none(bias);
+  AT_DISPATCH_FLOATING_TYPES(Z.scalar_type(), "rnnlab_lstm_forward", [&] {
+    using T_ = scalar_t;
+    // each step's rows by pointer: step t of a (T, B, N) buffer starts at t * B * N
+    T_ *z0 = ptr<T_>(Z), *out0 = ptr<T_>(out), *C0 = ptr<T_>(C), *TC0 = ptr<T_>(TC);
+    T_ *ah0 = ptr<T_>(AhHat), *rh0 = ptr<T_>(Rh), *ch0 = ptr<T_>(CHat), *rc0 = ptr<T_>(Rc);
+    T_ *m = ptr<T_>(M), *hT = ptr<T_>(h_T), *cT = ptr<T_>(c_T);
+    const T_ *h_init = ptr<T_>(h0c), *c_init = ptr<T_>(c0c);
+    for (int64_t t = 0; t < T; ++t) {
+      const int64_t n = packed ? sizes[t] : B;
+      if (n == 0) break;  // sizes never grow again
+      const int64_t ct = keep ? t : t % 2, cprev = keep ? t - 1 : 1 - ct, s = keep ? t : 0;
+      T_* z = z0 + t * B * GH;
+      T_* h = out0 + t * B * P;
+      T_* c = C0 + ct * B * H;
+      const T_* h_prev = t ? h - B * P : h_init;
+      const T_* c_prev = t ? C0 + cprev * B * H : c_init;
+      T_* ah = ln_gates ? ah0 + s * B * GH : nullptr;
+      if (ln_gates) {
+        rec.mm(h_prev, P, ah, GH, n, 0.0);  // W_hh h_prev; normalised and added in the pass
+      } else {
+        rec.mm(h_prev, P, z, GH, n, 1.0);  // a = W_ih x + W_hh h_prev (+ b in the pass)
+      }
+      Fwd<T_> st{z, c_prev, c, TC0 + s * B * H, proj ? m : h, ptr<T_>(p),
+                 ah, ln_gates ? rh0 + s * B : nullptr, ptr<T_>(g_hh),
+                 ln_cell ? ch0 + s * B * H : nullptr, ln_cell ? rc0 + s * B : nullptr,
+                 ptr<T_>(g_c), ptr<T_>(b_c), ptr<T_>(b), static_cast<T_>(eps), H};
       RNNLAB_PICK(forward_step, T_, mode, peep, ln_cell, st, n);
-    });
-    if (proj) {
-      at::Tensor h_rows = h.narrow(0, 0, n);
-      projection->mm(M.narrow(0, 0, n), h_rows, 0.0);  // h = W_hr m
+      if (proj) projection->mm(m, H, h, P, n, 0.0);  // h = W_hr m
+      const int64_t n_next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;
+      if (n_next < n) {  // rows n_next .. n-1 have just taken their last step
+        std::memcpy(hT + n_next * P, h + n_next * P, sizeof(T_) * (n - n_next) * P);
+        std::memcpy(cT + n_next * H, c + n_next * H, sizeof(T_) * (n - n_next) * H);
+      }
     }
-    const int64_t n_next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;
-    if (n_next < n) {  // rows n_next .. n-1 have just taken their last step
-      h_T.narrow(0, n_next, n - n_next).copy_(h.narrow(0, n_next, n - n_next));
-      c_T.narrow(0, n_next, n - n_next).copy_(c.narrow(0, n_next, n - n_next));
-    }
-  }
+  });
   return {out, h_T, c_T, Z, C, TC, AhHat, Rh, CHat, Rc};
 }
 
@@ -495,15 +507,17 @@ std::vector<at::Tensor> lstm_backward(
     const c10::optional<at::Tensor>& Rh, const c10::optional<at::Tensor>& CHat,
     const c10::optional<at::Tensor>& Rc, int64_t mode, const std::vector<int64_t>& sizes) {
   TORCH_CHECK(dout.device().is_cpu(), "rnnlab's C++ LSTM core runs on the CPU only");
+  TORCH_CHECK(Z.is_contiguous() && C.is_contiguous() && TC.is_contiguous(),
+              "rnnlab's C++ LSTM core needs the forward's buffers as it made them");
   const int64_t T = Z.size(0), B = Z.size(1), H = c0.size(1), P = dh_T.size(1);
-  const int64_t G = mode == 0 ? 4 : 3;
+  const int64_t G = mode == 0 ? 4 : 3, GH = G * H;
   const bool packed = !sizes.empty(), peep = given(peephole), proj = given(w_hr);
   const bool ln_gates = given(ln_hh), ln_cell = given(ln_c);
   auto make = [&](at::IntArrayRef shape) {
     return packed ? at::zeros(shape, Z.options()) : at::empty(shape, Z.options());
   };
-  at::Tensor dA = make({T, B, G * H});
-  at::Tensor dAh = ln_gates ? make({T, B, G * H}) : dA;
+  at::Tensor dA = make({T, B, GH});
+  at::Tensor dAh = ln_gates ? make({T, B, GH}) : dA;
   at::Tensor dH = proj ? make({T, B, P}) : at::Tensor();
   at::Tensor dY = ln_cell ? make({T, B, H}) : at::Tensor();
   at::Tensor DM = proj ? at::empty({B, H}, Z.options()) : at::Tensor();  // d m_t
@@ -518,30 +532,34 @@ std::vector<at::Tensor> lstm_backward(
   if (proj) projection.emplace(*w_hr, false, B);
   at::Tensor ahat = contiguous_or_none(AhHat), rh = contiguous_or_none(Rh);
   at::Tensor chat = contiguous_or_none(CHat), rc = contiguous_or_none(Rc);
-  for (int64_t t = T - 1; t >= 0; --t) {
-    const int64_t n = packed ? sizes[t] : B;
-    if (n == 0) continue;
-    at::Tensor c_prev = t ? C[t - 1] : c0;
-    if (proj) {  // h = W_hr m: d h = d out + d h_next (kept for dW_hr), d m = d h W_hr
-      at::Tensor dh = dH[t].narrow(0, 0, n);
-      at::add_out(dh, d_out[t].narrow(0, 0, n), dh_next.narrow(0, 0, n));
-      at::Tensor dm = DM.narrow(0, 0, n);
-      projection->mm(dh, dm, 0.0);
-    }
-    AT_DISPATCH_FLOATING_TYPES(Z.scalar_type(), "rnnlab_lstm_backward", [&] {
-      using T_ = scalar_t;
-      Bwd<T_> st{ptr<T_>(Z[t]), ptr<T_>(c_prev), ptr<T_>(TC[t]),
-                 proj ? ptr<T_>(DM) : ptr<T_>(d_out[t]), proj ? nullptr : ptr<T_>(dh_next),
-                 ptr<T_>(dc_next), ptr<T_>(dA[t]), ptr<T_>(p),
-                 ln_cell ? ptr<T_>(dY[t]) : nullptr, ln_cell ? ptr<T_>(chat[t]) : nullptr,
-                 ln_cell ? ptr<T_>(rc[t]) : nullptr, ptr<T_>(g_c),
-                 ln_gates ? ptr<T_>(dAh[t]) : nullptr, ln_gates ? ptr<T_>(ahat[t]) : nullptr,
-                 ln_gates ? ptr<T_>(rh[t]) : nullptr, ptr<T_>(g_hh), H};
+  at::Tensor c0c = c0.contiguous();
+  AT_DISPATCH_FLOATING_TYPES(Z.scalar_type(), "rnnlab_lstm_backward", [&] {
+    using T_ = scalar_t;
+    // each step's rows by pointer, as in the forward
+    const T_ *z0 = ptr<T_>(Z), *C0 = ptr<T_>(C), *TC0 = ptr<T_>(TC), *dout0 = ptr<T_>(d_out);
+    const T_ *ahat0 = ptr<T_>(ahat), *rh0 = ptr<T_>(rh), *chat0 = ptr<T_>(chat);
+    const T_ *rc0 = ptr<T_>(rc), *c_init = ptr<T_>(c0c);
+    T_ *dA0 = ptr<T_>(dA), *dAh0 = ptr<T_>(dAh), *dH0 = ptr<T_>(dH), *dY0 = ptr<T_>(dY);
+    T_ *dm = ptr<T_>(DM), *dhn = ptr<T_>(dh_next), *dcn = ptr<T_>(dc_next);
+    for (int64_t t = T - 1; t >= 0; --t) {
+      const int64_t n = packed ? sizes[t] : B;
+      if (n == 0) continue;
+      const T_* dout_t = dout0 + t * B * P;
+      if (proj) {  // h = W_hr m: d h = d out + d h_next (kept for dW_hr), d m = d h W_hr
+        T_* dh = dH0 + t * B * P;
+        for (int64_t i = 0; i < n * P; ++i) dh[i] = dout_t[i] + dhn[i];
+        projection->mm(dh, P, dm, H, n, 0.0);
+      }
+      Bwd<T_> st{z0 + t * B * GH, t ? C0 + (t - 1) * B * H : c_init, TC0 + t * B * H,
+                 proj ? dm : dout_t, proj ? nullptr : dhn, dcn, dA0 + t * B * GH, ptr<T_>(p),
+                 ln_cell ? dY0 + t * B * H : nullptr, ln_cell ? chat0 + t * B * H : nullptr,
+                 ln_cell ? rc0 + t * B : nullptr, ptr<T_>(g_c),
+                 ln_gates ? dAh0 + t * B * GH : nullptr, ln_gates ? ahat0 + t * B * GH : nullptr,
+                 ln_gates ? rh0 + t * B : nullptr, ptr<T_>(g_hh), H};
       RNNLAB_PICK(backward_step, T_, mode, peep, ln_cell, st, n);
-    });
-    at::Tensor dh_rows = dh_next.narrow(0, 0, n);
-    rec.mm(dAh[t].narrow(0, 0, n), dh_rows, 0.0);  // a = ... + W_hh h_prev
-  }
+      rec.mm(dAh0 + t * B * GH, GH, dhn, P, n, 0.0);  // a = ... + W_hh h_prev
+    }
+  });
   return {dA, dAh, dH, dY, dh_next, dc_next};
 }
 

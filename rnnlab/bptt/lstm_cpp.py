@@ -41,16 +41,17 @@ def covers_call(x: Tensor, h0: Tensor, c0: Tensor, w: LSTMWeights, in_loop_masks
 
 
 def forward_loop(
-    Z: Tensor, h0: Tensor, c0: Tensor, w: LSTMWeights, mode: str,
+    Z: Tensor, h0: Tensor, c0: Tensor, w: LSTMWeights, bias: Tensor | None, mode: str,
     sizes: tuple[int, ...] | None, keep: bool,
 ) -> tuple[Tensor, ...]:
     """The loop of ``_lstm_forward`` in C++. ``Z`` (T, B, G*H): the input part of a, from
-    ``_input_part``; it becomes the gates in place. Returns ``out, h_T, c_T, Z, C, TC, AhHat,
-    Rh, CHat, Rc`` (the last four None without their layer norm)."""
+    ``_input_part``; it becomes the gates in place. ``bias`` (G*H): b = b_ih + b_hh where Z
+    was formed without it (the loop adds it to each row), else None. Returns ``out, h_T, c_T,
+    Z, C, TC, AhHat, Rh, CHat, Rc`` (the last four None without their layer norm)."""
     return tuple(cpp_core.core().lstm_forward(
         Z, h0.contiguous(), c0.contiguous(), w.weight_hh, w.weight_peephole, w.weight_hr,
-        w.weight_ln_hh, w.weight_ln_c, w.bias_ln_c, LN_EPS, MODES[mode], list(sizes or ()),
-        keep))
+        w.weight_ln_hh, w.weight_ln_c, w.bias_ln_c, bias, LN_EPS, MODES[mode],
+        list(sizes or ()), keep))
 
 
 def backward_loop(
