@@ -53,12 +53,14 @@ CASES = {
         "MSE < 1/4 of the predict-the-mean baseline's 1/24",
     ),
     # The last symbol (x or y, chance 1/2) is known only from the first, 21 steps back. The
-    # 1997 cell reached 100% for each of seeds 0-9 in 500 steps (9 of 10 already in 300);
-    # the forget-gate cell (bias 1) for 1 seed in 6, so the 1997 cell it is, as in the paper.
+    # 1997 cell solves it suddenly, after a seed-dependent number of steps: at 500 steps one
+    # of seeds 0-9 still sat at chance (seed 6, then seed 3 once the C++ core's rounding
+    # changed), so 800; the forget-gate cell (bias 1) solved it for 1 seed in 6, so the 1997
+    # cell it is, as in the paper.
     "lag": Case(
         {"variant": "2b", "p": 20, "q": 20, "eval_size": 256},
         {"family": "lstm", "hidden_size": 16, "forget_gate": False},
-        {"steps": 500, "lr": 1e-2},
+        {"steps": 800, "lr": 1e-2},
         lambda before, after: after["accuracy"] > 0.9,
         "accuracy > 0.9 on the final symbol (chance 0.5): the LSTM bridges the lag",
     ),
