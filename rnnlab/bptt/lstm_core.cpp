@@ -11,9 +11,10 @@
 // (forward; into AhHat with layer norm) or into d h_prev (backward), one more for the
 // projection, and one fused pass over the rows of the step (at::parallel_for over rows) that
 // also forms the row-wise layer-norm statistics while the row is in cache. The input part of
-// a (W_ih x, its layer norm and the biases, for all T steps at once) is formed in Python
-// before the loop (rnnlab.bptt.lstm._input_part); the weight gradients are batched after the
-// loop, in Python (rnnlab.bptt.lstm._batched_grads); both are the same code for both paths.
+// a (W_ih x and its layer norm, for all T steps at once) is formed in Python before the loop
+// (rnnlab.bptt.lstm._input_part), with the biases where layer norm of W_ih x takes them in
+// its addcmul; without it the pass adds them to each row. The weight gradients are batched
+// after the loop, in Python (rnnlab.bptt.lstm._batched_grads), the same code for both paths.
 //
 // Mode: 0 = "ifgo", 1 = "igo", 2 = "fgo" (the gate layouts of rnnlab.bptt.reference).
 // A CUDA version would fill the same two entry points with a kernel per step.
@@ -447,8 +448,8 @@ std::vector<at::Tensor> lstm_forward(
   at::Tensor CHat = ln_cell ? make({S, B, H}) : at::Tensor();
   at::Tensor Rc = ln_cell ? make({S, B, 1}) : at::Tensor();
   at::Tensor M = proj ? at::empty({B, H}, opts) : at::Tensor();  // m_t, the projection's input
-  at::Tensor h_T = h0.contiguous().clone(), c_T = c0.contiguous().clone();
   at::Tensor h0c = h0.contiguous(), c0c = c0.contiguous();
+  at::Tensor h_T = h0c.clone(), c_T = c0c.clone();
   // the recurrent weights, packed once for the whole loop (packed_gemm.h)
   const PackedWeight rec(w_hh, true, B);
   std::optional<PackedWeight> projection;
