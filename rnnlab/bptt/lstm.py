@@ -58,7 +58,7 @@ from rnnlab.errors import UserError
 
 # Buffers the forward keeps for the backward, in this order (None where a variant lacks them).
 _Saved = tuple[Tensor, Tensor, Tensor, Tensor | None, Tensor | None, Tensor | None,
-               Tensor | None, Tensor | None, Tensor | None, Tensor | None]
+               Tensor | None, Tensor | None, Tensor | None, Tensor | None, Tensor | None]
 
 
 # Speed on the CPU: torch's sigmoid kernel is vectorised there, its tanh is not (about 3x slower
@@ -81,27 +81,28 @@ def _dtanh(t: Tensor, one: Tensor) -> Tensor:
 
 def _input_part(
     x: Tensor, w: LSTMWeights, bias: Tensor | None,
-) -> tuple[Tensor, Tensor | None, Tensor | None]:
-    """The input part of a for all T steps at once, before either loop (Python's or C++'s):
+) -> tuple[Tensor, Tensor | None, Tensor | None, Tensor | None]:
+    r"""The input part of a for all T steps at once, before either loop (Python's or C++'s):
     ``Z`` (T, B, G*H) = W_ih x_t + b, or with layer norm γ_ih LN(W_ih x_t) + b, together with
-    ``AxHat`` (T, B, G*H) = LN(W_ih x_t) and ``Rx`` (T, B, 1) its reciprocal deviations
-    (None without layer norm). ``bias``: b = b_ih + b_hh (:func:`_bias`), or None where the
-    layer has none or the loop adds it itself (the C++ loop, in its pass over each row)."""
+    ``Ax`` (T·B, G*H) = W_ih x_t and ``Mx``, ``Rx`` (T·B, 1) the mean and reciprocal
+    deviation of each of its rows (None without layer norm), which is what the backward needs
+    for :math:`d(W_{ih} x_t)` and :math:`d\gamma_{ih}`. ``bias``: b = b_ih + b_hh
+    (:func:`_bias`), or None where the layer has none or the loop adds it itself (the C++
+    loop, in its pass over each row)."""
     T, B, _ = x.shape
     GH = w.weight_ih.shape[0]
     x2 = x.reshape(T * B, -1)
-    AxHat = Rx = None
+    Ax = Mx = Rx = None
     if w.weight_ln_ih is not None:
-        ax = torch.mm(x2, w.weight_ih.t())
-        AxHat, Rx = ln_forward(ax, LN_EPS, out=ax)
-        Z = (torch.addcmul(bias, AxHat, w.weight_ln_ih) if bias is not None
-             else AxHat * w.weight_ln_ih)
-        AxHat, Rx = AxHat.view(T, B, GH), Rx.view(T, B, 1)
+        # torch's layer-norm kernel with γ_ih and b as its affine terms: Z in one pass over
+        # the T·B rows, where normalising, copying and an addcmul took three
+        Ax = torch.mm(x2, w.weight_ih.t())
+        Z, Mx, Rx = torch.native_layer_norm(Ax, (GH,), w.weight_ln_ih, bias, LN_EPS)
     elif bias is not None:
         Z = torch.addmm(bias, x2, w.weight_ih.t())
     else:
         Z = torch.mm(x2, w.weight_ih.t())
-    return Z.view(T, B, GH), AxHat, Rx
+    return Z.view(T, B, GH), Ax, Mx, Rx
 
 
 def _bias(w: LSTMWeights) -> Tensor | None:
@@ -125,8 +126,10 @@ def _lstm_forward(
     Returns ``out, h_T, c_T`` and the buffers, time-major:
     ``Z`` (T, B, G*H) gate activations (i, f, g, o after their nonlinearities),
     ``C`` (T, B, H) cell states, ``TC`` (T, B, H) tanh(y_t), and with layer norm
-    ``AxHat``, ``AhHat`` (T, B, G*H) the normalised projections, ``CHat`` (T, B, H) the
-    normalised cells and ``Rx, Rh, Rc`` (T, B, 1) their reciprocal standard deviations; with
+    ``Ax`` (T·B, G*H) = W_ih x_t with ``Mx``, ``Rx`` (T·B, 1) its rows' means and reciprocal
+    standard deviations (:func:`_input_part`), ``AhHat`` (T, B, G*H) the normalised
+    W_hh h_{t-1}, ``CHat`` (T, B, H) the normalised cells and ``Rh, Rc`` (T, B, 1) their
+    reciprocal standard deviations; with
     zoneout on c, ``CTilde`` (T, B, H) the cells' candidates c̃_t (C holds the states c_t).
     """
     T, B, _ = x.shape
@@ -143,7 +146,7 @@ def _lstm_forward(
     S = T if keep else 1  # time slots of the buffers that only the backward reads
     blocks = [K * H, H, H]  # columns of a: the gates that read c_{t-1}, g, o
 
-    Z, AxHat, Rx = _input_part(x, w, _bias(w))  # Z then becomes each step's gates, in place
+    Z, Ax, Mx, Rx = _input_part(x, w, _bias(w))  # Z then becomes each step's gates, in place
 
     out = new(T, B, P)
     C = new(T if keep else 2, B, H)  # without keep: two slots, c_{t-1} and c_t
@@ -221,7 +224,7 @@ def _lstm_forward(
             h_T[n_next:n] = outs[t][n_next:n]
             c_T[n_next:n] = c[n_next:]
 
-    return out, h_T, c_T, (Z, C, TC, AxHat, Rx, AhHat, Rh, CHat, Rc, CTilde)
+    return out, h_T, c_T, (Z, C, TC, Ax, Mx, Rx, AhHat, Rh, CHat, Rc, CTilde)
 
 
 def _lstm_backward(
@@ -243,7 +246,7 @@ def _lstm_backward(
 
     ``need`` maps those names to ``ctx.needs_input_grad``; ``masks`` are the forward's.
     """
-    Z, C, TC, _, _, AhHat, Rh, CHat, Rc, _ = saved
+    Z, C, TC, _, _, _, AhHat, Rh, CHat, Rc, _ = saved
     T, B, _ = x.shape
     H, P, G = c0.shape[-1], h0.shape[-1], len(mode)
     K = G - 2
@@ -338,14 +341,14 @@ def _lstm_forward_cpp(
 ) -> tuple[Tensor, Tensor, Tensor, _Saved]:
     """:func:`_lstm_forward` with its loop in C++ (no in-loop masks:
     :func:`rnnlab.bptt.lstm_cpp.covers`): the same input part before it, the same buffers."""
-    # without layer norm of W_ih x, b joins each row in the loop's pass (with it, Z is an
-    # addcmul that takes b at no extra cost)
+    # without layer norm of W_ih x, b joins each row in the loop's pass (with it, the layer
+    # norm takes b as its shift at no extra cost)
     bias = _bias(w)
     in_pass = bias if w.weight_ln_ih is None else None
-    Z, AxHat, Rx = _input_part(x, w, None if in_pass is not None else bias)
+    Z, Ax, Mx, Rx = _input_part(x, w, None if in_pass is not None else bias)
     out, h_T, c_T, Z, C, TC, AhHat, Rh, CHat, Rc = lstm_cpp.forward_loop(
         Z, h0, c0, w, in_pass, mode, sizes, keep)
-    return out, h_T, c_T, (Z, C, TC, AxHat, Rx, AhHat, Rh, CHat, Rc, None)
+    return out, h_T, c_T, (Z, C, TC, Ax, Mx, Rx, AhHat, Rh, CHat, Rc, None)
 
 
 def _lstm_backward_cpp(
@@ -391,7 +394,7 @@ def _batched_grads(
     """After the loop (Python's or C++'s): ``dx`` and the weight gradients by name, from
     ``dA`` (T, B, G*H) = d a, ``dAh`` = d (W_hh h_{t-1}) (``dA`` itself without layer norm),
     ``dH`` = d h_t (with a projection) and ``dY`` = d y_t (with LN(c))."""
-    Z, C, TC, AxHat, Rx, AhHat, _, CHat, _, CTilde = saved
+    Z, C, TC, Ax, Mx, Rx, AhHat, _, CHat, _, CTilde = saved
     T, B, I = x.shape
     H, P = c0.shape[-1], h0.shape[-1]
     G = dA.shape[-1] // H
@@ -402,12 +405,17 @@ def _batched_grads(
     dA2 = dA.view(T * B, G * H)
     dAx = dA2  # d (W_ih x_t)
     if ln_gates:  # a = γ_ih LN(W_ih x) + γ_hh LN(W_hh h_prev) + b
-        if need["weight_ln_ih"]:
-            dw["weight_ln_ih"] = (dA * AxHat).sum((0, 1))
         if need["weight_ln_hh"]:
             dw["weight_ln_hh"] = (dA * AhHat).sum((0, 1))
-        if need["x"] or need["weight_ih"]:
-            dAx = ln_backward(dA, AxHat, Rx, w.weight_ln_ih).view(T * B, G * H)
+        # torch's layer-norm backward from the saved W_ih x and its row statistics: d(W_ih x)
+        # and dγ_ih = Σ_t d a ⊙ LN(W_ih x_t) in one kernel (under no_grad: a graph of the
+        # gradient comes from the reference path, see LSTMFunction.backward)
+        grad_ax = need["x"] or need["weight_ih"]
+        if grad_ax or need["weight_ln_ih"]:
+            dAx_ln, dw["weight_ln_ih"], _ = torch.ops.aten.native_layer_norm_backward(
+                dA2, Ax, (G * H,), Mx, Rx, w.weight_ln_ih, None,
+                [grad_ax, need["weight_ln_ih"], False])
+            dAx = dAx_ln if grad_ax else dAx
     dx = torch.mm(dAx, w.weight_ih).view(T, B, I) if need["x"] else None
     if need["weight_ih"]:
         dw["weight_ih"] = torch.mm(dAx.t(), x.reshape(T * B, I))
@@ -448,15 +456,15 @@ class LSTMFunction(torch.autograd.Function):
     :class:`~rnnlab.bptt.masks.Masks` (or None), ``weights`` the fields of
     :class:`LSTMWeights` in order (W_hh already weight-dropped, if at all).
 
-    Memory kept for the backward, beyond the inputs, weights and the returned ``out``
-    (T·B·P): gate activations T·B·G·H, cell states T·B·H and tanh(y_t) T·B·H, i.e.
-    T·B·(G+2)·H; with layer norm also the normalised projections 2·T·B·G·H, the normalised
-    cells T·B·H and 3·T·B reciprocal deviations. The backward allocates d a (T·B·G·H), plus
+    Memory kept for the backward, beyond the inputs, weights and the returned ``out`` (T·B·P):
+    gate activations T·B·G·H, cell states T·B·H and tanh(y_t) T·B·H, i.e. T·B·(G+2)·H; with
+    layer norm also the projections W_ih x_t and the normalised W_hh h_{t-1} 2·T·B·G·H, the
+    normalised cells T·B·H and 4·T·B row statistics. The backward allocates d a (T·B·G·H), plus
     T·B·G·H with layer norm, T·B·P with a projection and T·B·H with LN(c), for the batched
     weight gradients after the loop. The output handed out is a copy of the saved one (T·B·P
-    more), so that the caller may change it in place (``out += x``) without touching what
-    the backward reads. Zoneout on c keeps the candidates c̃_t as well (T·B·H); with
-    recurrent dropout the backward forms m_h ⊙ h_{t-1} for all t (T·B·P).
+    more), so that the caller may change it in place (``out += x``) without touching what the
+    backward reads. Zoneout on c keeps the candidates c̃_t as well (T·B·H); with recurrent
+    dropout the backward forms m_h ⊙ h_{t-1} for all t (T·B·P).
 
     Double backward: when the backward runs with grad mode on (``create_graph=True``), it
     returns the gradients of the reference loop instead (see

@@ -12,9 +12,13 @@
 // projection, and one fused pass over the rows of the step (at::parallel_for over rows) that
 // also forms the row-wise layer-norm statistics while the row is in cache. The input part of
 // a (W_ih x and its layer norm, for all T steps at once) is formed in Python before the loop
-// (rnnlab.bptt.lstm._input_part), with the biases where layer norm of W_ih x takes them in
-// its addcmul; without it the pass adds them to each row. The weight gradients are batched
+// (rnnlab.bptt.lstm._input_part), with the biases where layer norm of W_ih x takes them as
+// its shift; without it the pass adds them to each row. The weight gradients are batched
 // after the loop, in Python (rnnlab.bptt.lstm._batched_grads), the same code for both paths.
+//
+// With several threads and enough rows, each thread takes one block of the batch's rows
+// through all T steps, with its own products and passes (row_blocks, cpu_math.h); otherwise
+// each step's pass is split across the threads.
 //
 // Mode: 0 = "ifgo", 1 = "igo", 2 = "fgo" (the gate layouts of rnnlab.bptt.reference).
 // A CUDA version would fill the same two entry points with a kernel per step.
@@ -34,9 +38,19 @@
 
 namespace {
 
-// Sums with 8 partial accumulators: without -ffast-math the compiler keeps a single running
-// sum in order (one add per element, latency-bound); 8 independent ones it vectorises.
-constexpr int LANES = 8;
+// Sums with 32 partial accumulators: without -ffast-math the compiler keeps a single running
+// sum in order (one add per element, latency-bound); independent ones it vectorises. 32 floats
+// are four AVX2 registers, four chains of adds in flight: with 8 (one register) the sums of the
+// layer-norm statistics waited on each add's latency and took a third of the LN step's pass.
+constexpr int LANES = 32;
+
+// acc[0] + ... + acc[LANES-1] as a tree of halvings, which vectorises (a running sum would not).
+template <typename T>
+RNNLAB_INLINE T reduce_lanes(T* RNNLAB_R acc) {
+  for (int w = LANES / 2; w >= 1; w /= 2)
+    for (int l = 0; l < w; ++l) acc[l] += acc[l + w];
+  return acc[0];
+}
 
 template <typename T>
 RNNLAB_INLINE T sum_row(const T* RNNLAB_R a, int64_t N) {
@@ -46,8 +60,7 @@ RNNLAB_INLINE T sum_row(const T* RNNLAB_R a, int64_t N) {
     for (int l = 0; l < LANES; ++l) acc[l] += a[j + l];
   T s = 0;
   for (; j < N; ++j) s += a[j];
-  for (int l = 0; l < LANES; ++l) s += acc[l];
-  return s;
+  return s + reduce_lanes(acc);
 }
 
 // Σ (a_j - mean)², the second pass of the two-pass variance (as torch's var_mean is exact to
@@ -63,8 +76,7 @@ RNNLAB_INLINE T centred_squares(const T* RNNLAB_R a, T mean, int64_t N) {
     }
   T s = 0;
   for (; j < N; ++j) s += (a[j] - mean) * (a[j] - mean);
-  for (int l = 0; l < LANES; ++l) s += acc[l];
-  return s;
+  return s + reduce_lanes(acc);
 }
 
 // LN statistics of one row of N values: mean and r = (var + eps)^(-1/2), var without correction.
@@ -94,10 +106,8 @@ RNNLAB_INLINE void ln_grad_sums(const T* RNNLAB_R d, const T* RNNLAB_R gain,
     su += u;
     suv += u * v[j];
   }
-  for (int l = 0; l < LANES; ++l) {
-    su += a[l];
-    suv += b[l];
-  }
+  su += reduce_lanes(a);
+  suv += reduce_lanes(b);
 }
 
 // The pointers of one step of the forward; rows are contiguous, row r of a (rows, N) buffer at
@@ -357,7 +367,7 @@ RNNLAB_INLINE void backward_rows(const Bwd<T>& s, int64_t r0, int64_t r1) {
   }
 }
 
-// The two compiled copies of the row functions (see RNNLAB_AVX2).
+// The compiled copies of the row functions (see RNNLAB_AVX2 and RNNLAB_AVX512, cpu_math.h).
 template <typename T, int MODE, bool PEEP, bool LNC>
 void forward_base(const Fwd<T>& s, int64_t r0, int64_t r1) {
   forward_rows<T, MODE, PEEP, LNC>(s, r0, r1);
@@ -366,6 +376,16 @@ void forward_base(const Fwd<T>& s, int64_t r0, int64_t r1) {
 template <typename T, int MODE, bool PEEP, bool LNC>
 RNNLAB_AVX2 void forward_avx2(const Fwd<T>& s, int64_t r0, int64_t r1) {
   forward_rows<T, MODE, PEEP, LNC>(s, r0, r1);
+}
+
+template <typename T, int MODE, bool PEEP, bool LNC>
+RNNLAB_AVX512 void forward_avx512(const Fwd<T>& s, int64_t r0, int64_t r1) {
+  forward_rows<T, MODE, PEEP, LNC>(s, r0, r1);
+}
+
+template <typename T, int MODE, bool PEEP, bool LNC>
+RNNLAB_AVX512 void backward_avx512(const Bwd<T>& s, int64_t r0, int64_t r1) {
+  backward_rows<T, MODE, PEEP, LNC>(s, r0, r1);
 }
 
 template <typename T, int MODE, bool PEEP, bool LNC>
@@ -380,13 +400,16 @@ RNNLAB_AVX2 void backward_avx2(const Bwd<T>& s, int64_t r0, int64_t r1) {
 
 template <typename T, int MODE, bool PEEP, bool LNC>
 void forward_step(const Fwd<T>& s, int64_t n) {
-  auto rows = have_avx2() ? forward_avx2<T, MODE, PEEP, LNC> : forward_base<T, MODE, PEEP, LNC>;
+  auto rows = have_avx512() ? forward_avx512<T, MODE, PEEP, LNC>
+               : have_avx2() ? forward_avx2<T, MODE, PEEP, LNC> : forward_base<T, MODE, PEEP, LNC>;
   at::parallel_for(0, n, grain_rows(s.H), [&](int64_t r0, int64_t r1) { rows(s, r0, r1); });
 }
 
 template <typename T, int MODE, bool PEEP, bool LNC>
 void backward_step(const Bwd<T>& s, int64_t n) {
-  auto rows = have_avx2() ? backward_avx2<T, MODE, PEEP, LNC> : backward_base<T, MODE, PEEP, LNC>;
+  auto rows = have_avx512() ? backward_avx512<T, MODE, PEEP, LNC>
+               : have_avx2() ? backward_avx2<T, MODE, PEEP, LNC>
+                             : backward_base<T, MODE, PEEP, LNC>;
   at::parallel_for(0, n, grain_rows(s.H), [&](int64_t r0, int64_t r1) { rows(s, r0, r1); });
 }
 
@@ -450,10 +473,6 @@ std::vector<at::Tensor> lstm_forward(
   at::Tensor M = proj ? at::empty({B, H}, opts) : at::Tensor();  // m_t, the projection's input
   at::Tensor h0c = h0.contiguous(), c0c = c0.contiguous();
   at::Tensor h_T = h0c.clone(), c_T = c0c.clone();
-  // the recurrent weights, packed once for the whole loop (packed_gemm.h)
-  const PackedWeight rec(w_hh, true, B);
-  std::optional<PackedWeight> projection;
-  if (proj) projection.emplace(*w_hr, true, B);
   at::Tensor p = contiguous_or_none(peephole), g_hh = contiguous_or_none(ln_hh);
   at::Tensor g_c = contiguous_or_none(ln_c), b_c = contiguous_or_none(bias_ln_c);
   at::Tensor b = contiguous_or_none(bias);
@@ -462,35 +481,47 @@ std::vector<at::Tensor> lstm_forward(
     // each step's rows by pointer: step t of a (T, B, N) buffer starts at t * B * N
     T_ *z0 = ptr<T_>(Z), *out0 = ptr<T_>(out), *C0 = ptr<T_>(C), *TC0 = ptr<T_>(TC);
     T_ *ah0 = ptr<T_>(AhHat), *rh0 = ptr<T_>(Rh), *ch0 = ptr<T_>(CHat), *rc0 = ptr<T_>(Rc);
-    T_ *m = ptr<T_>(M), *hT = ptr<T_>(h_T), *cT = ptr<T_>(c_T);
+    T_ *m0 = ptr<T_>(M), *hT = ptr<T_>(h_T), *cT = ptr<T_>(c_T);
     const T_ *h_init = ptr<T_>(h0c), *c_init = ptr<T_>(c0c);
-    for (int64_t t = 0; t < T; ++t) {
-      const int64_t n = packed ? sizes[t] : B;
-      if (n == 0) break;  // sizes never grow again
-      const int64_t ct = keep ? t : t % 2, cprev = keep ? t - 1 : 1 - ct, s = keep ? t : 0;
-      T_* z = z0 + t * B * GH;
-      T_* h = out0 + t * B * P;
-      T_* c = C0 + ct * B * H;
-      const T_* h_prev = t ? h - B * P : h_init;
-      const T_* c_prev = t ? C0 + cprev * B * H : c_init;
-      T_* ah = ln_gates ? ah0 + s * B * GH : nullptr;
-      if (ln_gates) {
-        rec.mm(h_prev, P, ah, GH, n, 0.0);  // W_hh h_prev; normalised and added in the pass
-      } else {
-        rec.mm(h_prev, P, z, GH, n, 1.0);  // a = W_ih x + W_hh h_prev (+ b in the pass)
+    // Rows [r0, r1) of the batch through all T steps (see row_blocks).
+    auto run = [&](int64_t r0, int64_t r1) {
+      // the recurrent weights, packed once for the whole loop (packed_gemm.h)
+      const PackedWeight rec(w_hh, true, r1 - r0);
+      std::optional<PackedWeight> projection;
+      if (proj) projection.emplace(*w_hr, true, r1 - r0);
+      T_* m = proj ? m0 + r0 * H : nullptr;
+      for (int64_t t = 0; t < T; ++t) {
+        const int64_t n = std::min(packed ? sizes[t] : B, r1) - r0;  // rows of the block running
+        if (n <= 0) break;  // sizes never grow again
+        const int64_t ct = keep ? t : t % 2, cprev = keep ? t - 1 : 1 - ct, s = keep ? t : 0;
+        T_* z = z0 + (t * B + r0) * GH;
+        T_* h = out0 + (t * B + r0) * P;
+        T_* c = C0 + (ct * B + r0) * H;
+        const T_* h_prev = t ? h - B * P : h_init + r0 * P;
+        const T_* c_prev = t ? C0 + (cprev * B + r0) * H : c_init + r0 * H;
+        T_* ah = ln_gates ? ah0 + (s * B + r0) * GH : nullptr;
+        if (ln_gates) {
+          rec.mm(h_prev, P, ah, GH, n, 0.0);  // W_hh h_prev; normalised and added in the pass
+        } else {
+          rec.mm(h_prev, P, z, GH, n, 1.0);  // a = W_ih x + W_hh h_prev (+ b in the pass)
+        }
+        Fwd<T_> st{z, c_prev, c, TC0 + (s * B + r0) * H, proj ? m : h, ptr<T_>(p),
+                   ah, ln_gates ? rh0 + s * B + r0 : nullptr, ptr<T_>(g_hh),
+                   ln_cell ? ch0 + (s * B + r0) * H : nullptr,
+                   ln_cell ? rc0 + s * B + r0 : nullptr, ptr<T_>(g_c), ptr<T_>(b_c),
+                   ptr<T_>(b), static_cast<T_>(eps), H};
+        RNNLAB_PICK(forward_step, T_, mode, peep, ln_cell, st, n);
+        if (proj) projection->mm(m, H, h, P, n, 0.0);  // h = W_hr m
+        // rows that have just taken their last step: from n_next (global) to the block's n
+        const int64_t next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;
+        const int64_t first = std::max(next, r0), last = r0 + n;
+        if (first < last) {
+          std::memcpy(hT + first * P, out0 + (t * B + first) * P, sizeof(T_) * (last - first) * P);
+          std::memcpy(cT + first * H, C0 + (ct * B + first) * H, sizeof(T_) * (last - first) * H);
+        }
       }
-      Fwd<T_> st{z, c_prev, c, TC0 + s * B * H, proj ? m : h, ptr<T_>(p),
-                 ah, ln_gates ? rh0 + s * B : nullptr, ptr<T_>(g_hh),
-                 ln_cell ? ch0 + s * B * H : nullptr, ln_cell ? rc0 + s * B : nullptr,
-                 ptr<T_>(g_c), ptr<T_>(b_c), ptr<T_>(b), static_cast<T_>(eps), H};
-      RNNLAB_PICK(forward_step, T_, mode, peep, ln_cell, st, n);
-      if (proj) projection->mm(m, H, h, P, n, 0.0);  // h = W_hr m
-      const int64_t n_next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;
-      if (n_next < n) {  // rows n_next .. n-1 have just taken their last step
-        std::memcpy(hT + n_next * P, h + n_next * P, sizeof(T_) * (n - n_next) * P);
-        std::memcpy(cT + n_next * H, c + n_next * H, sizeof(T_) * (n - n_next) * H);
-      }
-    }
+    };
+    row_blocks(B, run);
   });
   return {out, h_T, c_T, Z, C, TC, AhHat, Rh, CHat, Rc};
 }
@@ -527,10 +558,6 @@ std::vector<at::Tensor> lstm_backward(
   at::Tensor d_out = dout.contiguous();
   at::Tensor p = contiguous_or_none(peephole), g_hh = contiguous_or_none(ln_hh);
   at::Tensor g_c = contiguous_or_none(ln_c);
-  // d h_prev's products, their weights packed once (packed_gemm.h), as in the forward
-  const PackedWeight rec(w_hh, false, B);
-  std::optional<PackedWeight> projection;
-  if (proj) projection.emplace(*w_hr, false, B);
   at::Tensor ahat = contiguous_or_none(AhHat), rh = contiguous_or_none(Rh);
   at::Tensor chat = contiguous_or_none(CHat), rc = contiguous_or_none(Rc);
   at::Tensor c0c = c0.contiguous();
@@ -541,25 +568,35 @@ std::vector<at::Tensor> lstm_backward(
     const T_ *ahat0 = ptr<T_>(ahat), *rh0 = ptr<T_>(rh), *chat0 = ptr<T_>(chat);
     const T_ *rc0 = ptr<T_>(rc), *c_init = ptr<T_>(c0c);
     T_ *dA0 = ptr<T_>(dA), *dAh0 = ptr<T_>(dAh), *dH0 = ptr<T_>(dH), *dY0 = ptr<T_>(dY);
-    T_ *dm = ptr<T_>(DM), *dhn = ptr<T_>(dh_next), *dcn = ptr<T_>(dc_next);
-    for (int64_t t = T - 1; t >= 0; --t) {
-      const int64_t n = packed ? sizes[t] : B;
-      if (n == 0) continue;
-      const T_* dout_t = dout0 + t * B * P;
-      if (proj) {  // h = W_hr m: d h = d out + d h_next (kept for dW_hr), d m = d h W_hr
-        T_* dh = dH0 + t * B * P;
-        for (int64_t i = 0; i < n * P; ++i) dh[i] = dout_t[i] + dhn[i];
-        projection->mm(dh, P, dm, H, n, 0.0);
+    T_ *dm0 = ptr<T_>(DM), *dhn0 = ptr<T_>(dh_next), *dcn0 = ptr<T_>(dc_next);
+    // Rows [r0, r1) of the batch back through all T steps (row_blocks, as in the forward).
+    auto run = [&](int64_t r0, int64_t r1) {
+      // d h_prev's products, their weights packed once (packed_gemm.h), as in the forward
+      const PackedWeight rec(w_hh, false, r1 - r0);
+      std::optional<PackedWeight> projection;
+      if (proj) projection.emplace(*w_hr, false, r1 - r0);
+      T_ *dm = proj ? dm0 + r0 * H : nullptr, *dhn = dhn0 + r0 * P, *dcn = dcn0 + r0 * H;
+      for (int64_t t = T - 1; t >= 0; --t) {
+        const int64_t n = std::min(packed ? sizes[t] : B, r1) - r0;  // rows of the block running
+        if (n <= 0) continue;
+        const int64_t row = t * B + r0;  // the block's first row in a (T, B, ·) buffer
+        const T_* dout_t = dout0 + row * P;
+        if (proj) {  // h = W_hr m: d h = d out + d h_next (kept for dW_hr), d m = d h W_hr
+          T_* dh = dH0 + row * P;
+          for (int64_t i = 0; i < n * P; ++i) dh[i] = dout_t[i] + dhn[i];
+          projection->mm(dh, P, dm, H, n, 0.0);
+        }
+        Bwd<T_> st{z0 + row * GH, t ? C0 + (row - B) * H : c_init + r0 * H, TC0 + row * H,
+                   proj ? dm : dout_t, proj ? nullptr : dhn, dcn, dA0 + row * GH, ptr<T_>(p),
+                   ln_cell ? dY0 + row * H : nullptr, ln_cell ? chat0 + row * H : nullptr,
+                   ln_cell ? rc0 + row : nullptr, ptr<T_>(g_c),
+                   ln_gates ? dAh0 + row * GH : nullptr, ln_gates ? ahat0 + row * GH : nullptr,
+                   ln_gates ? rh0 + row : nullptr, ptr<T_>(g_hh), H};
+        RNNLAB_PICK(backward_step, T_, mode, peep, ln_cell, st, n);
+        rec.mm(dAh0 + row * GH, GH, dhn, P, n, 0.0);  // a = ... + W_hh h_prev
       }
-      Bwd<T_> st{z0 + t * B * GH, t ? C0 + (t - 1) * B * H : c_init, TC0 + t * B * H,
-                 proj ? dm : dout_t, proj ? nullptr : dhn, dcn, dA0 + t * B * GH, ptr<T_>(p),
-                 ln_cell ? dY0 + t * B * H : nullptr, ln_cell ? chat0 + t * B * H : nullptr,
-                 ln_cell ? rc0 + t * B : nullptr, ptr<T_>(g_c),
-                 ln_gates ? dAh0 + t * B * GH : nullptr, ln_gates ? ahat0 + t * B * GH : nullptr,
-                 ln_gates ? rh0 + t * B : nullptr, ptr<T_>(g_hh), H};
-      RNNLAB_PICK(backward_step, T_, mode, peep, ln_cell, st, n);
-      rec.mm(dAh0 + t * B * GH, GH, dhn, P, n, 0.0);  // a = ... + W_hh h_prev
-    }
+    };
+    row_blocks(B, run);
   });
   return {dA, dAh, dH, dY, dh_next, dc_next};
 }
@@ -567,6 +604,8 @@ std::vector<at::Tensor> lstm_backward(
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("lstm_forward", &lstm_forward, "rnnlab LSTM forward loop (CPU)");
   m.def("lstm_backward", &lstm_backward, "rnnlab LSTM backward loop (CPU)");
+  m.def("row_blocks", &row_block_count,
+        "how many blocks of rows the loops run side by side for a batch of B (cpu_math.h)");
   m.def("packed_gemm", [] { return mkl_packed().ok; },
         "whether the recurrent products run on weights packed once (packed_gemm.h)");
 }

@@ -61,7 +61,7 @@ def backward_loop(
     """The loop of ``_lstm_backward`` in C++: ``dA`` (T, B, G*H) = d a, ``dAh`` = d (W_hh
     h_{t-1}) (``dA`` itself without layer norm), ``dH`` = d h_t (with a projection, else
     None), ``dY`` = d y_t (with LN(c), else None), ``dh0``, ``dc0``."""
-    Z, C, TC, _, _, AhHat, Rh, CHat, Rc, _ = saved
+    Z, C, TC, _, _, _, AhHat, Rh, CHat, Rc, _ = saved
     return tuple(cpp_core.core().lstm_backward(
         dout, dh_T, dc_T, c0.contiguous(), w.weight_hh, w.weight_peephole, w.weight_hr,
         w.weight_ln_hh, w.weight_ln_c, Z, C, TC, AhHat, Rh, CHat, Rc, MODES[mode],
