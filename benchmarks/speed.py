@@ -19,11 +19,12 @@ step (forward + backward of ``out.sum()``) and for inference (forward under ``no
   ``last_kernel`` (``fused``: torch's kernel, which ``backend="auto"`` picks where the
   configuration is torch's and it is the faster one; ``bptt``: the hand-written path with its
   loops in Python; ``bptt-cpp``: the same with its loops in compiled C++,
-  rnnlab/bptt/lstm_core.cpp and gru_core.cpp). The rows "... bptt" and "... fused" force the
-  other kernel of a layer torch has, so both show; the rows "... python" force the Python loops
-  (``RNNLAB_NO_CPP=1`` during their calls) where the C++ core would run, and the rows
-  "... unpacked" the C++ loops with plain per-step products instead of recurrent weights
-  packed once per call (``RNNLAB_NO_PACKED_GEMM=1``, rnnlab/bptt/packed_gemm.h);
+  rnnlab/bptt/lstm_core.cpp, gru_core.cpp and elman_core.cpp). The rows "... bptt" and
+  "... fused" force the other kernel of a layer torch has, so both show; the rows "... python"
+  force the Python loops (``RNNLAB_NO_CPP=1`` during their calls) where the C++ core would
+  run, and the rows "... unpacked" the C++ loops with plain per-step products instead of
+  recurrent weights packed once per call (``RNNLAB_NO_PACKED_GEMM=1``,
+  rnnlab/bptt/packed_gemm.h);
 - the extra memory of a training step: bytes in use (glibc's ``mallinfo2``: heap and mmapped
   blocks) after the forward pass or after backward, whichever is more, minus before the step.
   torch's CPU allocator hands every tensor to ``malloc``, so this counts what the step holds.
@@ -118,6 +119,7 @@ VARIANTS = (
     Variant("GRU reset before", "gru", {"reset_after": False}),
     Variant("GRU reset before python", "gru", {"reset_after": False}, python_loops=True),
     Variant("Elman tanh", "rnn", twin=True),
+    Variant("Elman tanh python", "rnn", twin=True, python_loops=True),
     Variant("Elman tanh fused", "rnn", twin=True, backend="fused"),
 )
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}

@@ -24,6 +24,8 @@ TOL = {torch.float64: {"rtol": 1e-10, "atol": 1e-10}, torch.float32: {"rtol": 1e
 LSTM_BPTT = "bptt-cpp" if cpp_core.core() is not None else "bptt"
 # The same for a GRU without in-loop regulariser (either reset form; rnnlab.bptt.gru_cpp).
 GRU_BPTT = "bptt-cpp" if cpp_core.core("gru") is not None else "bptt"
+# The same for an Elman RNN without in-loop regulariser (every nonlinearity; rnnlab.bptt.elman_cpp).
+ELMAN_BPTT = "bptt-cpp" if cpp_core.core("elman") is not None else "bptt"
 
 # elman_sequence or gru_sequence: (x, h0, weight_ih, weight_hh, bias_ih, bias_hh, **options)
 Sequence = Callable[..., tuple[Tensor, Tensor]]

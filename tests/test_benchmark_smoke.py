@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from helpers_rnn import GRU_BPTT, LSTM_BPTT
+from helpers_rnn import ELMAN_BPTT, GRU_BPTT, LSTM_BPTT
 
 from benchmarks.speed import VARIANTS, Size, main, matmul_flops, parse_size
 
@@ -39,6 +39,9 @@ def test_every_contender_of_the_smoke_grid_runs(capsys: pytest.CaptureFixture[st
     assert kernels["rnnlab LSTM peephole unpacked"] == kernels["rnnlab LSTM layer norm unpacked"]
     assert kernels["rnnlab LSTM peephole unpacked"] == LSTM_BPTT
     assert kernels["rnnlab GRU unpacked"] == GRU_BPTT
+    assert kernels["rnnlab Elman tanh"] == ELMAN_BPTT
+    assert kernels["rnnlab Elman tanh fused"] == "fused"
+    assert kernels["rnnlab Elman tanh python"] == "bptt"
     assert kernels["torch.nn.LSTM"] == "torch" and kernels["LSTMCell loop"] == "loop"
 
 

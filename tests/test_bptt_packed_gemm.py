@@ -3,9 +3,9 @@ against the same loops with plain products (``RNNLAB_NO_PACKED_GEMM=1``).
 
 Packing only changes how MKL walks the weight, so both must agree to float32 rounding:
 outputs, final states and every gradient, for the LSTM variants that use each packed product
-(W_hh forward and backward, the projection W_hr, layer norm's separate W_hh product) and both
-GRU forms, with full batches (packed) and a packed batch whose shorter steps fall back to the
-plain product. Where torch carries MKL, the cores must find it.
+(W_hh forward and backward, the projection W_hr, layer norm's separate W_hh product), both
+GRU forms and the Elman RNN, with full batches (packed) and a packed batch whose shorter steps
+fall back to the plain product. Where torch carries MKL, the cores must find it.
 """
 
 from __future__ import annotations
@@ -28,11 +28,13 @@ LAYERS = {
     "projection": lambda: rn.LSTM(I, H, proj_size=5, forget_gate=False),
     "gru": lambda: rn.GRU(I, H),
     "gru reset before": lambda: rn.GRU(I, H, reset_after=False),
+    "elman": lambda: rn.RNN(I, H),
+    "elman relu": lambda: rn.RNN(I, H, nonlinearity="relu"),
 }
 
 
 def core_of(name: str) -> str:
-    return "gru" if name.startswith("gru") else "lstm"
+    return next((core for core in ("gru", "elman") if name.startswith(core)), "lstm")
 
 
 def run(layer: torch.nn.Module, x: Tensor, packed: bool) -> list[Tensor]:
@@ -62,7 +64,7 @@ def test_packed_products_agree_with_plain_ones(monkeypatch, name: str, packed: b
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5, msg=f"output/gradient {k}")
 
 
-@pytest.mark.parametrize("core", ["lstm", "gru"])
+@pytest.mark.parametrize("core", ["lstm", "gru", "elman"])
 def test_the_cores_find_mkl_where_torch_has_it(core: str) -> None:
     module = cpp_core.core(core)
     if module is None:
@@ -70,7 +72,7 @@ def test_the_cores_find_mkl_where_torch_has_it(core: str) -> None:
     assert module.packed_gemm() == torch.backends.mkl.is_available()
 
 
-@pytest.mark.parametrize("name", ["lstm", "gru"])
+@pytest.mark.parametrize("name", ["lstm", "gru", "elman"])
 def test_one_row_with_an_odd_row_stride(name: str) -> None:
     """B = 1 with h0 a view whose row stride is 0: torch calls it contiguous (a one-row dim's
     stride is never used), BLAS refuses a leading dimension below the row length. The packed

@@ -16,7 +16,7 @@ import re
 
 import pytest
 import torch
-from helpers_rnn import GRU_BPTT, LSTM_BPTT
+from helpers_rnn import ELMAN_BPTT, GRU_BPTT, LSTM_BPTT
 from torch.nn.utils.rnn import pack_padded_sequence
 
 import rnnlab.nn as rn
@@ -78,8 +78,8 @@ def test_fused_bptt_and_reference_agree(family, extra, layers, bidir, batch_firs
                                         dtype) -> None:
     runs = {b: _results(b, family, extra, layers, bidir, batch_first, layout, dtype)
             for b in ("fused", "bptt", "reference")}
-    # the hand-written loops in C++, if built: the LSTM (projection too) and the GRU
-    hand = {"LSTM": LSTM_BPTT, "GRU": GRU_BPTT}.get(family, "bptt")
+    # the hand-written loops in C++, if built: the LSTM (projection too), the GRU, the RNN
+    hand = {"LSTM": LSTM_BPTT, "GRU": GRU_BPTT, "RNN": ELMAN_BPTT}[family]
     assert {b: r[2] for b, r in runs.items()} == {b: hand if b == "bptt" else b for b in runs}
     want_outs, want_grads, _ = runs["reference"]
     for backend in ("fused", "bptt"):
@@ -108,7 +108,7 @@ def test_fused_equals_torch_nn_exactly_where_it_is_torchs_kernel() -> None:
     (lambda b: rn.LSTM(I, H, forget_gate=False, backend=b), "forget_gate=False", LSTM_BPTT),
     (lambda b: rn.GRU(I, H, reset_after=False, backend=b), "reset_after=False", GRU_BPTT),
     (lambda b: rn.RNN(I, H, nonlinearity="sigmoid", backend=b), "nonlinearity='sigmoid'",
-     "bptt"),
+     ELMAN_BPTT),
 ])
 def test_fused_refuses_a_variant_naming_the_option_and_auto_runs_bptt(make, option,
                                                                       kernel) -> None:
@@ -125,7 +125,7 @@ def test_auto_picks_the_fused_lstm_on_the_cpu_and_bptt_for_gru_and_rnn() -> None
     are unfused cell loops, slower than the hand-written path (docs/benchmarks.md)."""
     x = torch.randn(T, B, I, requires_grad=True)
     expected = [(rn.LSTM(I, H), "fused"), (rn.LSTM(I, H, proj_size=2), LSTM_BPTT),
-                (rn.GRU(I, H), GRU_BPTT), (rn.RNN(I, H, nonlinearity="relu"), "bptt")]
+                (rn.GRU(I, H), GRU_BPTT), (rn.RNN(I, H, nonlinearity="relu"), ELMAN_BPTT)]
     for layer, kernel in expected:
         assert layer.backend == "auto" and layer.last_kernel is None
         layer(x)

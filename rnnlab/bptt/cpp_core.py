@@ -1,9 +1,9 @@
 """rnnlab's compiled C++ core: built on first use, cached, and optional.
 
 :func:`core` returns the extension module compiled from one of the sources beside this file
-(``core("lstm")``, the default: ``lstm_core.cpp``; ``core("gru")``: ``gru_core.cpp``; each its
-own module, built on its first use) by ``torch.utils.cpp_extension.load``, or None where it
-cannot be had:
+(``core("lstm")``, the default: ``lstm_core.cpp``; ``core("gru")``: ``gru_core.cpp``;
+``core("elman")``: ``elman_core.cpp``; each its own module, built on its first use) by
+``torch.utils.cpp_extension.load``, or None where it cannot be had:
 
 * ``RNNLAB_NO_CPP=1`` in the environment forces the pure-PyTorch path;
 * no compiler, no ninja, or a failed build: one warning line of logger ``rnnlab`` (once per
@@ -38,14 +38,16 @@ import torch
 
 log = logging.getLogger("rnnlab")
 
-SOURCES = {name: Path(__file__).with_name(f"{name}_core.cpp") for name in ("lstm", "gru")}
+SOURCES = {name: Path(__file__).with_name(f"{name}_core.cpp")
+           for name in ("lstm", "gru", "elman")}
 # included by every core: in every hash
 SHARED = (Path(__file__).with_name("cpu_math.h"), Path(__file__).with_name("packed_gemm.h"))
 CFLAGS = ("-O3", "-fno-trapping-math", "-fopenmp")
 LDFLAGS = ("-fopenmp",)
 STALE_SECONDS = 600  # a build takes about a minute; a lock older than this was left behind
 
-_state: dict[str, ModuleType | None] = {}  # "lstm" | "gru" -> the module, or None once it failed
+# "lstm" | "gru" | "elman" -> the module, or None once it failed
+_state: dict[str, ModuleType | None] = {}
 
 
 def disabled() -> bool:
@@ -117,9 +119,9 @@ def _reason(error: Exception) -> str:
 
 
 def core(name: str = "lstm") -> ModuleType | None:
-    """The compiled core ``name`` (a key of :data:`SOURCES`: ``"lstm"``, ``"gru"``), built on
-    its first call in the process; None if it is off or cannot be built (then a single warning
-    per module says why)."""
+    """The compiled core ``name`` (a key of :data:`SOURCES`: ``"lstm"``, ``"gru"``,
+    ``"elman"``), built on its first call in the process; None if it is off or cannot be built
+    (then a single warning per module says why)."""
     if disabled():
         return None
     if name not in _state:

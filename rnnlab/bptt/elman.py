@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import FunctionCtx
 
+from rnnlab.bptt import elman_cpp
 from rnnlab.bptt._common import (
     add_optional,
     check_choice,
@@ -60,13 +61,21 @@ class ElmanFunction(torch.autograd.Function):
     :func:`~rnnlab.bptt._common.step_sizes`) and ``m_h`` (B, H), ``d_h`` (T, B, H) the
     recurrent dropout and zoneout masks or None.
 
+    The loops over time run in C++ (:mod:`rnnlab.bptt.elman_cpp`) where
+    :func:`~rnnlab.bptt.elman_cpp.covers` says so (decided in the forward, kept on ``ctx``),
+    in Python otherwise (:func:`_forward_loop`, :func:`_backward_loop`); both fill the same
+    buffers, and the batched input and weight gradients after the backward loop are one code.
+
     Forward: :math:`W_{ih} x_t + b_{ih} + b_{hh}` for all T steps in one matmul, written into
     the output buffer; each step then adds :math:`W_{hh} h_{t-1}` and applies :math:`\phi` in
-    place. Memory: saves the inputs and the states h_t (T, B, H), because :math:`\phi'(a_t)`
-    can be written from :math:`h_t` — no other activations are kept. The output handed out
-    is a copy of those states (T·B·H more), so that the caller may change it in place
-    (``out += x`` in a residual stack) without touching what the backward reads. With
-    zoneout the candidates :math:`\tilde h_t = \phi(a_t)` are kept too (T·B·H more).
+    place (the C++ loop adds the biases there, in its element-wise pass, instead). Memory:
+    saves the inputs and the states h_t (T, B, H), because :math:`\phi'(a_t)` can be written
+    from :math:`h_t` — no other activations are kept. The output handed out is a copy of those
+    states (T·B·H more), so that the caller may change it in place (``out += x`` in a residual
+    stack) without touching what the backward reads. With zoneout the candidates
+    :math:`\tilde h_t = \phi(a_t)` are kept too (T·B·H more). Where no gradient can be asked
+    for and the C++ loop covers the call, :func:`elman_sequence` runs it without this Function
+    (:func:`_infer`): no copy, nothing kept.
 
     Backward, with :math:`\delta h_t` the gradient reaching :math:`h_t` (from out[t] and from
     step t + 1, or from h_T for a row's last step):
@@ -98,27 +107,20 @@ class ElmanFunction(torch.autograd.Function):
         m_h: Tensor | None = None,
         d_h: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
-        activate = _ACTIVATE_INPLACE[nonlinearity]
-        # Becomes h_t (with zoneout: h̃_t) in place, step by step; no separate buffer for the
-        # input projection.
-        cand = F.linear(x, weight_ih, add_optional(bias_ih, bias_hh))  # (T, B, H)
-        out = cand if d_h is None else torch.empty_like(cand)
-        w_hh_t = weight_hh.t()
-        h_prev = h0
-        for t, rows in enumerate(sizes):
-            h = cand[t, :rows]
-            h_in = h_prev[:rows] if m_h is None else h_prev[:rows] * m_h[:rows]
-            h.addmm_(h_in, w_hh_t)  # a_t = (W_ih x_t + b) + W_hh (m_h h_{t-1})
-            activate(h)  # h_t = φ(a_t)
-            if d_h is not None:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
-                torch.lerp(h, h_prev[:rows], d_h[t, :rows], out=out[t, :rows])
-            h_prev = out[t]
-        zero_finished_rows(out, sizes)
-        h_T = final_state(out, h0, sizes)
-        ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out,
-                              None if d_h is None else cand, m_h, d_h)
+        cpp = elman_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
+                                    in_loop_masks=m_h is not None or d_h is not None)
+        if cpp:
+            out, h_T = elman_cpp.forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
+                                         nonlinearity, sizes)
+            cand = None
+        else:
+            out, h_T, cand = _forward_loop(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes,
+                                           nonlinearity, m_h, d_h)
+        ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, cand, m_h,
+                              d_h)
         ctx.sizes = sizes
         ctx.nonlinearity = nonlinearity
+        ctx.cpp = cpp
         return out.clone(), h_T
 
     @staticmethod
@@ -132,24 +134,12 @@ class ElmanFunction(torch.autograd.Function):
             grads = differentiable_grads(run, inputs, ctx.needs_input_grad[:6], (dout, dh_T))
             return *grads, None, None, None, None
         T, B = out.shape[0], out.shape[1]
-        # φ'(a_t) for all steps at once; the loop multiplies δh_t into it in place -> da_t.
-        da = _derivative_from_output(out if cand is None else cand, ctx.nonlinearity)
-        zero_finished_rows(da, sizes)  # finished rows emit constant zeros: no gradient
-        # Rows the recurrence has not reached yet hold dL/dh_T: a row's final state is its
-        # state after its own last step, so dh_T joins it there.
-        dh_next = dh_T.clone(memory_format=torch.contiguous_format)  # (B, H)
-        for t in range(T - 1, -1, -1):
-            rows = sizes[t]
-            dh = dh_next[:rows].add_(dout[t, :rows])  # h_t is out[t] and feeds step t+1
-            if d_h is not None:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
-                dh_keep = dh * d_h[t, :rows]
-                dh.mul_(1 - d_h[t, :rows])  # d h̃_t
-            da_t = da[t, :rows].mul_(dh)  # h_t = φ(a_t)
-            torch.mm(da_t, weight_hh, out=dh_next[:rows])  # a_t = ... + W_hh h_{t-1}
-            if m_h is not None:
-                dh_next[:rows].mul_(m_h[:rows])  # a_t = ... + W_hh (m_h h_{t-1})
-            if d_h is not None:
-                dh_next[:rows] += dh_keep  # h_t = d_t h_{t-1} + ...
+        if ctx.cpp:
+            da, dh_next = elman_cpp.backward_loop(dout, dh_T, out, weight_hh, ctx.nonlinearity,
+                                                  sizes)
+        else:
+            da, dh_next = _backward_loop(dout, dh_T, out, cand, weight_hh, sizes,
+                                         ctx.nonlinearity, m_h, d_h)
 
         needs = ctx.needs_input_grad
         da_2d = da.flatten(0, 1)  # (T·B, H)
@@ -168,6 +158,63 @@ class ElmanFunction(torch.autograd.Function):
         # A separate tensor: two parameters must not share one .grad storage.
         db_hh = (db.clone() if needs[4] else db) if needs[5] else None
         return dx, dh0, dW_ih, dW_hh, db_ih, db_hh, None, None, None, None
+
+
+def _forward_loop(
+    x: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None,
+    bias_hh: Tensor | None, sizes: Sequence[int], nonlinearity: str, m_h: Tensor | None,
+    d_h: Tensor | None,
+) -> tuple[Tensor, Tensor, Tensor | None]:
+    r"""The forward loop of :class:`ElmanFunction` in Python: ``out`` (T, B, H), ``h_T`` (B, H)
+    and, with zoneout, the candidates :math:`\tilde h_t` (T, B, H) the backward reads (else
+    None)."""
+    activate = _ACTIVATE_INPLACE[nonlinearity]
+    # Becomes h_t (with zoneout: h̃_t) in place, step by step; no separate buffer for the
+    # input projection.
+    cand = F.linear(x, weight_ih, add_optional(bias_ih, bias_hh))  # (T, B, H)
+    out = cand if d_h is None else torch.empty_like(cand)
+    w_hh_t = weight_hh.t()
+    h_prev = h0
+    for t, rows in enumerate(sizes):
+        h = cand[t, :rows]
+        h_in = h_prev[:rows] if m_h is None else h_prev[:rows] * m_h[:rows]
+        h.addmm_(h_in, w_hh_t)  # a_t = (W_ih x_t + b) + W_hh (m_h h_{t-1})
+        activate(h)  # h_t = φ(a_t)
+        if d_h is not None:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
+            torch.lerp(h, h_prev[:rows], d_h[t, :rows], out=out[t, :rows])
+        h_prev = out[t]
+    zero_finished_rows(out, sizes)
+    h_T = final_state(out, h0, sizes)
+    return out, h_T, None if d_h is None else cand
+
+
+def _backward_loop(
+    dout: Tensor, dh_T: Tensor, out: Tensor, cand: Tensor | None, weight_hh: Tensor,
+    sizes: Sequence[int], nonlinearity: str, m_h: Tensor | None, d_h: Tensor | None,
+) -> tuple[Tensor, Tensor]:
+    """The backward loop of :class:`ElmanFunction` in Python: ``da`` (T, B, H), the
+    pre-activation gradients, and ``dh0`` (B, H); ``out`` holds h_t (``cand`` h̃_t with
+    zoneout), from which φ'(a_t) is written."""
+    T = out.shape[0]
+    # φ'(a_t) for all steps at once; the loop multiplies δh_t into it in place -> da_t.
+    da = _derivative_from_output(out if cand is None else cand, nonlinearity)
+    zero_finished_rows(da, sizes)  # finished rows emit constant zeros: no gradient
+    # Rows the recurrence has not reached yet hold dL/dh_T: a row's final state is its
+    # state after its own last step, so dh_T joins it there.
+    dh_next = dh_T.clone(memory_format=torch.contiguous_format)  # (B, H)
+    for t in range(T - 1, -1, -1):
+        rows = sizes[t]
+        dh = dh_next[:rows].add_(dout[t, :rows])  # h_t is out[t] and feeds step t+1
+        if d_h is not None:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
+            dh_keep = dh * d_h[t, :rows]
+            dh.mul_(1 - d_h[t, :rows])  # d h̃_t
+        da_t = da[t, :rows].mul_(dh)  # h_t = φ(a_t)
+        torch.mm(da_t, weight_hh, out=dh_next[:rows])  # a_t = ... + W_hh h_{t-1}
+        if m_h is not None:
+            dh_next[:rows].mul_(m_h[:rows])  # a_t = ... + W_hh (m_h h_{t-1})
+        if d_h is not None:
+            dh_next[:rows] += dh_keep  # h_t = d_t h_{t-1} + ...
+    return da, dh_next
 
 
 def elman_sequence(
@@ -192,12 +239,28 @@ def elman_sequence(
     ``batch_sizes`` (packed input): at step t only the first ``batch_sizes[t]`` rows run;
     finished rows keep their state and emit zeros, and h_T holds each row's own last state.
 
-    ``backend="bptt"`` runs :class:`ElmanFunction` (hand-written backward);
+    ``backend="bptt"`` runs :class:`ElmanFunction` (hand-written backward; its loops in C++
+    where :func:`rnnlab.bptt.elman_cpp.covers` says so, with or without a need for gradients,
+    in Python otherwise);
     ``backend="reference"`` runs the autograd loop of :mod:`rnnlab.bptt.reference`.
     ``masks``: fixed regulariser masks (:mod:`rnnlab.bptt.masks`), the same on every backend.
     """
     check_choice("nonlinearity", nonlinearity, tuple(ACTIVATIONS))
     return run_single_state(
         ElmanFunction, elman_step, x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity,
-        gates=1, batch_sizes=batch_sizes, backend=backend, masks=masks,
+        gates=1, batch_sizes=batch_sizes, backend=backend, masks=masks, infer=_infer,
     )
+
+
+def _infer(x: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None,
+           bias_hh: Tensor | None, sizes: Sequence[int], nonlinearity: str,
+           m_h: Tensor | None, d_h: Tensor | None) -> tuple[Tensor, Tensor] | None:
+    """The inference mode: where no gradient will be asked for and the C++ loop covers the
+    call, run it without :class:`ElmanFunction`'s bookkeeping and without the copy of the
+    output that the Function hands out (it keeps the original for its backward). None
+    elsewhere (the Function runs)."""
+    if not elman_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
+                                 in_loop_masks=m_h is not None or d_h is not None):
+        return None
+    return elman_cpp.forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity,
+                             sizes)

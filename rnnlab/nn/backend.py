@@ -8,10 +8,11 @@
 * ``"bptt"``: rnnlab's hand-written forward and backward through time (:mod:`rnnlab.bptt`);
   it hands over to the autograd reference loop by itself where it must (an empty batch,
   torch.func transforms, compiling; see ``rnnlab.bptt._common.needs_autograd_path``).
-  For the LSTM cells without layer norm, projection or in-loop regularisers, and the GRU
-  (either reset form) without in-loop regularisers, on the CPU, its loops run in compiled
-  C++ (:mod:`rnnlab.bptt.lstm_cpp`, :mod:`rnnlab.bptt.gru_cpp`); ``last_kernel`` then says
-  ``"bptt-cpp"``, and ``"bptt"`` where the Python loops ran.
+  For every LSTM cell (layer norm and projection included), the GRU (either reset form) and
+  the Elman RNN (every nonlinearity), without in-loop regularisers, on the CPU, its loops run
+  in compiled C++ (:mod:`rnnlab.bptt.lstm_cpp`, :mod:`rnnlab.bptt.gru_cpp`,
+  :mod:`rnnlab.bptt.elman_cpp`); ``last_kernel`` then says ``"bptt-cpp"``, and ``"bptt"``
+  where the Python loops ran.
 * ``"reference"``: the plain autograd loop over the reference cells.
 * ``"auto"`` (the default): ``"fused"`` where it is allowed and is the faster of the two,
   else ``"bptt"``. Allowed: the configuration is torch's, no regulariser changes what the
@@ -49,7 +50,7 @@ _DESCRIPTION = {
     "fused": "torch's fused kernel (torch._VF)",
     "bptt": "rnnlab's hand-written BPTT (rnnlab.bptt)",
     "bptt-cpp": ("rnnlab's hand-written BPTT with its loops in C++ (rnnlab.bptt.lstm_cpp, "
-                 "rnnlab.bptt.gru_cpp)"),
+                 "rnnlab.bptt.gru_cpp, rnnlab.bptt.elman_cpp)"),
     "reference": "the autograd reference loop (rnnlab.bptt.reference)",
 }
 

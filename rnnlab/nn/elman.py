@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnlab.bptt import elman as elman_bptt
+from rnnlab.bptt import elman_cpp
 from rnnlab.bptt.masks import NO_MASKS, Masks
 from rnnlab.bptt.reference import ACTIVATIONS, elman_step
 from rnnlab.errors import UserError
@@ -110,6 +111,10 @@ class RNN(_ElmanOptions, RecurrentLayer):
 
     def torch_mode(self) -> str | None:
         return {"tanh": "RNN_TANH", "relu": "RNN_RELU"}.get(self.nonlinearity)
+
+    def bptt_runs_cpp(self, data: Tensor) -> bool:
+        # the same decision ElmanFunction makes on the tensors (rnnlab.bptt.elman_cpp.covers)
+        return elman_cpp.covers(data.device, data.dtype, in_loop_masks=self.masks_in_loop())
 
     def variant_name(self) -> str:
         return f"nonlinearity={self.nonlinearity!r}"
