@@ -10,13 +10,18 @@
   process and module) says so, and the pure-PyTorch path runs instead — same results, slower.
 
 The build goes to torch's extension cache (``$TORCH_EXTENSIONS_DIR``, else
-``~/.cache/torch_extensions``), under a name that carries a hash of the source and the
-flags, so a changed source builds anew and never overwrites another checkout's build; torch
-holds a lock file in that folder while it builds, so two processes never build at once (the
-second waits, then loads the first one's library); a lock older than ten minutes is one a
-killed build left behind, and is removed. Flags: ``-O3`` and OpenMP (for
-``at::parallel_for``), no ``-march=native`` and no ``-ffast-math``: the cache may be shared
-by machines with other CPUs, and the results must match the Python path to float tolerance.
+``~/.cache/torch_extensions``), under a name that carries a hash of the source, the flags
+and torch's folder: a changed source or another venv builds anew and never overwrites
+another one's build (torch's build file names the headers and libraries of one torch). It
+compiles a copy of the sources kept in that folder (``src/``), not the files beside this
+module, since the build file also names the sources' paths: two checkouts of the same text
+on one venv would otherwise rewrite each other's build file and rebuild the library in turn,
+under processes that may be loading it. Torch holds a lock file in that folder while it
+builds, so two processes never build at once (the second waits, then loads the first one's
+library); a lock older than ten minutes is one a killed build left behind, and is removed.
+Flags: ``-O3`` and OpenMP (for ``at::parallel_for``), no ``-march=native`` and no
+``-ffast-math``: the cache may be shared by machines with other CPUs, and the results must
+match the Python path to float tolerance.
 
 ninja: torch's loader calls ``ninja`` from ``PATH``; a venv that was not activated has the
 pip package's binary (a base dependency) beside its Python, so that folder is put on PATH for
@@ -72,15 +77,62 @@ def _ninja_folder() -> str | None:
 def _clear_stale_lock(name: str) -> None:
     """Remove a build lock older than :data:`STALE_SECONDS`: a build killed midway (SIGKILL, a
     lost machine) leaves it behind, and torch's loader would wait for it forever."""
+    folder = _build_directory(name)
+    if folder is None:  # the loader's own wait stays
+        return
+    lock = folder / "lock"
     try:
-        from torch.utils.cpp_extension import _get_build_directory
-
-        lock = Path(_get_build_directory(name, verbose=False)) / "lock"
         if lock.exists() and time.time() - lock.stat().st_mtime > STALE_SECONDS:
             log.info("rnnlab: removing the stale build lock %s", lock)
             lock.unlink(missing_ok=True)
-    except Exception:  # a private torch helper: if it moved, the loader's own wait stays
+    except OSError:
         return
+
+
+def _build_directory(name: str) -> Path | None:
+    """Torch's cache folder of the extension ``name``, or None if torch's helper moved."""
+    try:
+        from torch.utils.cpp_extension import _get_build_directory
+
+        return Path(_get_build_directory(name, verbose=False))
+    except Exception:  # a private torch helper
+        return None
+
+
+def _stable_sources(name: str, files: tuple[Path, ...]) -> list[str]:
+    """Paths of copies of ``files`` in the extension's own cache folder, the same for every
+    checkout, so that the build file torch writes does not change between checkouts. A copy
+    is written only where it is missing or differs (via a temporary file and a rename, so a
+    concurrent reader never sees half a file): rewriting an equal copy would change its mtime
+    and make ninja rebuild. Falls back to the files themselves if the folder is unwritable."""
+    folder = _build_directory(name)
+    if folder is None:
+        return [str(files[0])]
+    src = folder / "src"
+    try:
+        src.mkdir(parents=True, exist_ok=True)
+        for path in files:
+            text = path.read_bytes()
+            copy = src / path.name
+            if copy.exists() and copy.read_bytes() == text:
+                continue
+            part = src / f".{path.name}.{os.getpid()}.part"
+            part.write_bytes(text)
+            os.replace(part, copy)
+    except OSError as error:
+        log.info("rnnlab: building from %s (no copy in the cache: %s)", files[0], error)
+        return [str(files[0])]
+    return [str(src / files[0].name)]
+
+
+def module_name(core_name: str) -> str:
+    """The cache name of core ``core_name``: ``rnnlab_<core>_core_<hash>``, the hash of its
+    source, the shared headers, the flags and torch's folder (the build file names that
+    torch's headers and libraries, so two venvs sharing one name would rebuild it in turn)."""
+    text = b"".join(path.read_bytes() for path in (SOURCES[core_name], *SHARED))
+    setup = repr((CFLAGS, LDFLAGS, str(Path(torch.__file__).resolve().parent)))
+    digest = hashlib.sha256(text + setup.encode()).hexdigest()[:12]
+    return f"rnnlab_{core_name}_core_{digest}"
 
 
 def _build(core_name: str = "lstm") -> ModuleType:
@@ -88,10 +140,9 @@ def _build(core_name: str = "lstm") -> ModuleType:
     from torch.utils.cpp_extension import load
 
     source = SOURCES[core_name]
-    text = b"".join(path.read_bytes() for path in (source, *SHARED))
-    digest = hashlib.sha256(text + repr((CFLAGS, LDFLAGS)).encode()).hexdigest()[:12]
-    name = f"rnnlab_{core_name}_core_{digest}"
+    name = module_name(core_name)
     _clear_stale_lock(name)
+    sources = _stable_sources(name, (source, *SHARED))
     folder = _ninja_folder()
     old_path = os.environ.get("PATH", "")
     if folder:
@@ -101,7 +152,7 @@ def _build(core_name: str = "lstm") -> ModuleType:
     old_level = torch_log.level
     torch_log.setLevel(logging.ERROR)
     try:
-        return load(name=name, sources=[str(source)],
+        return load(name=name, sources=sources,
                     extra_cflags=list(CFLAGS), extra_ldflags=list(LDFLAGS), verbose=False)
     finally:
         torch_log.setLevel(old_level)
