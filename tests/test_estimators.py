@@ -162,4 +162,8 @@ def test_lstm_classifies_basic_motions(seed, no_network):
     start = time.perf_counter()
     clf = SequenceClassifier(**BASIC_MOTIONS, seed=seed).fit(X_train, y_train)
     accuracy = clf.score(X_test, y_test)
-    assert accuracy >= 0.95, (seed, accuracy, time.perf_counter() - start)
+    # measured over seeds 0-23, the same on 1 and 2 threads (40 test series, 0.025 each):
+    # 0.825 once, 0.90 three times, 0.925 three, 0.95 four, 0.975 nine, 1.0 four; chance is
+    # 0.25. Twice or three times the steps move the spread, not its floor (0.85-0.90), so the
+    # bar sits below the floor the seeds showed, not at the median (0.95 failed seed 1)
+    assert accuracy >= 0.75, (seed, accuracy, time.perf_counter() - start)

@@ -13,7 +13,7 @@ from rnnlab.utils import seed_everything
 TASK = {"canvas": 12, "scale": 1, "frames": 5, "speeds": (1, 2), "eval_size": 200}
 
 
-@pytest.mark.slow  # ~1 minute: two models of 200 steps
+@pytest.mark.slow  # ~20 s: two models of 400 steps
 @pytest.mark.learning
 def test_convlstm_learns_the_speed_the_per_frame_cnn_cannot(seed: int) -> None:
     pytest.importorskip("sklearn")
@@ -29,10 +29,12 @@ def test_convlstm_learns_the_speed_the_per_frame_cnn_cannot(seed: int) -> None:
                              seed=seed)
         train(model, task, config)
         accuracy[name] = evaluate(model, task, "valid", batch_size=200)["accuracy"]
-    # measured, seeds 0-4 (valid, 200 items): ConvLSTM 0.915, 0.805, 0.73, 0.95, 0.92; the
-    # per-frame CNN 0.565, 0.435, 0.435, 0.435, 0.435 (one class: the split's 43.5 / 56.5 %)
-    assert accuracy["convlstm"] > 0.65, accuracy
+    # measured at 400 steps, seeds 0-9 (valid, 200 items), the same on 1 and 2 threads:
+    # ConvLSTM 0.885-0.98 (0.98, 0.965, 0.935, 0.98, 0.945, 0.885, 0.915, 0.955, 0.955, 0.975);
+    # the per-frame CNN 0.435-0.565 (one class most often: the split's 43.5 / 56.5 %). At 200
+    # steps the ConvLSTM had not always found the speed yet (seed 6: 0.565)
+    assert accuracy["convlstm"] > 0.75, accuracy
     assert accuracy["cnn"] < task.chance + 0.12, accuracy
 
 
-STEPS = 200
+STEPS = 400
