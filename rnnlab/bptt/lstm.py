@@ -459,7 +459,9 @@ class LSTMFunction(torch.autograd.Function):
     Memory kept for the backward, beyond the inputs, weights and the returned ``out`` (T·B·P):
     gate activations T·B·G·H, cell states T·B·H and tanh(y_t) T·B·H, i.e. T·B·(G+2)·H; with
     layer norm also the projections W_ih x_t and the normalised W_hh h_{t-1} 2·T·B·G·H, the
-    normalised cells T·B·H and 4·T·B row statistics. The backward allocates d a (T·B·G·H), plus
+    normalised cells T·B·H and 4·T·B row statistics (the C++ loops keep no tanh(y_t) with
+    LN(c) and no projection: their backward forms it anew from the normalised cells, one tanh
+    per element for T·B·H floats less). The backward allocates d a (T·B·G·H), plus
     T·B·G·H with layer norm, T·B·P with a projection and T·B·H with LN(c), for the batched
     weight gradients after the loop. The output handed out is a copy of the saved one (T·B·P
     more), so that the caller may change it in place (``out += x``) without touching what the

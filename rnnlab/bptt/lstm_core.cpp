@@ -6,7 +6,8 @@
 // It computes exactly what _lstm_forward / the loop of _lstm_backward in rnnlab/bptt/lstm.py
 // compute (same buffers, same layout: Z holds the gates after their nonlinearities, C the cell
 // states, TC tanh(y_t); with layer norm AhHat / Rh the normalised W_hh h_{t-1} and its 1/std,
-// CHat / Rc those of c_t); only the loop and the per-step element-wise math moved here. Per
+// CHat / Rc those of c_t); only the loop and the per-step element-wise math moved here (and,
+// with LN(c) and no projection, the forward keeps no TC: the backward forms it from CHat). Per
 // step: one product with W_hh, packed once per call (packed_gemm.h), accumulated into Z
 // (forward; into AhHat with layer norm) or into d h_prev (backward), one more for the
 // projection, and one fused pass over the rows of the step (at::parallel_for over rows) that
@@ -243,7 +244,8 @@ template <typename T>
 struct Bwd {
   const T* z;        // (rows, G*H) gates
   const T* c_prev;   // (rows, H)
-  const T* tc;       // (rows, H) tanh(y_t)
+  const T* tc;       // (rows, H) tanh(y_t) as the forward kept it, or null (see tc_again)
+  T* tc_again;       // (rows, H) where tanh(y_t) is formed anew from LN(c_t), or null
   const T* dout;     // (rows, H) d out_t, or d m_t itself when dh_next is null (projection)
   const T* dh_next;  // (rows, H) d h_t from step t+1, or null
   T* dc;             // (rows, H) d c_t from step t+1 on entry, d c_{t-1} on exit
@@ -253,6 +255,7 @@ struct Bwd {
   const T* chat;     // (rows, H) LN(c_t)
   const T* rc;       // (rows)
   const T* g_c;      // (H)
+  const T* b_c;      // (H) β_c, or null
   T* dah;            // (rows, G*H) d (W_hh h_{t-1}) (dAh), or null without LN(W_hh h)
   const T* ahat;     // (rows, G*H) LN(W_hh h_{t-1})
   const T* rh;       // (rows)
@@ -331,6 +334,18 @@ RNNLAB_INLINE void dah_row(const T* RNNLAB_R dar, const T* RNNLAB_R ah, const T*
   for (int64_t j = 0; j < N; ++j) dahr[j] = rstd * (dar[j] * gh[j] - a1 - ah[j] * a2);
 }
 
+// tanh(y) of one row anew, y = γ_c LN(c) + β_c from the kept LN(c) (the forward keeps no
+// tanh(y) with LN(c) and no projection: T·B·H floats less, for one tanh per element here).
+template <typename T>
+RNNLAB_INLINE void tanh_y_row(const T* RNNLAB_R ch, const T* RNNLAB_R gc, const T* RNNLAB_R bc,
+                              T* RNNLAB_R tr, int64_t H) {
+  if (bc) {
+    for (int64_t j = 0; j < H; ++j) tr[j] = tanh_(bc[j] + ch[j] * gc[j]);
+  } else {
+    for (int64_t j = 0; j < H; ++j) tr[j] = tanh_(ch[j] * gc[j]);
+  }
+}
+
 // Backward math of rows [r0, r1) of one step: d a from d m and d c = dc_next; dc becomes
 // d c_{t-1} in place; with layer norm also d y and d (W_hh h_{t-1}).
 template <typename T, int MODE, bool PEEP, bool LNC>
@@ -341,11 +356,12 @@ RNNLAB_INLINE void backward_rows(const Bwd<T>& s, int64_t r0, int64_t r1) {
   const bool add = s.dh_next != nullptr;
   for (int64_t r = r0; r < r1; ++r) {
     const T* zr = s.z + r * G * H;
-    const T* tr = s.tc + r * H;
     const T* dor = s.dout + r * H;
     const T* dhr = add ? s.dh_next + r * H : nullptr;
     T* dyr = LNC ? s.dy + r * H : nullptr;
     const T* ch = LNC ? s.chat + r * H : nullptr;
+    const T* tr = s.tc ? s.tc + r * H : s.tc_again + r * H;
+    if (LNC && !s.tc) tanh_y_row(ch, s.g_c, s.b_c, s.tc_again + r * H, H);
     T m1 = 0, m2 = 0, rstd_c = 0;
     if (LNC) {  // y = γ_c LN(c) + β_c: d y first, then the row means of the LN backward
       if (add) dy_row<T, true>(dor, dhr, zr + (K + 1) * H, tr, dyr, H);
@@ -443,7 +459,8 @@ at::Tensor contiguous_or_none(const c10::optional<at::Tensor>& t) {
 
 // The forward loop. Z (T, B, G*H): the input part of a (γ_ih LN(W_ih x) + b, or W_ih x, with
 // b = b_ih + b_hh then passed as ``bias`` and added in the pass), turned into the gates in
-// place. Returns {out (T,B,P), h_T, c_T, Z, C (keep ? T : 2, B, H), TC (S, B, H), AhHat
+// place. Returns {out (T,B,P), h_T, c_T, Z, C (keep ? T : 2, B, H), TC (S, B, H; undefined
+// when keep with LN(c) and no projection: the backward forms it anew), AhHat
 // (S, B, G*H), Rh (S, B, 1), CHat (S, B, H), Rc (S, B, 1)}, S = keep ? T : 1, the last four
 // undefined (None) without their layer norm. sizes: the batch size of each step, or empty (B at
 // every step); with sizes the buffers start as zeros (finished rows output 0 and stay finite).
@@ -465,7 +482,10 @@ std::vector<at::Tensor> lstm_forward(
   };
   at::Tensor out = make({T, B, P});
   at::Tensor C = make({keep ? T : 2, B, H});
-  at::Tensor TC = make({S, B, H});
+  // tanh(y_t) is kept for the backward unless y_t = γ_c LN(c_t) + β_c, which the backward
+  // forms anew from the kept LN(c_t) (with a projection dW_hr reads it: kept then)
+  const bool tc_kept = keep && !(ln_cell && !proj);
+  at::Tensor TC = make({tc_kept ? T : 1, B, H});
   at::Tensor AhHat = ln_gates ? make({S, B, GH}) : at::Tensor();
   at::Tensor Rh = ln_gates ? make({S, B, 1}) : at::Tensor();
   at::Tensor CHat = ln_cell ? make({S, B, H}) : at::Tensor();
@@ -505,7 +525,8 @@ std::vector<at::Tensor> lstm_forward(
         } else {
           rec.mm(h_prev, P, z, GH, n, 1.0);  // a = W_ih x + W_hh h_prev (+ b in the pass)
         }
-        Fwd<T_> st{z, c_prev, c, TC0 + (s * B + r0) * H, proj ? m : h, ptr<T_>(p),
+        T_* tc = TC0 + ((tc_kept ? s : 0) * B + r0) * H;
+        Fwd<T_> st{z, c_prev, c, tc, proj ? m : h, ptr<T_>(p),
                    ah, ln_gates ? rh0 + s * B + r0 : nullptr, ptr<T_>(g_hh),
                    ln_cell ? ch0 + (s * B + r0) * H : nullptr,
                    ln_cell ? rc0 + s * B + r0 : nullptr, ptr<T_>(g_c), ptr<T_>(b_c),
@@ -523,7 +544,7 @@ std::vector<at::Tensor> lstm_forward(
     };
     row_blocks(B, run);
   });
-  return {out, h_T, c_T, Z, C, TC, AhHat, Rh, CHat, Rc};
+  return {out, h_T, c_T, Z, C, keep && !tc_kept ? at::Tensor() : TC, AhHat, Rh, CHat, Rc};
 }
 
 // The backward loop: returns {dA (T,B,G*H), dAh (d (W_hh h_{t-1}); dA itself without layer
@@ -534,20 +555,24 @@ std::vector<at::Tensor> lstm_backward(
     const at::Tensor& dout, const at::Tensor& dh_T, const at::Tensor& dc_T,
     const at::Tensor& c0, const at::Tensor& w_hh, const c10::optional<at::Tensor>& peephole,
     const c10::optional<at::Tensor>& w_hr, const c10::optional<at::Tensor>& ln_hh,
-    const c10::optional<at::Tensor>& ln_c, const at::Tensor& Z, const at::Tensor& C,
-    const at::Tensor& TC, const c10::optional<at::Tensor>& AhHat,
+    const c10::optional<at::Tensor>& ln_c, const c10::optional<at::Tensor>& bias_ln_c,
+    const at::Tensor& Z, const at::Tensor& C, const c10::optional<at::Tensor>& TC,
+    const c10::optional<at::Tensor>& AhHat,
     const c10::optional<at::Tensor>& Rh, const c10::optional<at::Tensor>& CHat,
     const c10::optional<at::Tensor>& Rc, int64_t mode, const std::vector<int64_t>& sizes) {
   TORCH_CHECK(dout.device().is_cpu(), "rnnlab's C++ LSTM core runs on the CPU only");
-  TORCH_CHECK(Z.is_contiguous() && C.is_contiguous() && TC.is_contiguous(),
+  TORCH_CHECK(Z.is_contiguous() && C.is_contiguous() && (!given(TC) || TC->is_contiguous()),
               "rnnlab's C++ LSTM core needs the forward's buffers as it made them");
   const int64_t T = Z.size(0), B = Z.size(1), H = c0.size(1), P = dh_T.size(1);
   const int64_t G = mode == 0 ? 4 : 3, GH = G * H;
   const bool packed = !sizes.empty(), peep = given(peephole), proj = given(w_hr);
   const bool ln_gates = given(ln_hh), ln_cell = given(ln_c);
+  TORCH_CHECK(given(TC) || ln_cell, "rnnlab's C++ LSTM core needs tanh(y_t) without LN(c)");
   auto make = [&](at::IntArrayRef shape) {
     return packed ? at::zeros(shape, Z.options()) : at::empty(shape, Z.options());
   };
+  // tanh(y_t) of the step running, formed anew where the forward did not keep it
+  at::Tensor TCagain = given(TC) ? at::Tensor() : at::empty({B, H}, Z.options());
   at::Tensor dA = make({T, B, GH});
   at::Tensor dAh = ln_gates ? make({T, B, GH}) : dA;
   at::Tensor dH = proj ? make({T, B, P}) : at::Tensor();
@@ -557,14 +582,16 @@ std::vector<at::Tensor> lstm_backward(
   at::Tensor dc_next = dc_T.clone(at::MemoryFormat::Contiguous);
   at::Tensor d_out = dout.contiguous();
   at::Tensor p = contiguous_or_none(peephole), g_hh = contiguous_or_none(ln_hh);
-  at::Tensor g_c = contiguous_or_none(ln_c);
+  at::Tensor g_c = contiguous_or_none(ln_c), b_c = contiguous_or_none(bias_ln_c);
+  at::Tensor tc = contiguous_or_none(TC);
   at::Tensor ahat = contiguous_or_none(AhHat), rh = contiguous_or_none(Rh);
   at::Tensor chat = contiguous_or_none(CHat), rc = contiguous_or_none(Rc);
   at::Tensor c0c = c0.contiguous();
   AT_DISPATCH_FLOATING_TYPES(Z.scalar_type(), "rnnlab_lstm_backward", [&] {
     using T_ = scalar_t;
     // each step's rows by pointer, as in the forward
-    const T_ *z0 = ptr<T_>(Z), *C0 = ptr<T_>(C), *TC0 = ptr<T_>(TC), *dout0 = ptr<T_>(d_out);
+    const T_ *z0 = ptr<T_>(Z), *C0 = ptr<T_>(C), *TC0 = ptr<T_>(tc), *dout0 = ptr<T_>(d_out);
+    T_* tca0 = ptr<T_>(TCagain);
     const T_ *ahat0 = ptr<T_>(ahat), *rh0 = ptr<T_>(rh), *chat0 = ptr<T_>(chat);
     const T_ *rc0 = ptr<T_>(rc), *c_init = ptr<T_>(c0c);
     T_ *dA0 = ptr<T_>(dA), *dAh0 = ptr<T_>(dAh), *dH0 = ptr<T_>(dH), *dY0 = ptr<T_>(dY);
@@ -586,10 +613,11 @@ std::vector<at::Tensor> lstm_backward(
           for (int64_t i = 0; i < n * P; ++i) dh[i] = dout_t[i] + dhn[i];
           projection->mm(dh, P, dm, H, n, 0.0);
         }
-        Bwd<T_> st{z0 + row * GH, t ? C0 + (row - B) * H : c_init + r0 * H, TC0 + row * H,
+        Bwd<T_> st{z0 + row * GH, t ? C0 + (row - B) * H : c_init + r0 * H,
+                   TC0 ? TC0 + row * H : nullptr, tca0 ? tca0 + r0 * H : nullptr,
                    proj ? dm : dout_t, proj ? nullptr : dhn, dcn, dA0 + row * GH, ptr<T_>(p),
                    ln_cell ? dY0 + row * H : nullptr, ln_cell ? chat0 + row * H : nullptr,
-                   ln_cell ? rc0 + row : nullptr, ptr<T_>(g_c),
+                   ln_cell ? rc0 + row : nullptr, ptr<T_>(g_c), ptr<T_>(b_c),
                    ln_gates ? dAh0 + row * GH : nullptr, ln_gates ? ahat0 + row * GH : nullptr,
                    ln_gates ? rh0 + row : nullptr, ptr<T_>(g_hh), H};
         RNNLAB_PICK(backward_step, T_, mode, peep, ln_cell, st, n);

@@ -47,7 +47,9 @@ def forward_loop(
     """The loop of ``_lstm_forward`` in C++. ``Z`` (T, B, G*H): the input part of a, from
     ``_input_part``; it becomes the gates in place. ``bias`` (G*H): b = b_ih + b_hh where Z
     was formed without it (the loop adds it to each row), else None. Returns ``out, h_T, c_T,
-    Z, C, TC, AhHat, Rh, CHat, Rc`` (the last four None without their layer norm)."""
+    Z, C, TC, AhHat, Rh, CHat, Rc`` (the last four None without their layer norm; TC None
+    when ``keep`` with LN(c) and no projection: the backward loop forms tanh(y_t) anew from
+    CHat, T·B·H floats less to keep)."""
     return tuple(cpp_core.core().lstm_forward(
         Z, h0.contiguous(), c0.contiguous(), w.weight_hh, w.weight_peephole, w.weight_hr,
         w.weight_ln_hh, w.weight_ln_c, w.bias_ln_c, bias, LN_EPS, MODES[mode],
@@ -64,5 +66,5 @@ def backward_loop(
     Z, C, TC, _, _, _, AhHat, Rh, CHat, Rc, _ = saved
     return tuple(cpp_core.core().lstm_backward(
         dout, dh_T, dc_T, c0.contiguous(), w.weight_hh, w.weight_peephole, w.weight_hr,
-        w.weight_ln_hh, w.weight_ln_c, Z, C, TC, AhHat, Rh, CHat, Rc, MODES[mode],
+        w.weight_ln_hh, w.weight_ln_c, w.bias_ln_c, Z, C, TC, AhHat, Rh, CHat, Rc, MODES[mode],
         list(sizes or ())))
