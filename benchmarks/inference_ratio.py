@@ -36,7 +36,8 @@ def median_seconds(fn: Callable[[], object], calls: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """Print (and return, by size and cell) the ratios."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", default=["1x1000x128", "32x100x128", "32x100x512"],
@@ -44,15 +45,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--calls", type=int, default=7)
     parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     print(f"rnnlab from {rn.__file__}, {args.threads} threads")
+    result: dict[str, dict[str, float]] = {}
     for size in args.sizes:
         B, T, H = (int(n) for n in size.split("x"))
         x = torch.randn(B, T, H)
         ref = torch.nn.LSTM(H, H, batch_first=True)
-        cells = []
+        result[size] = {}
         for name, options in CELLS.items():
             layer = rn.LSTM(H, H, batch_first=True, **options)
             ratios = []
@@ -61,8 +63,10 @@ def main() -> None:
                     ours = median_seconds(lambda: layer(x), args.calls)  # noqa: B023
                     theirs = median_seconds(lambda: ref(x), args.calls)  # noqa: B023
                     ratios.append(ours / theirs)
-            cells.append(f"{name} {statistics.median(ratios):.2f}x")
-        print(f"B {B}, T {T}, H {H}: " + ", ".join(cells), flush=True)
+            result[size][name] = statistics.median(ratios)
+        cells = ", ".join(f"{name} {ratio:.2f}x" for name, ratio in result[size].items())
+        print(f"B {B}, T {T}, H {H}: {cells}", flush=True)
+    return result
 
 
 if __name__ == "__main__":

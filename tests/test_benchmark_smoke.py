@@ -11,6 +11,7 @@ import math
 import pytest
 from helpers_rnn import ELMAN_BPTT, GRU_BPTT, LSTM_BPTT
 
+from benchmarks import inference_ratio
 from benchmarks.speed import VARIANTS, Size, main, matmul_flops, parse_size
 
 
@@ -61,3 +62,11 @@ def test_sizes_parse() -> None:
     assert parse_size("32x100x256:2l:bi") == Size(32, 100, 256, layers=2, bidirectional=True)
     with pytest.raises(Exception, match="BxTxH"):
         parse_size("32x100")
+
+
+def test_the_checkout_comparison_runs_every_cell(capsys: pytest.CaptureFixture[str]) -> None:
+    ratios = inference_ratio.main(["--sizes", "2x3x4", "--rounds", "1", "--calls", "1",
+                                   "--threads", "1"])
+    assert set(ratios["2x3x4"]) == set(inference_ratio.CELLS)
+    assert all(math.isfinite(r) and r > 0 for r in ratios["2x3x4"].values())
+    assert "B 2, T 3, H 4: plain " in capsys.readouterr().out
