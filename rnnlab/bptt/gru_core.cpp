@@ -8,11 +8,17 @@
 // dhn (T, B, H) = da_n r. The batched input and weight gradients are formed from them after the
 // loop, in Python, for both paths. Only the loops and the per-step element-wise math moved here.
 //
-// Per step, reset_after: one at::mm into the gates buffer ([W_hr h, W_hz h, W_hn h]) and one
-// element-wise pass that adds x's part and the biases (at::parallel_for over rows); backward: one
-// pass, then one at::addmm_ (dh_prev += [da_r, da_z, dhn] W_hh). Reset before needs two of each:
-// W_hn multiplies r h, so r must exist before the second product (forward), and da_r needs
-// da_n W_hn (backward).
+// Per step, reset_after: one product into the gates buffer ([W_hr h, W_hz h, W_hn h]) and one
+// element-wise pass that adds x's part and the biases; backward: one pass, then one product
+// (dh_prev += [da_r, da_z, dhn] W_hh). Reset before needs two of each: W_hn multiplies r h, so
+// r must exist before the second product (forward), and da_r needs da_n W_hn (backward). The
+// products use W_hh packed once per call (packed_gemm.h).
+//
+// The steps walk raw row pointers (a tensor view costs about a microsecond, a sizeable share of
+// a step at B 1). With several threads and enough rows, each thread takes one block of the
+// batch's rows through all T steps, with its own products and passes (row_blocks, cpu_math.h);
+// otherwise each step's passes are split across the threads by rows. The passes are compiled
+// for the baseline ISA, AVX2/FMA and AVX-512, the widest the CPU has chosen at run time.
 
 #include <torch/extension.h>
 
@@ -174,16 +180,20 @@ RNNLAB_INLINE void bwd_before2_rows(const T* RNNLAB_R g, const T* RNNLAB_R hp,
   }
 }
 
-// The two compiled copies of a row function FN, and the step that runs it over n rows in
-// parallel. ARGS are the row function's arguments before (H, r0, r1).
+// The compiled copies of a row function FN (see RNNLAB_AVX2 and RNNLAB_AVX512, cpu_math.h), and
+// the step that runs the widest the CPU has over n rows, split across the threads by rows
+// (inline, on one thread, inside a row block). ARGS are the row function's arguments before
+// (H, r0, r1).
 #define RNNLAB_STEP(FN, PARAMS, ARGS)                                                     \
   template <typename T>                                                                  \
   void FN##_base PARAMS { FN##_rows<T> ARGS; }                                           \
   template <typename T>                                                                  \
   RNNLAB_AVX2 void FN##_avx2 PARAMS { FN##_rows<T> ARGS; }                               \
+  template <typename T>                                                                  \
+  RNNLAB_AVX512 void FN##_avx512 PARAMS { FN##_rows<T> ARGS; }                           \
   template <typename T, typename... A>                                                   \
   void FN(int64_t H, int64_t n, A... a) {                                                \
-    auto rows = have_avx2() ? FN##_avx2<T> : FN##_base<T>;                               \
+    auto rows = have_avx512() ? FN##_avx512<T> : have_avx2() ? FN##_avx2<T> : FN##_base<T>; \
     at::parallel_for(0, n, grain_rows(H), [&](int64_t r0, int64_t r1) {                  \
       rows(a..., H, r0, r1);                                                             \
     });                                                                                  \
@@ -209,19 +219,20 @@ RNNLAB_STEP(bwd_before2, (const T* g, const T* hp, const T* drh, T* dh_next, T* 
             (g, hp, drh, dh_next, da, H, r0, r1))
 
 template <typename T>
-T* ptr(const at::Tensor& t) { return t.data_ptr<T>(); }
+T* ptr(const at::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; }
 
-// W_hh for the products of one loop, packed once for all its steps (packed_gemm.h): all of it
-// with reset_after; W_h[rz] and W_hn apart with reset before (W_hn multiplies r h).
+// W_hh for the products of one loop, packed once for all its steps (packed_gemm.h) for a block
+// of m rows: all of it with reset_after; W_h[rz] and W_hn apart with reset before (W_hn
+// multiplies r h).
 struct GruWeights {
   std::optional<PackedWeight> all, rz, n;
-  GruWeights(const at::Tensor& w_hh, bool reset_after, bool transposed, int64_t B) {
+  GruWeights(const at::Tensor& w_hh, bool reset_after, bool transposed, int64_t m) {
     const int64_t H = w_hh.size(1);
     if (reset_after) {
-      all.emplace(w_hh, transposed, B);
+      all.emplace(w_hh, transposed, m);
     } else {
-      rz.emplace(w_hh.narrow(0, 0, 2 * H), transposed, B);
-      n.emplace(w_hh.narrow(0, 2 * H, H), transposed, B);
+      rz.emplace(w_hh.narrow(0, 0, 2 * H), transposed, m);
+      n.emplace(w_hh.narrow(0, 2 * H, H), transposed, m);
     }
   }
 };
@@ -234,7 +245,8 @@ struct GruWeights {
 // sizes: the batch size of each step, or empty (B at every step); with sizes, out
 // and gates start as zeros (finished rows output 0, and backward's batched products never meet
 // uninitialised memory). keep = false (no backward will run): one gate slot, reused each step,
-// so the loop touches B·4H numbers of scratch rather than T·B·4H.
+// so the loop touches B·4H numbers of scratch rather than T·B·4H (each row block its own rows
+// of it).
 std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
                                     const at::Tensor& w_hh,
                                     const c10::optional<at::Tensor>& bias_x,
@@ -252,42 +264,49 @@ std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
   at::Tensor gates = make({keep ? T : 1, B, 4 * H});
   at::Tensor h_T = h0.clone(at::MemoryFormat::Contiguous);
   at::Tensor h0c = h0.contiguous();
-  const GruWeights w(w_hh, reset_after, /*transposed=*/true, B);  // h W_hh^T
   // zeros for an absent bias: one loop body for all cases
   auto bias_or_zeros = [&](const c10::optional<at::Tensor>& b, bool used) {
     return used && b.has_value() && b->defined() ? b->contiguous() : at::zeros({3 * H}, opts);
   };
   at::Tensor b_x = bias_or_zeros(bias_x, true), b_hh = bias_or_zeros(bias_hh, reset_after);
-  for (int64_t t = 0; t < T; ++t) {
-    const int64_t n = packed ? sizes[t] : B;
-    if (n == 0) break;  // sizes never grow again
-    at::Tensor hp = (t ? out[t - 1] : h0c).narrow(0, 0, n);
-    at::Tensor g = gates[keep ? t : 0].narrow(0, 0, n);
-    at::Tensor x_t = x3[t].narrow(0, 0, n);
-    at::Tensor h = out[t];
-    AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "rnnlab_gru_forward", [&] {
-      // Plain products into g, the rest added in the passes: addmm_out would first copy its
-      // bias or x term into g, one more strided pass over the step's rows.
-      if (reset_after) {
-        at::Tensor g3 = g.narrow(1, 0, 3 * H);
-        w.all->mm(hp, g3, 0.0);  // [W_hr h, W_hz h, W_hn h]
-        fwd_after<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(b_x),
-                            ptr<scalar_t>(b_hh), ptr<scalar_t>(hp), ptr<scalar_t>(h));
-      } else {
-        at::Tensor grz = g.narrow(1, 0, 2 * H), gn = g.narrow(1, 3 * H, H);
-        w.rz->mm(hp, grz, 0.0);  // W_h[rz] h_prev
-        fwd_before1<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(b_x),
-                              ptr<scalar_t>(hp));
-        w.n->mm(g.narrow(1, 2 * H, H), gn, 0.0);  // W_hn rh
-        fwd_before2<scalar_t>(H, n, ptr<scalar_t>(g), ptr<scalar_t>(x_t), ptr<scalar_t>(b_x),
-                              ptr<scalar_t>(hp), ptr<scalar_t>(h));
+  AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "rnnlab_gru_forward", [&] {
+    using T_ = scalar_t;
+    // each step's rows by pointer: step t of a (T, B, N) buffer starts at t * B * N
+    const T_ *x0 = ptr<T_>(x3), *h_init = ptr<T_>(h0c);
+    const T_ *bx = ptr<T_>(b_x), *bh = ptr<T_>(b_hh);
+    T_ *out0 = ptr<T_>(out), *g0 = ptr<T_>(gates), *hT = ptr<T_>(h_T);
+    // Rows [r0, r1) of the batch through all T steps (see row_blocks).
+    auto run = [&](int64_t r0, int64_t r1) {
+      const GruWeights w(w_hh, reset_after, /*transposed=*/true, r1 - r0);  // h W_hh^T
+      for (int64_t t = 0; t < T; ++t) {
+        const int64_t n = std::min(packed ? sizes[t] : B, r1) - r0;  // rows of the block running
+        if (n <= 0) break;  // sizes never grow again
+        T_* g = g0 + ((keep ? t : 0) * B + r0) * 4 * H;
+        const T_* x_t = x0 + (t * B + r0) * 3 * H;
+        T_* h = out0 + (t * B + r0) * H;
+        const T_* hp = t ? h - B * H : h_init + r0 * H;
+        // Plain products into g, the rest added in the passes: a product with a bias or x term
+        // would first copy it into g, one more strided pass over the step's rows.
+        if (reset_after) {
+          w.all->mm(hp, H, g, 4 * H, n, 0.0);  // [W_hr h, W_hz h, W_hn h]
+          fwd_after<T_>(H, n, g, x_t, bx, bh, hp, h);
+        } else {
+          w.rz->mm(hp, H, g, 4 * H, n, 0.0);  // W_h[rz] h_prev
+          fwd_before1<T_>(H, n, g, x_t, bx, hp);
+          w.n->mm(g + 2 * H, 4 * H, g + 3 * H, 4 * H, n, 0.0);  // W_hn rh
+          fwd_before2<T_>(H, n, g, x_t, bx, hp, h);
+        }
+        // rows that have just taken their last step: from next (global) to the block's n
+        const int64_t next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;
+        const int64_t first = std::max(next, r0), last = r0 + n;
+        if (first < last) {
+          std::memcpy(hT + first * H, out0 + (t * B + first) * H,
+                      sizeof(T_) * (last - first) * H);
+        }
       }
-    });
-    const int64_t n_next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;
-    if (n_next < n) {  // rows n_next .. n-1 have just taken their last step
-      h_T.narrow(0, n_next, n - n_next).copy_(h.narrow(0, n_next, n - n_next));
-    }
-  }
+    };
+    row_blocks(B, run);
+  });
   return {out, h_T, gates};
 }
 
@@ -307,40 +326,51 @@ std::vector<at::Tensor> gru_backward(const at::Tensor& dout, const at::Tensor& d
   };
   at::Tensor da = make({T, B, 3 * H});
   at::Tensor dhn = reset_after ? make({T, B, H}) : at::Tensor();
-  at::Tensor scratch = at::empty({B, reset_after ? 3 * H : H}, opts);  // m, or drh
+  const int64_t S = reset_after ? 3 * H : H;  // the scratch row: m, or drh
+  at::Tensor scratch = at::empty({B, S}, opts);  // each row block its own rows of it
   at::Tensor dh_next = dh_T.clone(at::MemoryFormat::Contiguous);
   at::Tensor d_out = dout.contiguous(), h0c = h0.contiguous(), o = out.contiguous();
-  const GruWeights w(w_hh, reset_after, /*transposed=*/false, B);  // d h_prev = · W_hh
-  for (int64_t t = T - 1; t >= 0; --t) {
-    const int64_t n = packed ? sizes[t] : B;
-    if (n == 0) continue;
-    at::Tensor hp = t ? o[t - 1] : h0c;
-    at::Tensor da_t = da[t];
-    at::Tensor dh_rows = dh_next.narrow(0, 0, n);
-    AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "rnnlab_gru_backward", [&] {
-      if (reset_after) {
-        bwd_after<scalar_t>(H, n, ptr<scalar_t>(gates[t]), ptr<scalar_t>(hp),
-                            ptr<scalar_t>(d_out[t]), ptr<scalar_t>(dh_next), ptr<scalar_t>(da_t),
-                            ptr<scalar_t>(dhn[t]), ptr<scalar_t>(scratch));
-        w.all->mm(scratch.narrow(0, 0, n), dh_rows, 1.0);  // [a_r, a_z, hn] = ... + W_hh h_prev
-      } else {
-        bwd_before1<scalar_t>(H, n, ptr<scalar_t>(gates[t]), ptr<scalar_t>(hp),
-                              ptr<scalar_t>(d_out[t]), ptr<scalar_t>(dh_next),
-                              ptr<scalar_t>(da_t));
-        at::Tensor drh = scratch.narrow(0, 0, n);
-        w.n->mm(da_t.narrow(0, 0, n).narrow(1, 2 * H, H), drh, 0.0);  // a_n = ... + W_hn rh
-        bwd_before2<scalar_t>(H, n, ptr<scalar_t>(gates[t]), ptr<scalar_t>(hp),
-                              ptr<scalar_t>(drh), ptr<scalar_t>(dh_next), ptr<scalar_t>(da_t));
-        w.rz->mm(da_t.narrow(0, 0, n).narrow(1, 0, 2 * H), dh_rows, 1.0);  // W_h[rz] h_prev
+  at::Tensor gc = gates.contiguous();
+  AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "rnnlab_gru_backward", [&] {
+    using T_ = scalar_t;
+    // each step's rows by pointer, as in the forward
+    const T_ *g0 = ptr<T_>(gc), *out0 = ptr<T_>(o), *dout0 = ptr<T_>(d_out);
+    const T_* h_init = ptr<T_>(h0c);
+    T_ *da0 = ptr<T_>(da), *dhn0 = ptr<T_>(dhn), *dh0 = ptr<T_>(dh_next);
+    T_* scratch0 = ptr<T_>(scratch);
+    // Rows [r0, r1) of the batch back through all T steps (row_blocks, as in the forward).
+    auto run = [&](int64_t r0, int64_t r1) {
+      const GruWeights w(w_hh, reset_after, /*transposed=*/false, r1 - r0);  // d h_prev = · W_hh
+      T_ *dh = dh0 + r0 * H, *s = scratch0 + r0 * S;
+      for (int64_t t = T - 1; t >= 0; --t) {
+        const int64_t n = std::min(packed ? sizes[t] : B, r1) - r0;  // rows of the block running
+        if (n <= 0) continue;
+        const int64_t row = t * B + r0;  // the block's first row in a (T, B, ·) buffer
+        const T_* g = g0 + row * 4 * H;
+        const T_* hp = t ? out0 + (row - B) * H : h_init + r0 * H;
+        const T_* dout_t = dout0 + row * H;
+        T_* da_t = da0 + row * 3 * H;
+        if (reset_after) {
+          bwd_after<T_>(H, n, g, hp, dout_t, dh, da_t, dhn0 + row * H, s);
+          w.all->mm(s, 3 * H, dh, H, n, 1.0);  // [a_r, a_z, hn] = ... + W_hh h_prev
+        } else {
+          bwd_before1<T_>(H, n, g, hp, dout_t, dh, da_t);
+          w.n->mm(da_t + 2 * H, 3 * H, s, H, n, 0.0);  // a_n = ... + W_hn rh
+          bwd_before2<T_>(H, n, g, hp, s, dh, da_t);
+          w.rz->mm(da_t, 3 * H, dh, H, n, 1.0);  // a_[rz] = ... + W_h[rz] h_prev
+        }
       }
-    });
-  }
+    };
+    row_blocks(B, run);
+  });
   return {da, dhn, dh_next};
 }
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("gru_forward", &gru_forward, "rnnlab GRU forward loop (CPU)");
   m.def("gru_backward", &gru_backward, "rnnlab GRU backward loop (CPU)");
+  m.def("row_blocks", &row_block_count,
+        "how many blocks of rows the loops run side by side for a batch of B (cpu_math.h)");
   m.def("packed_gemm", [] { return mkl_packed().ok; },
         "whether the recurrent products run on weights packed once (packed_gemm.h)");
 }
