@@ -127,8 +127,8 @@ def _stable_sources(name: str, files: tuple[Path, ...]) -> list[str]:
 
 def module_name(core_name: str) -> str:
     """The cache name of core ``core_name``: ``rnnlab_<core>_core_<hash>``, the hash of its
-    source, the shared headers, the flags and torch's folder (the build file names that
-    torch's headers and libraries, so two venvs sharing one name would rebuild it in turn)."""
+    source, the shared headers, the flags and torch's folder (the build file names the
+    headers and libraries of one torch, so two venvs sharing a name would rebuild it in turn)."""
     text = b"".join(path.read_bytes() for path in (SOURCES[core_name], *SHARED))
     setup = repr((CFLAGS, LDFLAGS, str(Path(torch.__file__).resolve().parent)))
     digest = hashlib.sha256(text + setup.encode()).hexdigest()[:12]
