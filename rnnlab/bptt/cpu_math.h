@@ -1,6 +1,7 @@
 // What rnnlab's C++ cores share (lstm_core.cpp, gru_core.cpp, elman_core.cpp): the per-ISA
-// compile switches, the scalar nonlinearities of the fused element-wise passes, and the split
-// of a batch into blocks of rows that run side by side (row_blocks). Included by each core, which
+// compile switches, the scalar nonlinearities of the fused element-wise passes, the split of a
+// batch into blocks of rows that run side by side (row_blocks) and the copy of a packed batch's
+// finished rows into the final state (copy_finished_rows). Included by each core, which
 // cpp_core.py builds as a module of its own; its text goes into every core's build hash.
 
 #pragma once
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 namespace {
 
@@ -104,6 +106,22 @@ void row_blocks(int64_t B, const F& run) {
     const at::NoGradGuard no_grad;
     for (int64_t k = k0; k < k1; ++k) run(k * B / blocks, (k + 1) * B / blocks);
   });
+}
+
+// Inside a row block [r0, r0 + n) at step t: copy the rows that have just taken their last
+// step (those at or past the batch size of step t + 1; every row after the last step) from
+// step t's (B, width) rows into the final state (B, width). Packed batches only end rows, so
+// each row is copied once, by the block that holds it.
+template <typename T>
+inline void copy_finished_rows(T* final_state, const T* step_rows, int64_t width,
+                               const std::vector<int64_t>& sizes, int64_t t, int64_t T_steps,
+                               int64_t B, int64_t r0, int64_t n) {
+  const int64_t next = t + 1 < T_steps ? (sizes.empty() ? B : sizes[t + 1]) : 0;
+  const int64_t first = std::max(next, r0), last = r0 + n;
+  if (first < last) {
+    std::memcpy(final_state + first * width, step_rows + first * width,
+                sizeof(T) * (last - first) * width);
+  }
 }
 
 // Whether this CPU runs the AVX-512 clones (asked once per process).

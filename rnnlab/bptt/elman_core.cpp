@@ -182,13 +182,7 @@ std::vector<at::Tensor> elman_forward(at::Tensor xw, const at::Tensor& h0,
         const T_* h_prev = t ? h - B * H : h_init + r0 * H;
         rec.mm(h_prev, H, h, H, n, 1.0);  // a_t = W_ih x_t + W_hh h_{t-1} (+ b in the pass)
         RNNLAB_PICK_PHI(forward_step, T_, nonlinearity, h, bp, H, n);  // h_t = φ(a_t)
-        // rows that have just taken their last step: from next (global) to the block's end
-        const int64_t next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;
-        const int64_t first = std::max(next, r0), last = r0 + n;
-        if (first < last) {
-          std::memcpy(hT + first * H, out0 + (t * B + first) * H,
-                      sizeof(T_) * (last - first) * H);
-        }
+        copy_finished_rows(hT, out0 + t * B * H, H, sizes, t, T, B, r0, n);
       }
     };
     row_blocks(B, run);

@@ -296,13 +296,7 @@ std::vector<at::Tensor> gru_forward(const at::Tensor& xw, const at::Tensor& h0,
           w.n->mm(g + 2 * H, 4 * H, g + 3 * H, 4 * H, n, 0.0);  // W_hn rh
           fwd_before2<T_>(H, n, g, x_t, bx, hp, h);
         }
-        // rows that have just taken their last step: from next (global) to the block's n
-        const int64_t next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;
-        const int64_t first = std::max(next, r0), last = r0 + n;
-        if (first < last) {
-          std::memcpy(hT + first * H, out0 + (t * B + first) * H,
-                      sizeof(T_) * (last - first) * H);
-        }
+        copy_finished_rows(hT, out0 + t * B * H, H, sizes, t, T, B, r0, n);
       }
     };
     row_blocks(B, run);

@@ -533,13 +533,8 @@ std::vector<at::Tensor> lstm_forward(
                    ptr<T_>(b), static_cast<T_>(eps), H};
         RNNLAB_PICK(forward_step, T_, mode, peep, ln_cell, st, n);
         if (proj) projection->mm(m, H, h, P, n, 0.0);  // h = W_hr m
-        // rows that have just taken their last step: from n_next (global) to the block's n
-        const int64_t next = t + 1 < T ? (packed ? sizes[t + 1] : B) : 0;
-        const int64_t first = std::max(next, r0), last = r0 + n;
-        if (first < last) {
-          std::memcpy(hT + first * P, out0 + (t * B + first) * P, sizeof(T_) * (last - first) * P);
-          std::memcpy(cT + first * H, C0 + (ct * B + first) * H, sizeof(T_) * (last - first) * H);
-        }
+        copy_finished_rows(hT, out0 + t * B * P, P, sizes, t, T, B, r0, n);
+        copy_finished_rows(cT, C0 + ct * B * H, H, sizes, t, T, B, r0, n);
       }
     };
     row_blocks(B, run);
