@@ -1,12 +1,14 @@
 // What rnnlab's C++ cores share (lstm_core.cpp, gru_core.cpp, elman_core.cpp): the per-ISA
 // compile switches, the scalar nonlinearities of the fused element-wise passes, the split of a
-// batch into blocks of rows that run side by side (row_blocks) and the copy of a packed batch's
-// finished rows into the final state (copy_finished_rows). Included by each core, which
-// cpp_core.py builds as a module of its own; its text goes into every core's build hash.
+// batch into blocks of rows that run side by side (row_blocks), buffers by pointer (ptr) and the
+// copy of a packed batch's finished rows into the final state (copy_finished_rows). Included
+// by each core, which cpp_core.py builds as a module of its own; its text goes into every
+// core's build hash.
 
 #pragma once
 
 #include <ATen/Parallel.h>
+#include <ATen/core/Tensor.h>
 
 #include <algorithm>
 #include <cmath>
@@ -107,6 +109,11 @@ void row_blocks(int64_t B, const F& run) {
     for (int64_t k = k0; k < k1; ++k) run(k * B / blocks, (k + 1) * B / blocks);
   });
 }
+
+// The data of a buffer by pointer, or null for an undefined (absent) one: the loops step raw
+// row pointers, where a tensor view per step would cost about a microsecond each.
+template <typename T>
+T* ptr(const at::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; }
 
 // Inside a row block [r0, r0 + n) at step t: copy the rows that have just taken their last
 // step (those at or past the batch size of step t + 1; every row after the last step) from

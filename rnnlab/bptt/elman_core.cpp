@@ -142,9 +142,6 @@ void backward_step(const T* h, const T* dout, const T* dh_next, T* da, int64_t H
     else FN<T, 2>(__VA_ARGS__);                                \
   } while (0)
 
-template <typename T>
-T* ptr(const at::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; }
-
 }  // namespace
 
 // The forward loop. xw (T, B, H): W_ih x_t of every step, contiguous; it becomes the output

@@ -218,9 +218,6 @@ RNNLAB_STEP(bwd_before2, (const T* g, const T* hp, const T* drh, T* dh_next, T* 
                           int64_t r0, int64_t r1),
             (g, hp, drh, dh_next, da, H, r0, r1))
 
-template <typename T>
-T* ptr(const at::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; }
-
 // W_hh for the products of one loop, packed once for all its steps (packed_gemm.h) for a block
 // of m rows: all of it with reset_after; W_h[rz] and W_hn apart with reset before (W_hn
 // multiplies r h).

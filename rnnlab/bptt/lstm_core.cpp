@@ -446,9 +446,6 @@ void backward_step(const Bwd<T>& s, int64_t n) {
     }                                                                                    \
   } while (0)
 
-template <typename T>
-T* ptr(const at::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; }
-
 bool given(const c10::optional<at::Tensor>& t) { return t.has_value() && t->defined(); }
 
 at::Tensor contiguous_or_none(const c10::optional<at::Tensor>& t) {
