@@ -46,7 +46,8 @@ log = logging.getLogger("rnnlab")
 SOURCES = {name: Path(__file__).with_name(f"{name}_core.cpp")
            for name in ("lstm", "gru", "elman")}
 # included by every core: in every hash
-SHARED = (Path(__file__).with_name("cpu_math.h"), Path(__file__).with_name("packed_gemm.h"))
+SHARED = tuple(Path(__file__).with_name(name)
+               for name in ("cpu_math.h", "panel_gemm.h", "packed_gemm.h"))
 CFLAGS = ("-O3", "-fno-trapping-math", "-fopenmp")
 LDFLAGS = ("-fopenmp",)
 STALE_SECONDS = 600  # a build takes about a minute; a lock older than this was left behind

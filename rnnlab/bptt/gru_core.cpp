@@ -362,6 +362,5 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("gru_backward", &gru_backward, "rnnlab GRU backward loop (CPU)");
   m.def("row_blocks", &row_block_count,
         "how many blocks of rows the loops run side by side for a batch of B (cpu_math.h)");
-  m.def("packed_gemm", [] { return mkl_packed().ok; },
-        "whether the recurrent products run on weights packed once (packed_gemm.h)");
+  bind_products(m);
 }

@@ -7,12 +7,14 @@
 // at::addmm_, 0.8 ms packed). MKL, which libtorch_cpu carries, can pack a matrix once and reuse
 // it (cblas_sgemm_pack / cblas_sgemm_compute).
 //
-// PackedWeight packs op(W) once; mm() then computes C = A op(W) + beta C. It falls back to
-// at::mm_out / at::addmm_ (the same arithmetic, unpacked) for double, where MKL's symbols are
-// not found (a torch without MKL: looked up at run time, so the core still loads), where
-// RNNLAB_NO_PACKED_GEMM is set, and for steps whose row count differs from the one packed for
-// (the finished rows of a packed batch), since a packed matrix is only promised to serve the
-// m it was packed with.
+// PackedWeight packs op(W) once; mm() then computes C = A op(W) + beta C. On a CPU with
+// AVX-512 it packs float32 weights into rnnlab's own panels (panel_gemm.h), which serve any
+// row count; elsewhere into MKL's packed format. It falls back to at::mm_out / at::addmm_ (the
+// same arithmetic, unpacked) for double, where MKL's symbols are not found (a torch without
+// MKL: looked up at run time, so the core still loads), where RNNLAB_NO_PACKED_GEMM is set,
+// and, with MKL's packing, for steps whose row count differs from the one packed for (the
+// finished rows of a packed batch), since a packed matrix is only promised to serve the m it
+// was packed with. RNNLAB_NO_PANEL_GEMM keeps MKL's packing on AVX-512 CPUs (to compare them).
 
 #pragma once
 
@@ -22,7 +24,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string>
 #include <type_traits>
+
+#include "panel_gemm.h"
 
 namespace {
 
@@ -77,7 +82,12 @@ class PackedWeight {
     k_ = transposed ? w_.size(1) : w_.size(0);
     // read at every call, so that one process can time both ways (benchmarks/speed.py)
     const bool off = std::getenv("RNNLAB_NO_PACKED_GEMM") != nullptr;
-    if (off || !api.ok || w_.scalar_type() != at::kFloat || m_ <= 0 || n_ == 0 || k_ == 0) return;
+    if (off || w_.scalar_type() != at::kFloat || m_ <= 0 || n_ == 0 || k_ == 0) return;
+    if (panels_wanted()) {
+      panels_ = PanelWeight(w_.data_ptr<float>(), leading_dim(w_), transposed, n_, k_);
+      return;
+    }
+    if (!api.ok) return;
     const size_t bytes = api.get_size(kCblasBMatrix, int(m_), int(n_), int(k_));
     buffer_ = at::empty({int64_t(bytes / sizeof(float)) + 1}, w_.options());
     api.pack(kCblasRowMajor, kCblasBMatrix, transposed ? kCblasTrans : kCblasNoTrans, int(m_),
@@ -94,6 +104,11 @@ class PackedWeight {
     const auto row_major = [rows](const at::Tensor& t) {
       return t.stride(1) == 1 && (rows == 1 || t.stride(0) >= t.size(1));
     };
+    if (panels_.ready() && row_major(a) && row_major(c)) {
+      panels_.mm(a.data_ptr<float>(), leading_dim(a), c.data_ptr<float>(), leading_dim(c), rows,
+                 float(beta));
+      return;
+    }
     if (packed_ && rows == m_ && row_major(a) && row_major(c)) {
       mkl_packed().compute(kCblasRowMajor, kCblasNoTrans, kCblasPacked, int(rows), int(n_),
                            int(k_), a.data_ptr<float>(), leading_dim(a),
@@ -116,6 +131,10 @@ class PackedWeight {
   template <typename T>
   void mm(const T* a, int64_t lda, T* c, int64_t ldc, int64_t rows, double beta) const {
     if constexpr (std::is_same_v<T, float>) {
+      if (panels_.ready()) {
+        panels_.mm(a, std::max(lda, k_), c, std::max(ldc, n_), rows, float(beta));
+        return;
+      }
       if (packed_ && rows == m_) {
         mkl_packed().compute(kCblasRowMajor, kCblasNoTrans, kCblasPacked, int(rows), int(n_),
                              int(k_), a, int(std::max(lda, k_)), buffer_.data_ptr<float>(), 0,
@@ -129,11 +148,47 @@ class PackedWeight {
        at::from_blob(c, {rows, n_}, {ldc, 1}, opts), beta);
   }
 
+ // Which product a float32 weight gets here: "panels", "mkl-packed" or "plain".
+  static const char* kind() {
+    if (std::getenv("RNNLAB_NO_PACKED_GEMM") != nullptr) return "plain";
+    if (panels_wanted()) return "panels";
+    return mkl_packed().ok ? "mkl-packed" : "plain";
+  }
+
  private:
+  static bool panels_wanted() {
+    return have_avx512() && std::getenv("RNNLAB_NO_PANEL_GEMM") == nullptr;
+  }
+
+  PanelWeight panels_;
   at::Tensor w_, buffer_;
   bool transposed_;
   int64_t m_, n_ = 0, k_ = 0;
   bool packed_ = false;
 };
+
+// The products' entries of every core's module: what runs here, and one product on its own
+// (for tests/test_bptt_panel_gemm.py, which holds it against torch.mm).
+inline void bind_products(pybind11::module& m) {
+  m.def("packed_gemm", [] { return mkl_packed().ok; },
+        "whether MKL's packed products are found (packed_gemm.h)");
+  m.def("recurrent_gemm", [] { return std::string(PackedWeight::kind()); },
+        "which product the float32 recurrent weights get: panels, mkl-packed or plain");
+  m.def(
+      "recurrent_mm",
+      [](const at::Tensor& a, const at::Tensor& w, at::Tensor c, bool transposed, double beta,
+         int64_t packed_rows) {
+        TORCH_CHECK(a.scalar_type() == c.scalar_type() && a.scalar_type() == w.scalar_type(),
+                    "recurrent_mm: one dtype for a, w and c");
+        const PackedWeight packed(w, transposed, packed_rows);
+        AT_DISPATCH_FLOATING_TYPES(a.scalar_type(), "rnnlab_recurrent_mm", [&] {
+          packed.mm(a.data_ptr<scalar_t>(), a.stride(0), c.data_ptr<scalar_t>(), c.stride(0),
+                    a.size(0), beta);
+        });
+        return c;
+      },
+      "c = a op(w) + beta c through PackedWeight (op(w) = w^T if transposed), packed for "
+      "packed_rows rows; a and c row-major");
+}
 
 }  // namespace
