@@ -14,7 +14,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from torch.testing import assert_close
 
 import rnnlab.nn as rn
-from rnnlab.bptt import cpp_core
+from rnnlab.bptt import cpp_core, lstm_cpp
 
 TOL = {torch.float64: {"rtol": 1e-10, "atol": 1e-10}, torch.float32: {"rtol": 1e-5, "atol": 1e-5}}
 
@@ -22,6 +22,11 @@ TOL = {torch.float64: {"rtol": 1e-10, "atol": 1e-10}, torch.float32: {"rtol": 1e
 # ran the hand-written path on the CPU: its loops run in C++ where the core is built
 # (rnnlab.bptt.lstm_cpp), in Python under RNNLAB_NO_CPP=1 or without a compiler.
 LSTM_BPTT = "bptt-cpp" if cpp_core.core() is not None else "bptt"
+# What backend="auto" runs for a plain float32 LSTM in a training step on the CPU: the
+# hand-written path where the core multiplies by its own AVX-512 products (faster there than
+# oneDNN's forward and backward; rnnlab.bptt.lstm_cpp.own_products), else torch's fused kernel.
+# In inference it runs the fused kernel everywhere.
+LSTM_AUTO_TRAINING = LSTM_BPTT if lstm_cpp.own_products() else "fused"
 # The same for a GRU without in-loop regulariser (either reset form; rnnlab.bptt.gru_cpp).
 GRU_BPTT = "bptt-cpp" if cpp_core.core("gru") is not None else "bptt"
 # The same for an Elman RNN without in-loop regulariser (every nonlinearity; rnnlab.bptt.elman_cpp).

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 import torch
-from helpers_rnn import LSTM_BPTT
+from helpers_rnn import LSTM_AUTO_TRAINING, LSTM_BPTT
 
 from rnnlab.models import (
     ModelConfig,
@@ -172,9 +172,9 @@ def test_a_model_runs_the_kernel_its_backend_names() -> None:
         out, _ = model(x)
         out.sum().backward()
         kernels[backend] = (model.stack.rnn.last_kernel, out.detach())
-    # a plain LSTM on the CPU: auto picks torch's fused kernel; every kernel computes the same
+    # a plain LSTM on the CPU: auto picks its training kernel; every kernel computes the same
     assert {b: k for b, (k, _) in kernels.items()} == {
-        "bptt": LSTM_BPTT, "auto": "fused", "fused": "fused", "reference": "reference"}
+        "bptt": LSTM_BPTT, "auto": LSTM_AUTO_TRAINING, "fused": "fused", "reference": "reference"}
     for _, out in kernels.values():
         torch.testing.assert_close(out, kernels["bptt"][1])
     with pytest.raises(ValueError, match="peephole"):  # refused when built, not mid-run

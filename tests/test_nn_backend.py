@@ -16,7 +16,7 @@ import re
 
 import pytest
 import torch
-from helpers_rnn import ELMAN_BPTT, GRU_BPTT, LSTM_BPTT
+from helpers_rnn import ELMAN_BPTT, GRU_BPTT, LSTM_AUTO_TRAINING, LSTM_BPTT
 from torch.nn.utils.rnn import pack_padded_sequence
 
 import rnnlab.nn as rn
@@ -121,18 +121,31 @@ def test_fused_refuses_a_variant_naming_the_option_and_auto_runs_bptt(make, opti
 
 
 def test_auto_picks_the_fused_lstm_on_the_cpu_and_bptt_for_gru_and_rnn() -> None:
-    """On the CPU torch's LSTM is one oneDNN kernel (faster); its GRU, RNN and projected LSTM
-    are unfused cell loops, slower than the hand-written path (docs/benchmarks.md)."""
+    """On the CPU torch's LSTM is one oneDNN kernel (faster in inference; in training too but
+    where the C++ core runs its own AVX-512 products); its GRU, RNN and projected LSTM are
+    unfused cell loops, slower than the hand-written path (docs/benchmarks.md)."""
     x = torch.randn(T, B, I, requires_grad=True)
-    expected = [(rn.LSTM(I, H), "fused"), (rn.LSTM(I, H, proj_size=2), LSTM_BPTT),
-                (rn.GRU(I, H), GRU_BPTT), (rn.RNN(I, H, nonlinearity="relu"), ELMAN_BPTT)]
-    for layer, kernel in expected:
+    expected = [(rn.LSTM(I, H), LSTM_AUTO_TRAINING, "fused"),
+                (rn.LSTM(I, H, proj_size=2), LSTM_BPTT, LSTM_BPTT),
+                (rn.GRU(I, H), GRU_BPTT, GRU_BPTT),
+                (rn.RNN(I, H, nonlinearity="relu"), ELMAN_BPTT, ELMAN_BPTT)]
+    for layer, training, inference in expected:
         assert layer.backend == "auto" and layer.last_kernel is None
         layer(x)
-        assert layer.last_kernel == kernel, layer
+        assert layer.last_kernel == training, layer
         with torch.no_grad():
             layer(x)
-        assert layer.last_kernel == kernel, layer
+        assert layer.last_kernel == inference, layer
+    double = rn.LSTM(I, H, dtype=torch.float64)  # the own products are float32's
+    double(x.detach().double())
+    assert double.last_kernel == "fused"
+
+
+def test_auto_trains_the_plain_lstm_fused_without_the_own_products(monkeypatch) -> None:
+    monkeypatch.setenv("RNNLAB_NO_PANEL_GEMM", "1")
+    layer = rn.LSTM(I, H)
+    layer(torch.randn(T, B, I))
+    assert layer.last_kernel == "fused"
 
 
 def test_auto_keeps_the_hand_written_path_under_autocast_vmap_and_an_empty_batch() -> None:
@@ -167,12 +180,12 @@ def test_unknown_backend_lists_the_choices() -> None:
 @pytest.mark.parametrize("backend", ["auto", "fused"])
 def test_traces_see_every_gate_whichever_kernel_the_layer_runs(backend) -> None:
     """rnnlab.inspect re-runs the layer on the reference cells; the forward's own kernel
-    (here torch's fused one) does not hide the gates."""
+    (torch's fused one, or with auto the one a training step runs) does not hide the gates."""
     torch.manual_seed(0)
     layer = rn.LSTM(I, H, 2, bidirectional=True, backend=backend)
     x = torch.randn(T, B, I)
     tr = trace(layer, x)
-    assert layer.last_kernel == "fused"
+    assert layer.last_kernel == ("fused" if backend == "fused" else LSTM_AUTO_TRAINING)
     assert tr.rerun_error < 1e-5
     assert tr.gate_names == ("i", "f", "g", "o")
     for layer_k, direction in itertools.product((0, 1), (0, 1)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 import rnnlab.nn as rn
 from rnnlab.bptt import cpp_core
@@ -23,8 +24,20 @@ def test_a_layer_that_runs_a_core_builds_it(layer, name: str, built: list[str]) 
     assert built == [name]
 
 
+def test_the_plain_lstm_builds_the_core_only_where_it_trains_on_it(
+        monkeypatch: pytest.MonkeyPatch, built: list[str]) -> None:
+    """It trains on the core where the core's own AVX-512 products would run (asked of the
+    core: the fixture's core is None, so the layer then falls back to the fused kernel)."""
+    rn.LSTM(3, 4).prepare_kernels()
+    avx512 = torch.backends.cpu.get_cpu_capability() == "AVX512"
+    assert built == (["lstm"] if avx512 else [])
+    built.clear()
+    monkeypatch.setenv("RNNLAB_NO_PANEL_GEMM", "1")  # MKL's products: oneDNN trains faster
+    rn.LSTM(3, 4).prepare_kernels()
+    assert built == []
+
+
 def test_no_core_where_none_would_run(built: list[str]) -> None:
-    rn.LSTM(3, 4).prepare_kernels()  # the plain LSTM trains on torch's fused kernel
     rn.LSTM(3, 4, peephole=True, backend="reference").prepare_kernels()
     rn.GRU(3, 4, zoneout=0.1).prepare_kernels()  # an in-loop mask keeps the Python loop
     rn.RNN(3, 4, recurrent_dropout=0.1).prepare_kernels()

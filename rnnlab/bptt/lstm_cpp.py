@@ -18,6 +18,8 @@ input and weight gradients after it with the same code.
 
 from __future__ import annotations
 
+import os
+
 import torch
 from torch import Tensor
 
@@ -32,6 +34,19 @@ def covers(device: torch.device, dtype: torch.dtype | None, *, in_loop_masks: bo
     docstring). ``dtype`` None: the tensors do not share one dtype (the Python path then says
     what is wrong)."""
     return cpp_core.runs("lstm", device, dtype, in_loop_masks)
+
+
+def own_products() -> bool:
+    """Whether the core multiplies by the recurrent weights with rnnlab's own AVX-512 panels
+    (``panel_gemm.h``: this CPU has AVX-512, ``RNNLAB_NO_PANEL_GEMM`` is unset) rather than
+    MKL's products; False where the core is off or not built. Asked first of torch (the CPU's
+    capability), so that a CPU without AVX-512 never builds the core to hear no."""
+    if torch.backends.cpu.get_cpu_capability() != "AVX512":
+        return False
+    if os.environ.get("RNNLAB_NO_PANEL_GEMM") or os.environ.get("RNNLAB_NO_PACKED_GEMM"):
+        return False
+    module = cpp_core.core("lstm")
+    return module is not None and module.recurrent_gemm() == "panels"
 
 
 def covers_call(x: Tensor, h0: Tensor, c0: Tensor, w: LSTMWeights, in_loop_masks: bool) -> bool:

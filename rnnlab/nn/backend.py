@@ -22,7 +22,9 @@
   vmap works, export guards the length) and autocast is off (torch's CPU kernel refuses
   some autocast mixes; the hand-written path makes torch's dtype choice itself). Faster:
   on CUDA always (cuDNN); on the CPU for the LSTM without projection only (oneDNN fuses
-  the whole layer), while torch's CPU GRU, RNN and projected LSTM run unfused cell ops that
+  the whole layer), and there not in a float32 training step on a CPU with AVX-512, where
+  the C++ core's own products (rnnlab/bptt/panel_gemm.h) make the hand-written forward and
+  backward the faster pair; torch's CPU GRU, RNN and projected LSTM run unfused cell ops that
   the hand-written path matches or beats (docs/benchmarks.md, ``## Speed of the layers``).
 
 Traces of gates (:mod:`rnnlab.inspect`) do not depend on the choice: they re-run the layer on
@@ -84,6 +86,13 @@ def _special_mode_active() -> bool:
     return torch._C._are_functorch_transforms_active() or torch.compiler.is_compiling()
 
 
+def _records_grad(layer: LayerView, data: Tensor) -> bool:
+    """Whether autograd records a call of ``layer`` on ``data`` (a training step)."""
+    if not torch.is_grad_enabled():
+        return False
+    return data.requires_grad or any(p.requires_grad for p in layer.parameters())
+
+
 def choose_kernel(layer: LayerView, data: Tensor, autocast_on: bool) -> str:
     """The kernel ``layer`` runs on input ``data`` (padded or packed): one of :data:`KERNELS`."""
     backend = layer.backend
@@ -91,10 +100,10 @@ def choose_kernel(layer: LayerView, data: Tensor, autocast_on: bool) -> str:
         fused_mode(layer)
         return "fused"
     if backend == "auto":
-        fast = data.device.type != "cpu" or layer.fused_on_cpu()
         usable = not autocast_on and not _special_mode_active() and data.numel() > 0
         torchs = layer.torch_mode() is not None and not layer.regularisers_in_effect()
-        if fast and usable and torchs:
+        if usable and torchs and (data.device.type != "cpu"
+                                  or layer.fused_on_cpu(data, _records_grad(layer, data))):
             return "fused"
     if backend == "reference":
         return "reference"

@@ -9,9 +9,11 @@ satisfies.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 from torch import Tensor
+from torch.nn import Parameter
 
 
 class LayerView(Protocol):
@@ -31,7 +33,9 @@ class LayerView(Protocol):
 
     def variant_name(self) -> str: ...
 
-    def fused_on_cpu(self) -> bool: ...
+    def fused_on_cpu(self, data: Tensor, training: bool) -> bool: ...
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]: ...
 
     def bptt_runs_cpp(self, data: Tensor) -> bool: ...
 

@@ -212,10 +212,16 @@ class LSTM(_LSTMOptions, RecurrentLayer):
         variant = self.peephole or self.coupled or self.layer_norm or not self.forget_gate
         return None if variant else "LSTM"
 
-    def fused_on_cpu(self) -> bool:
-        # oneDNN runs the whole layer as one kernel, faster than rnnlab's loop; but it has no
-        # projection, and torch's fallback for one is an unfused loop, slower than rnnlab's
-        return self.proj_size == 0
+    def fused_on_cpu(self, data: Tensor, training: bool) -> bool:
+        # oneDNN runs the whole layer as one kernel, faster than rnnlab's loop in inference;
+        # but it has no projection, and torch's fallback for one is an unfused loop, slower
+        # than rnnlab's. In training, where the C++ core multiplies by its own AVX-512 panels
+        # (float32), rnnlab's forward and backward measured faster than oneDNN's at every
+        # size of the grid (docs/benchmarks.md, "rnnlab's own products on AVX-512").
+        if self.proj_size:
+            return False
+        own = data.dtype == torch.float32 and lstm_cpp.own_products() and self.bptt_runs_cpp(data)
+        return not (training and own)
 
     def bptt_runs_cpp(self, data: Tensor) -> bool:
         # the same decision lstm_sequence makes on the tensors (rnnlab.bptt.lstm_cpp.covers)

@@ -17,8 +17,8 @@ A family (RNN, LSTM, GRU) supplies only
   "RNN_RELU") or None for a variant torch lacks, and ``variant_name()``, the option that makes
   it one; used by ``backend="fused"``/``"auto"`` (:mod:`rnnlab.nn.backend`) and when the
   layer is traced (:mod:`rnnlab.nn.torch_kernel`);
-* ``fused_on_cpu()``: whether ``backend="auto"`` picks torch's kernel on the CPU (where it is
-  the faster one);
+* ``fused_on_cpu(data, training)``: whether ``backend="auto"`` picks torch's kernel on the CPU
+  (where it is the faster one);
 * ``step(x, states, params, record)``: one step of the reference cell (what a trace replays,
   :mod:`rnnlab.inspect.rerun`) and ``recorded_gates()``, the gates that step records;
 * ``torch_class``, its twin in torch.nn, with ``_torch_options()`` / ``_options_from_torch()``
@@ -186,10 +186,11 @@ class RecurrentLayer(nn.Module):
         """The option(s) that make this configuration one torch.nn lacks (for messages)."""
         raise NotImplementedError
 
-    def fused_on_cpu(self) -> bool:
-        """Whether backend="auto" runs torch's kernel on the CPU: only where it is faster than
-        the hand-written path (measured: docs/benchmarks.md, "Speed of the layers"). torch's
-        CPU GRU and RNN are loops of unfused cell ops, so by default not."""
+    def fused_on_cpu(self, data: Tensor, training: bool) -> bool:
+        """Whether backend="auto" runs torch's kernel on the CPU for ``data``, in training
+        (autograd records the call) or not: only where it is faster than the hand-written path
+        (measured: docs/benchmarks.md, "Speed of the layers"). torch's CPU GRU and RNN are
+        loops of unfused cell ops, so by default not."""
         return False
 
     def bptt_runs_cpp(self, data: Tensor) -> bool:
