@@ -235,3 +235,34 @@ def needs_grad(*tensors: Tensor | None) -> bool:
     """Whether autograd would ask for a gradient of any of these tensors (so a Function must
     keep what its backward reads)."""
     return torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
+
+
+def _onednn_linear() -> Callable[..., Tensor] | None:
+    """torch's oneDNN linear (``torch.ops.mkldnn._linear_pointwise``), or None where this
+    torch has no oneDNN or no such op."""
+    if not torch.backends.mkldnn.is_available():
+        return None
+    try:
+        return torch.ops.mkldnn._linear_pointwise
+    except (AttributeError, RuntimeError):
+        return None
+
+
+_LINEAR = _onednn_linear()
+
+
+def input_product(x2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    r"""The input part of every step at once, :math:`X W^T (+ b)` for the T·B rows of ``x2``.
+
+    On the CPU in float32, outside autograd, it runs oneDNN's linear rather than MKL's
+    ``addmm``: (3200 x 512) by (512 x 2048) on two threads of an AMD EPYC measured 207 against
+    184 GFLOP/s (2026-12-04), and this product is half of an LSTM layer's FLOPs in inference.
+    Anywhere else (float64, autograd recording, no oneDNN), ``addmm`` / ``mm``.
+    """
+    onednn = (_LINEAR is not None and x2.device.type == "cpu" and x2.dtype == torch.float32
+              and weight.dtype == torch.float32 and not needs_grad(x2, weight, bias))
+    if onednn and (bias is None or bias.dtype == torch.float32):
+        return _LINEAR(x2.contiguous(), weight.contiguous(), bias, "none", [], "")
+    if bias is not None:
+        return torch.addmm(bias, x2, weight.t())
+    return torch.mm(x2, weight.t())

@@ -47,6 +47,7 @@ from rnnlab.bptt import BACKENDS, lstm_cpp
 from rnnlab.bptt._common import (
     check_choice,
     differentiable_grads,
+    input_product,
     needs_autograd_path,
     needs_grad,
     step_sizes,
@@ -96,12 +97,10 @@ def _input_part(
     if w.weight_ln_ih is not None:
         # torch's layer-norm kernel with γ_ih and b as its affine terms: Z in one pass over
         # the T·B rows, where normalising, copying and an addcmul took three
-        Ax = torch.mm(x2, w.weight_ih.t())
+        Ax = input_product(x2, w.weight_ih)
         Z, Mx, Rx = torch.native_layer_norm(Ax, (GH,), w.weight_ln_ih, bias, LN_EPS)
-    elif bias is not None:
-        Z = torch.addmm(bias, x2, w.weight_ih.t())
     else:
-        Z = torch.mm(x2, w.weight_ih.t())
+        Z = input_product(x2, w.weight_ih, bias)
     return Z.view(T, B, GH), Ax, Mx, Rx
 
 
