@@ -97,3 +97,9 @@ def test_layers_agree_with_mkls_products(monkeypatch, name: str, batch: int) -> 
     mkl = run()
     for i, (p, m) in enumerate(zip(panels, mkl, strict=True)):
         torch.testing.assert_close(p, m, rtol=1e-4, atol=1e-5, msg=f"output/gradient {i}")
+
+
+def test_shapes_that_do_not_fit_are_refused() -> None:
+    module = lstm_core()
+    with pytest.raises(RuntimeError, match="do not fit"):
+        module.recurrent_mm(torch.randn(3, 5), torch.randn(8, 6), torch.zeros(3, 8), True, 0.0, 3)

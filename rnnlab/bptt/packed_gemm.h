@@ -180,6 +180,12 @@ inline void bind_products(pybind11::module& m) {
          int64_t packed_rows) {
         TORCH_CHECK(a.scalar_type() == c.scalar_type() && a.scalar_type() == w.scalar_type(),
                     "recurrent_mm: one dtype for a, w and c");
+        TORCH_CHECK(a.dim() == 2 && w.dim() == 2 && c.dim() == 2 && a.is_contiguous() &&
+                        c.is_contiguous(), "recurrent_mm: 2-d a, w, c; a and c contiguous");
+        const int64_t k = transposed ? w.size(1) : w.size(0);
+        const int64_t n = transposed ? w.size(0) : w.size(1);
+        TORCH_CHECK(a.size(1) == k && c.size(0) == a.size(0) && c.size(1) == n,
+                    "recurrent_mm: a (m, k), op(w) (k, n) and c (m, n) do not fit");
         const PackedWeight packed(w, transposed, packed_rows);
         AT_DISPATCH_FLOATING_TYPES(a.scalar_type(), "rnnlab_recurrent_mm", [&] {
           packed.mm(a.data_ptr<scalar_t>(), a.stride(0), c.data_ptr<scalar_t>(), c.stride(0),
