@@ -6,12 +6,17 @@ from __future__ import annotations
 import pytest
 import torch
 
+from rnnlab.bptt import _common
 from rnnlab.bptt._common import input_product
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("with_bias", [True, False])
-def test_the_product_of_every_path(dtype: torch.dtype, with_bias: bool) -> None:
+def test_the_product_of_every_path(monkeypatch, dtype: torch.dtype, with_bias: bool) -> None:
+    calls: list[int] = []
+    if _common._LINEAR is not None:  # count oneDNN's calls: float32 must take it, float64 not
+        onednn = _common._LINEAR
+        monkeypatch.setattr(_common, "_LINEAR", lambda *a: calls.append(1) or onednn(*a))
     g = torch.Generator().manual_seed(0)
     x = torch.randn(40, 3, 24, generator=g, dtype=dtype).transpose(0, 1).reshape(120, 24)
     w = torch.randn(64, 24, generator=g, dtype=dtype)
@@ -21,6 +26,8 @@ def test_the_product_of_every_path(dtype: torch.dtype, with_bias: bool) -> None:
         got = input_product(x, w, b)
     tol = 1e-5 if dtype == torch.float32 else 1e-12
     torch.testing.assert_close(got.double(), expected, rtol=tol, atol=tol)
+    ran_onednn = dtype == torch.float32 and torch.backends.mkldnn.is_available()
+    assert calls == ([1] if ran_onednn else [])
 
 
 def test_autograd_sees_the_product_it_records() -> None:

@@ -26,6 +26,19 @@ def lstm_core():
     return module
 
 
+@pytest.mark.parametrize("core", ["lstm", "gru", "elman"])
+def test_the_panels_run_wherever_the_cpu_has_avx512(monkeypatch, core: str) -> None:
+    """Not a skip in disguise: on an AVX-512 CPU every core must pick the panels, and the
+    switch must turn them off."""
+    module = cpp_core.core(core)
+    if module is None:
+        pytest.skip("the C++ core is off or was not built")
+    avx512 = torch.backends.cpu.get_cpu_capability() == "AVX512"
+    assert (module.recurrent_gemm() == "panels") == avx512
+    monkeypatch.setenv("RNNLAB_NO_PANEL_GEMM", "1")
+    assert module.recurrent_gemm() == ("mkl-packed" if module.packed_gemm() else "plain")
+
+
 @pytest.mark.parametrize("rows", [1, 3, 7, 8, 9, 16, 17, 33])
 @pytest.mark.parametrize("n,k", [(5, 3), (32, 16), (48, 7), (100, 37), (512, 128)])
 @pytest.mark.parametrize("transposed", [True, False], ids=["w_t", "w"])

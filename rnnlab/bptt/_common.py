@@ -259,9 +259,9 @@ def input_product(x2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Ten
     184 GFLOP/s (2026-12-04), and this product is half of an LSTM layer's FLOPs in inference.
     Anywhere else (float64, autograd recording, no oneDNN), ``addmm`` / ``mm``.
     """
-    onednn = (_LINEAR is not None and x2.device.type == "cpu" and x2.dtype == torch.float32
-              and weight.dtype == torch.float32 and not needs_grad(x2, weight, bias))
-    if onednn and (bias is None or bias.dtype == torch.float32):
+    float32 = all(t is None or t.dtype == torch.float32 for t in (x2, weight, bias))
+    onednn = _LINEAR is not None and x2.device.type == "cpu" and float32
+    if onednn and not needs_grad(x2, weight, bias):
         return _LINEAR(x2.contiguous(), weight.contiguous(), bias, "none", [], "")
     if bias is not None:
         return torch.addmm(bias, x2, weight.t())

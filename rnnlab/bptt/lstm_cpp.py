@@ -38,9 +38,10 @@ def covers(device: torch.device, dtype: torch.dtype | None, *, in_loop_masks: bo
 
 def own_products() -> bool:
     """Whether the core multiplies by the recurrent weights with rnnlab's own AVX-512 panels
-    (``panel_gemm.h``: this CPU has AVX-512, ``RNNLAB_NO_PANEL_GEMM`` is unset) rather than
-    MKL's products; False where the core is off or not built. Asked first of torch (the CPU's
-    capability), so that a CPU without AVX-512 never builds the core to hear no."""
+    (``panel_gemm.h``: this CPU has AVX-512, neither ``RNNLAB_NO_PANEL_GEMM`` nor
+    ``RNNLAB_NO_PACKED_GEMM`` is set) rather than MKL's or plain products; False where the core
+    is off or not built. The CPU (asked of torch) and the switches are checked here before the
+    core is asked, so that where the answer is no the core is never built just to say it."""
     if torch.backends.cpu.get_cpu_capability() != "AVX512":
         return False
     if os.environ.get("RNNLAB_NO_PANEL_GEMM") or os.environ.get("RNNLAB_NO_PACKED_GEMM"):

@@ -40,6 +40,7 @@ import logging
 import torch
 from torch import Tensor
 
+from rnnlab.bptt._common import needs_grad
 from rnnlab.errors import UserError
 from rnnlab.nn.layer_view import LayerView
 
@@ -86,13 +87,6 @@ def _special_mode_active() -> bool:
     return torch._C._are_functorch_transforms_active() or torch.compiler.is_compiling()
 
 
-def _records_grad(layer: LayerView, data: Tensor) -> bool:
-    """Whether autograd records a call of ``layer`` on ``data`` (a training step)."""
-    if not torch.is_grad_enabled():
-        return False
-    return data.requires_grad or any(p.requires_grad for p in layer.parameters())
-
-
 def choose_kernel(layer: LayerView, data: Tensor, autocast_on: bool) -> str:
     """The kernel ``layer`` runs on input ``data`` (padded or packed): one of :data:`KERNELS`."""
     backend = layer.backend
@@ -102,9 +96,10 @@ def choose_kernel(layer: LayerView, data: Tensor, autocast_on: bool) -> str:
     if backend == "auto":
         usable = not autocast_on and not _special_mode_active() and data.numel() > 0
         torchs = layer.torch_mode() is not None and not layer.regularisers_in_effect()
-        if usable and torchs and (data.device.type != "cpu"
-                                  or layer.fused_on_cpu(data, _records_grad(layer, data))):
-            return "fused"
+        if usable and torchs:
+            training = needs_grad(data, *layer.parameters())  # autograd records this call
+            if data.device.type != "cpu" or layer.fused_on_cpu(data, training):
+                return "fused"
     if backend == "reference":
         return "reference"
     # "bptt", or "auto" without the fused kernel: the Functions fall back by themselves

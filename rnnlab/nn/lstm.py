@@ -220,8 +220,10 @@ class LSTM(_LSTMOptions, RecurrentLayer):
         # size of the grid (docs/benchmarks.md, "rnnlab's own products on AVX-512").
         if self.proj_size:
             return False
+        if not training:
+            return True
         own = data.dtype == torch.float32 and lstm_cpp.own_products() and self.bptt_runs_cpp(data)
-        return not (training and own)
+        return not own
 
     def bptt_runs_cpp(self, data: Tensor) -> bool:
         # the same decision lstm_sequence makes on the tensors (rnnlab.bptt.lstm_cpp.covers)
