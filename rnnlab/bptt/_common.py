@@ -161,14 +161,12 @@ def reference_single_state(
     masks: Masks = NO_MASKS,
 ) -> tuple[Tensor, Tensor]:
     """The autograd loop of a one-state family: ``(out, h_T)`` of ``step`` over x; of
-    ``masks`` only the in-loop ones act here (``h``, ``zoneout_h``)."""
+    ``masks`` only the in-loop ones act here (:meth:`~rnnlab.bptt.masks.Masks.in_loop`)."""
 
-    def reference_step(x_t: Tensor, h: Tensor, h_mask: Tensor | None = None) -> Tensor:
-        return step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh, option, h_mask=h_mask)
+    def reference_step(x_t: Tensor, h: Tensor, h_in: Tensor | None = None) -> Tensor:
+        return step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh, option, h_in=h_in)
 
-    zoneout = () if masks.zoneout_h is None else (masks.zoneout_h,)
-    out, (h,) = run_reference(reference_step, x, (h0,), batch_sizes, h_mask=masks.h,
-                              zoneout=zoneout)
+    out, (h,) = run_reference(reference_step, x, (h0,), batch_sizes, masks=masks)
     return out, h
 
 
@@ -202,8 +200,7 @@ def run_single_state(
 
     Checks ``backend``, the shapes (``gates`` blocks of H rows per weight) and ``batch_sizes``,
     then runs ``function.apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option,
-    m_h, d_h)`` (``backend="bptt"``, the hand-written backward; ``m_h``, ``d_h`` the masks
-    ``h`` and ``zoneout_h``), or the autograd loop of
+    masks)`` (``backend="bptt"``, the hand-written backward), or the autograd loop of
     :func:`~rnnlab.bptt.reference.run_reference` over
     ``step(x_t, h, weight_ih, weight_hh, bias_ih, bias_hh, option)`` (``"reference"``, and
     wherever :func:`needs_autograd_path` says so).
@@ -222,8 +219,7 @@ def run_single_state(
     if backend == "reference" or needs_autograd_path(x):
         return reference_single_state(step, x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
                                       option, batch_sizes, masks)
-    args = (x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option, masks.h,
-            masks.zoneout_h)
+    args = (x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, option, masks)
     if infer is not None and not needs_grad(x, h0, weight_ih, weight_hh, bias_ih, bias_hh):
         result = infer(*args)
         if result is not None:

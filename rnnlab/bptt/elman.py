@@ -56,10 +56,10 @@ def _derivative_from_output(h: Tensor, nonlinearity: str) -> Tensor:
 class ElmanFunction(torch.autograd.Function):
     r"""Forward and hand-written backward of an Elman layer over a whole sequence.
 
-    ``apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, nonlinearity, m_h, d_h)``
+    ``apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, nonlinearity, masks)``
     with ``sizes`` a tuple of the running rows per step (see
-    :func:`~rnnlab.bptt._common.step_sizes`) and ``m_h`` (B, H), ``d_h`` (T, B, H) the
-    recurrent dropout and zoneout masks or None.
+    :func:`~rnnlab.bptt._common.step_sizes`) and ``masks`` the regulariser masks
+    (:class:`~rnnlab.bptt.masks.Masks`; its in-loop ones act here, x and W_hh come masked).
 
     The loops over time run in C++ (:mod:`rnnlab.bptt.elman_cpp`) where
     :func:`~rnnlab.bptt.elman_cpp.covers` says so (decided in the forward, kept on ``ctx``),
@@ -104,20 +104,18 @@ class ElmanFunction(torch.autograd.Function):
         bias_hh: Tensor | None,
         sizes: Sequence[int],
         nonlinearity: str,
-        m_h: Tensor | None = None,
-        d_h: Tensor | None = None,
+        masks: Masks = NO_MASKS,
     ) -> tuple[Tensor, Tensor]:
         cpp = elman_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
-                                    in_loop_masks=m_h is not None or d_h is not None)
+                                    in_loop_masks=masks.in_loop)
         if cpp:
             out, h_T = elman_cpp.forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
                                          nonlinearity, sizes)
             cand = None
         else:
             out, h_T, cand = _forward_loop(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes,
-                                           nonlinearity, m_h, d_h)
-        ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, cand, m_h,
-                              d_h)
+                                           nonlinearity, masks)
+        ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, cand, *masks)
         ctx.sizes = sizes
         ctx.nonlinearity = nonlinearity
         ctx.cpp = cpp
@@ -125,21 +123,22 @@ class ElmanFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx: Any, dout: Tensor, dh_T: Tensor) -> tuple[Tensor | None, ...]:
-        x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, cand, m_h, d_h = ctx.saved_tensors
+        x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, cand, *kept = ctx.saved_tensors
+        masks = Masks(*kept)
         sizes = ctx.sizes
         if torch.is_grad_enabled():  # create_graph=True: the gradient must be a graph too
             inputs = (x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
             run = partial(reference_single_state, elman_step, option=ctx.nonlinearity,
-                          batch_sizes=sizes, masks=Masks(h=m_h, zoneout_h=d_h))
+                          batch_sizes=sizes, masks=masks)
             grads = differentiable_grads(run, inputs, ctx.needs_input_grad[:6], (dout, dh_T))
-            return *grads, None, None, None, None
+            return *grads, None, None, None
         T, B = out.shape[0], out.shape[1]
         if ctx.cpp:
             da, dh_next = elman_cpp.backward_loop(dout, dh_T, out, weight_hh, ctx.nonlinearity,
                                                   sizes)
         else:
             da, dh_next = _backward_loop(dout, dh_T, out, cand, weight_hh, sizes,
-                                         ctx.nonlinearity, m_h, d_h)
+                                         ctx.nonlinearity, masks)
 
         needs = ctx.needs_input_grad
         da_2d = da.flatten(0, 1)  # (T·B, H)
@@ -149,7 +148,7 @@ class ElmanFunction(torch.autograd.Function):
         if needs[2]:
             dW_ih = da_2d.t() @ x.reshape(T * B, -1)
         if needs[3]:  # a_t = ... + W_hh (m_h h_{t-1})
-            h_in = previous_states(h0, out) if m_h is None else previous_states(h0, out) * m_h
+            h_in = masks.feed(previous_states(h0, out))
             dW_hh = da_2d.t() @ h_in.flatten(0, 1)
         if needs[4] or needs[5]:
             db = da_2d.sum(0)
@@ -157,13 +156,12 @@ class ElmanFunction(torch.autograd.Function):
         db_ih = db if needs[4] else None
         # A separate tensor: two parameters must not share one .grad storage.
         db_hh = (db.clone() if needs[4] else db) if needs[5] else None
-        return dx, dh0, dW_ih, dW_hh, db_ih, db_hh, None, None, None, None
+        return dx, dh0, dW_ih, dW_hh, db_ih, db_hh, None, None, None
 
 
 def _forward_loop(
     x: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None,
-    bias_hh: Tensor | None, sizes: Sequence[int], nonlinearity: str, m_h: Tensor | None,
-    d_h: Tensor | None,
+    bias_hh: Tensor | None, sizes: Sequence[int], nonlinearity: str, masks: Masks,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     r"""The forward loop of :class:`ElmanFunction` in Python: ``out`` (T, B, H), ``h_T`` (B, H)
     and, with zoneout, the candidates :math:`\tilde h_t` (T, B, H) the backward reads (else
@@ -172,25 +170,26 @@ def _forward_loop(
     # Becomes h_t (with zoneout: h̃_t) in place, step by step; no separate buffer for the
     # input projection.
     cand = F.linear(x, weight_ih, add_optional(bias_ih, bias_hh))  # (T, B, H)
-    out = cand if d_h is None else torch.empty_like(cand)
+    mixes = masks.mixes("h")
+    out = torch.empty_like(cand) if mixes else cand
     w_hh_t = weight_hh.t()
     h_prev = h0
     for t, rows in enumerate(sizes):
         h = cand[t, :rows]
-        h_in = h_prev[:rows] if m_h is None else h_prev[:rows] * m_h[:rows]
-        h.addmm_(h_in, w_hh_t)  # a_t = (W_ih x_t + b) + W_hh (m_h h_{t-1})
+        h_in = masks.feed(h_prev[:rows], rows)  # m_h ⊙ h_{t-1} (recurrent dropout), or h_{t-1}
+        h.addmm_(h_in, w_hh_t)  # a_t = (W_ih x_t + b) + W_hh h_in
         activate(h)  # h_t = φ(a_t)
-        if d_h is not None:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
-            torch.lerp(h, h_prev[:rows], d_h[t, :rows], out=out[t, :rows])
+        if mixes:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
+            masks.mix("h", t, h, h_prev[:rows], rows, out=out[t, :rows])
         h_prev = out[t]
     zero_finished_rows(out, sizes)
     h_T = final_state(out, h0, sizes)
-    return out, h_T, None if d_h is None else cand
+    return out, h_T, cand if mixes else None
 
 
 def _backward_loop(
     dout: Tensor, dh_T: Tensor, out: Tensor, cand: Tensor | None, weight_hh: Tensor,
-    sizes: Sequence[int], nonlinearity: str, m_h: Tensor | None, d_h: Tensor | None,
+    sizes: Sequence[int], nonlinearity: str, masks: Masks,
 ) -> tuple[Tensor, Tensor]:
     """The backward loop of :class:`ElmanFunction` in Python: ``da`` (T, B, H), the
     pre-activation gradients, and ``dh0`` (B, H); ``out`` holds h_t (``cand`` h̃_t with
@@ -205,14 +204,11 @@ def _backward_loop(
     for t in range(T - 1, -1, -1):
         rows = sizes[t]
         dh = dh_next[:rows].add_(dout[t, :rows])  # h_t is out[t] and feeds step t+1
-        if d_h is not None:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
-            dh_keep = dh * d_h[t, :rows]
-            dh.mul_(1 - d_h[t, :rows])  # d h̃_t
+        dh_keep = masks.unmix_("h", t, dh, rows)  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t: dh -> d h̃_t
         da_t = da[t, :rows].mul_(dh)  # h_t = φ(a_t)
         torch.mm(da_t, weight_hh, out=dh_next[:rows])  # a_t = ... + W_hh h_{t-1}
-        if m_h is not None:
-            dh_next[:rows].mul_(m_h[:rows])  # a_t = ... + W_hh (m_h h_{t-1})
-        if d_h is not None:
+        masks.feed_(dh_next[:rows], rows)  # a_t = ... + W_hh (m_h h_{t-1})
+        if dh_keep is not None:
             dh_next[:rows] += dh_keep  # h_t = d_t h_{t-1} + ...
     return da, dh_next
 
@@ -254,13 +250,13 @@ def elman_sequence(
 
 def _infer(x: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None,
            bias_hh: Tensor | None, sizes: Sequence[int], nonlinearity: str,
-           m_h: Tensor | None, d_h: Tensor | None) -> tuple[Tensor, Tensor] | None:
+           masks: Masks) -> tuple[Tensor, Tensor] | None:
     """The inference mode: where no gradient will be asked for and the C++ loop covers the
     call, run it without :class:`ElmanFunction`'s bookkeeping and without the copy of the
     output that the Function hands out (it keeps the original for its backward). None
     elsewhere (the Function runs)."""
     if not elman_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
-                                 in_loop_masks=m_h is not None or d_h is not None):
+                                 in_loop_masks=masks.in_loop):
         return None
     return elman_cpp.forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, nonlinearity,
                              sizes)

@@ -50,10 +50,10 @@ from rnnlab.bptt.reference import gru_step
 class GRUFunction(torch.autograd.Function):
     r"""Forward and hand-written backward of a GRU layer over a whole sequence.
 
-    ``apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, reset_after, m_h, d_h)``
+    ``apply(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, sizes, reset_after, masks)``
     with ``sizes`` a tuple of the running rows per step (see
-    :func:`~rnnlab.bptt._common.step_sizes`) and ``m_h`` (B, H), ``d_h`` (T, B, H) the
-    recurrent dropout and zoneout masks or None.
+    :func:`~rnnlab.bptt._common.step_sizes`) and ``masks`` the regulariser masks
+    (:class:`~rnnlab.bptt.masks.Masks`; its in-loop ones act here, x and W_hh come masked).
 
     The loops over time run in C++ (:mod:`rnnlab.bptt.gru_cpp`) where
     :func:`~rnnlab.bptt.gru_cpp.covers` says so (decided in the forward, kept on ``ctx``), in
@@ -109,11 +109,10 @@ class GRUFunction(torch.autograd.Function):
         bias_hh: Tensor | None,
         sizes: Sequence[int],
         reset_after: bool,
-        m_h: Tensor | None = None,
-        d_h: Tensor | None = None,
+        masks: Masks = NO_MASKS,
     ) -> tuple[Tensor, Tensor]:
         cpp = gru_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
-                                  in_loop_masks=m_h is not None or d_h is not None)
+                                  in_loop_masks=masks.in_loop)
         if cpp:
             out, h_T, gates = gru_cpp.forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
                                               reset_after, sizes)
@@ -123,8 +122,8 @@ class GRUFunction(torch.autograd.Function):
             else:  # b_hh sits outside r here, so all of it is a constant of the step
                 xw = F.linear(x, weight_ih, add_optional(bias_ih, bias_hh))  # (T, B, 3H)
             out, h_T, gates = _forward_loop(xw, h0, weight_hh, bias_hh, sizes, reset_after,
-                                            m_h, d_h)
-        ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, gates, m_h, d_h)
+                                            masks)
+        ctx.save_for_backward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, gates, *masks)
         ctx.sizes = sizes
         ctx.reset_after = reset_after
         ctx.cpp = cpp
@@ -132,23 +131,24 @@ class GRUFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx: Any, dout: Tensor, dh_T: Tensor) -> tuple[Tensor | None, ...]:
-        x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, gates, m_h, d_h = ctx.saved_tensors
+        x, h0, weight_ih, weight_hh, bias_ih, bias_hh, out, gates, *kept = ctx.saved_tensors
+        masks = Masks(*kept)
         sizes, reset_after = ctx.sizes, ctx.reset_after
         if torch.is_grad_enabled():  # create_graph=True: the gradient must be a graph too
             inputs = (x, h0, weight_ih, weight_hh, bias_ih, bias_hh)
             run = partial(reference_single_state, gru_step, option=reset_after,
-                          batch_sizes=sizes, masks=Masks(h=m_h, zoneout_h=d_h))
+                          batch_sizes=sizes, masks=masks)
             grads = differentiable_grads(run, inputs, ctx.needs_input_grad[:6], (dout, dh_T))
-            return *grads, None, None, None, None
+            return *grads, None, None, None
         T, B, H = out.shape
         h_prev = previous_states(h0, out)  # (T, B, H)
-        h_in = h_prev if m_h is None else h_prev * m_h  # what the matmuls with W_hh read
+        h_in = masks.feed(h_prev)  # what the matmuls with W_hh read
         if ctx.cpp:
             da, dhn, dh_next = gru_cpp.backward_loop(dout, dh_T, h0, out, gates, weight_hh,
                                                      reset_after, sizes)
         else:
             da, dhn, dh_next = _backward_loop(dout, dh_T, h_prev, h_in, gates, weight_hh,
-                                              sizes, reset_after, m_h, d_h)
+                                              sizes, reset_after, masks)
         hn_or_rh = gates[..., 2 * H : 3 * H]
 
         needs = ctx.needs_input_grad
@@ -171,12 +171,12 @@ class GRUFunction(torch.autograd.Function):
         if needs[5]:
             db_hh = torch.cat((da_2d[:, : 2 * H].sum(0), dgh_n.sum(0)))
         dh0 = dh_next if needs[1] else None
-        return dx, dh0, dW_ih, dW_hh, db_ih, db_hh, None, None, None, None
+        return dx, dh0, dW_ih, dW_hh, db_ih, db_hh, None, None, None
 
 
 def _forward_loop(
     xw: Tensor, h0: Tensor, weight_hh: Tensor, bias_hh: Tensor | None, sizes: Sequence[int],
-    reset_after: bool, m_h: Tensor | None, d_h: Tensor | None,
+    reset_after: bool, masks: Masks,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """The forward loop of :class:`GRUFunction` in Python: ``out`` (T, B, H), ``h_T`` (B, H)
     and ``gates`` (T, B, 4H); ``xw`` (T, B, 3H) is the input projection of every step."""
@@ -193,7 +193,7 @@ def _forward_loop(
     h_prev = h0
     for t, rows in enumerate(sizes):
         hp = h_prev[:rows]
-        hm = hp if m_h is None else hp * m_h[:rows]  # m_h ⊙ h_{t-1}, the matmuls' input
+        hm = masks.feed(hp, rows)  # m_h ⊙ h_{t-1}, the matmuls' input
         g = gates[t, :rows]  # (rows, 4H)
         xw_t = xw[t, :rows]
         r, z, n = g[:, :H], g[:, H : 2 * H], g[:, 3 * H :]
@@ -209,8 +209,7 @@ def _forward_loop(
             torch.mul(r, hm, out=rh)  # rh = r ⊙ h_{t-1}
             torch.addmm(xw_t[:, 2 * H :], rh, w_hn_t, out=n).tanh_()  # n = tanh(x_n + W_hn rh)
         torch.lerp(n, hp, z, out=out[t, :rows])  # h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
-        if d_h is not None:
-            out[t, :rows].lerp_(hp, d_h[t, :rows])  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
+        masks.mix_("h", t, out[t, :rows], hp, rows)  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
         h_prev = out[t]
     zero_finished_rows(out, sizes)
     h_T = final_state(out, h0, sizes)
@@ -219,7 +218,7 @@ def _forward_loop(
 
 def _backward_loop(
     dout: Tensor, dh_T: Tensor, h_prev: Tensor, h_in: Tensor, gates: Tensor, weight_hh: Tensor,
-    sizes: Sequence[int], reset_after: bool, m_h: Tensor | None, d_h: Tensor | None,
+    sizes: Sequence[int], reset_after: bool, masks: Masks,
 ) -> tuple[Tensor, Tensor | None, Tensor]:
     r"""The backward loop of :class:`GRUFunction` in Python: ``da`` (T, B, 3H) =
     :math:`[da_r, da_z, da_n]`, ``dhn`` (T, B, H) = :math:`da_n \odot r` (reset_after; else
@@ -252,9 +251,7 @@ def _backward_loop(
     for t in range(T - 1, -1, -1):
         rows = sizes[t]
         dh = dh_next[:rows].add_(dout[t, :rows])  # h_t is out[t] and feeds step t+1
-        if d_h is not None:  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
-            dh_keep = dh * d_h[t, :rows]
-            dh.mul_(1 - d_h[t, :rows])  # d h̃_t
+        dh_keep = masks.unmix_("h", t, dh, rows)  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t: dh -> d h̃_t
         r_t, z_t = r[t, :rows], z[t, :rows]
         da_n_t = da_n[t, :rows].mul_(dh)  # h_t = (1 - z) ⊙ n + z ⊙ h_prev, n = tanh(a_n)
         da_z[t, :rows].mul_(dh)  # the same line, z = σ(a_z)
@@ -268,11 +265,9 @@ def _backward_loop(
             da_r[t, :rows].mul_(drh)  # rh = r ⊙ h_prev, r = σ(a_r)
             dhm = drh * r_t  # the same line, via h_prev
         dhm.addmm_(da[t, :rows, : 2 * H], w_hrz)  # a_r, a_z = ... + W_h[rz] h_prev
-        if m_h is None:
-            torch.add(dh_prev, dhm, out=dh_next[:rows])
-        else:  # the matmuls read m_h ⊙ h_prev
-            torch.addcmul(dh_prev, dhm, m_h[:rows], out=dh_next[:rows])
-        if d_h is not None:
+        # the matmuls read m_h ⊙ h_prev
+        torch.add(dh_prev, masks.feed_(dhm, rows), out=dh_next[:rows])
+        if dh_keep is not None:
             dh_next[:rows] += dh_keep  # h_t = d_t h_{t-1} + ...
 
     return da, dhn, dh_next
@@ -315,12 +310,12 @@ def gru_sequence(
 
 def _infer(x: Tensor, h0: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None,
            bias_hh: Tensor | None, sizes: Sequence[int], reset_after: bool,
-           m_h: Tensor | None, d_h: Tensor | None) -> tuple[Tensor, Tensor] | None:
+           masks: Masks) -> tuple[Tensor, Tensor] | None:
     """The inference mode: where no gradient will be asked for and the C++ loop covers the
     call, run it with one reusable gate slot instead of the (T, B, 4H) buffer a backward reads,
     and without :class:`GRUFunction`'s bookkeeping. None elsewhere (the Function runs)."""
     if not gru_cpp.covers_call(x, h0, weight_ih, weight_hh, bias_ih, bias_hh,
-                               in_loop_masks=m_h is not None or d_h is not None):
+                               in_loop_masks=masks.in_loop):
         return None
     out, h_T, _ = gru_cpp.forward(x, h0, weight_ih, weight_hh, bias_ih, bias_hh, reset_after,
                                   sizes, keep=False)

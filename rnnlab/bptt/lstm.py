@@ -120,7 +120,7 @@ def _lstm_forward(
     masks: Masks = NO_MASKS,
 ) -> tuple[Tensor, Tensor, Tensor, _Saved]:
     """The forward loop. ``keep=False`` overwrites per-step buffers (nothing will need them).
-    ``masks``: its ``h``, ``zoneout_h`` and ``zoneout_c`` act here (x and W_hh come masked).
+    ``masks``: its in-loop ones act here, through their hooks (x and W_hh come masked).
 
     Returns ``out, h_T, c_T`` and the buffers, time-major:
     ``Z`` (T, B, G*H) gate activations (i, f, g, o after their nonlinearities),
@@ -128,15 +128,15 @@ def _lstm_forward(
     ``Ax`` (T·B, G*H) = W_ih x_t with ``Mx``, ``Rx`` (T·B, 1) its rows' means and reciprocal
     standard deviations (:func:`_input_part`), ``AhHat`` (T, B, G*H) the normalised
     W_hh h_{t-1}, ``CHat`` (T, B, H) the normalised cells and ``Rh, Rc`` (T, B, 1) their
-    reciprocal standard deviations; with
-    zoneout on c, ``CTilde`` (T, B, H) the cells' candidates c̃_t (C holds the states c_t).
+    reciprocal standard deviations; with a mixed update of c (zoneout), ``CTilde`` (T, B, H)
+    the cells' candidates c̃_t (C holds the states c_t).
     """
     T, B, _ = x.shape
     H, P, G = c0.shape[-1], h0.shape[-1], len(mode)
     K = G - 2
     peep, proj = w.weight_peephole is not None, w.weight_hr is not None
     ln_gates, ln_cell = w.weight_ln_ih is not None, w.weight_ln_c is not None
-    m_h, d_h, d_c = masks.h, masks.zoneout_h, masks.zoneout_c
+    mix_c = masks.mixes("c")
     ns = sizes if sizes is not None else (B,) * T
     # Packed input: rows past their length must output 0, and every buffer must stay finite
     # there, because the backward's batched reductions multiply them by zero gradients.
@@ -154,7 +154,7 @@ def _lstm_forward(
     Rh = new(S, B, 1) if ln_gates else None
     CHat = new(S, B, H) if ln_cell else None
     Rc = new(S, B, 1) if ln_cell else None
-    CTilde = new(S, B, H) if d_c is not None else None
+    CTilde = new(S, B, H) if mix_c else None
     W_hh_t = w.weight_hh.t()
     W_hr_t = w.weight_hr.t() if proj else None
     p_pre = w.weight_peephole[:K] if peep else None  # (K, H)
@@ -164,7 +164,7 @@ def _lstm_forward(
     outs, zs, cs, tcs = out.unbind(0), Z.unbind(0), C.unbind(0), TC.unbind(0)
     ahs = AhHat.unbind(0) if ln_gates else None
     chats = CHat.unbind(0) if ln_cell else None
-    ctildes = CTilde.unbind(0) if d_c is not None else None
+    ctildes = CTilde.unbind(0) if mix_c else None
 
     for t in range(T):
         n = ns[t]
@@ -173,7 +173,7 @@ def _lstm_forward(
         h_prev = outs[t - 1][:n] if t else h0[:n]
         c_prev = cs[ct - 1][:n] if t else c0[:n]
         z = zs[t][:n]  # (n, G*H), holds the input part of a; becomes the gates in place
-        h_in = h_prev if m_h is None else h_prev * m_h[:n]  # m_h ⊙ h_prev (recurrent dropout)
+        h_in = masks.feed(h_prev, n)  # as the product reads it (recurrent dropout: m_h ⊙ h_prev)
         if ln_gates:
             ah = torch.mm(h_in, W_hh_t, out=ahs[s][:n])
             ah_hat, rstd = ln_forward(ah, LN_EPS, out=ah)
@@ -188,7 +188,7 @@ def _lstm_forward(
         # One sigmoid over every gate that is ready: (i, f), g, and o unless it peeps at c_t.
         (z[:, : (K + 1) * H] if peep else z).sigmoid_()  # i = σ(a_i + p_i c_prev), f = ...
         g.mul_(2).sub_(1)  # g = tanh(a_g)
-        c = cs[ct][:n] if d_c is None else ctildes[s][:n]  # c_t, or c̃_t with zoneout on c
+        c = ctildes[s][:n] if mix_c else cs[ct][:n]  # c_t, or c̃_t with a mixed update of c
         if mode == "ifgo":
             i, f = sig.chunk(2, 1)
             torch.mul(f, c_prev, out=c).addcmul_(i, g)  # c = f c_prev + i g
@@ -214,10 +214,9 @@ def _lstm_forward(
             torch.mm(o * tc, W_hr_t, out=outs[t][:n])  # h = W_hr (o tanh(y))
         else:
             torch.mul(o, tc, out=outs[t][:n])  # h = o tanh(y)
-        if d_h is not None:
-            outs[t][:n].lerp_(h_prev, d_h[t, :n])  # h_t = d^h h_{t-1} + (1 - d^h) h̃_t
-        if d_c is not None:
-            c = torch.lerp(c, c_prev, d_c[t, :n], out=cs[ct][:n])  # c_t = d^c c_{t-1} + (1-d^c) c̃_t
+        masks.mix_("h", t, outs[t][:n], h_prev, n)  # h_t = d^h h_{t-1} + (1 - d^h) h̃_t
+        if mix_c:
+            c = masks.mix("c", t, c, c_prev, n, out=cs[ct][:n])  # c_t = d^c c_{t-1} + (1-d^c) c̃_t
         n_next = ns[t + 1] if t + 1 < T else 0
         if n_next < n:  # rows n_next .. n-1 have just taken their last step
             h_T[n_next:n] = outs[t][n_next:n]
@@ -251,7 +250,6 @@ def _lstm_backward(
     K = G - 2
     peep, proj = w.weight_peephole is not None, w.weight_hr is not None
     ln_gates, ln_cell = w.weight_ln_ih is not None, w.weight_ln_c is not None
-    m_h, d_h, d_c = masks.h, masks.zoneout_h, masks.zoneout_c
     ns = sizes if sizes is not None else (B,) * T
     # Rows past their length must hold zero gradients for the batched reductions below.
     new = partial(torch.zeros if sizes is not None else torch.empty, dtype=x.dtype,
@@ -276,16 +274,13 @@ def _lstm_backward(
         tc = tcs[t][:n]
         c_prev = cs[t - 1][:n] if t else c0[:n]
         dh = torch.add(douts[t][:n], dh_next[:n], out=dH[t, :n] if proj else None)  # d h_t
-        if d_h is not None:  # h_t = d^h h_{t-1} + (1 - d^h) h̃_t
-            dh_keep = dh * d_h[t, :n]
-            dh.mul_(1 - d_h[t, :n])  # d h̃_t
+        dh_keep = masks.unmix_("h", t, dh, n)  # h_t = d^h h_{t-1} + (1 - d^h) h̃_t: d h̃_t
         dm = dh @ w.weight_hr if proj else dh  # h̃ = W_hr m, or h̃ = m
         torch.mul(dm * tc, _dsigmoid(o), out=da_o)  # m = o tanh(y), o = σ(a_o + p_o c)
         dy = (dm * o).mul_(_dtanh(tc, one))  # m = o tanh(y)
         dc = dc_next[:n]  # d c_t, so far from step t+1; turned into d c_{t-1} in place below
-        if d_c is not None:  # c_t = d^c c_{t-1} + (1 - d^c) c̃_t
-            dc_keep = dc * d_c[t, :n]
-            dc.mul_(1 - d_c[t, :n])  # d c̃_t; the lines below read c for c̃
+        # c_t = d^c c_{t-1} + (1 - d^c) c̃_t: d c̃_t; the lines below read c for c̃
+        dc_keep = masks.unmix_("c", t, dc, n)
         if ln_cell:
             dY[t, :n] = dy
             dc += ln_backward(dy, CHat[t, :n], Rc[t, :n], w.weight_ln_c)  # y = γ_c LN(c) + β_c
@@ -313,17 +308,16 @@ def _lstm_backward(
             dc.mul_(f)  # c = f c_prev + (1-f) g
         if peep:  # i = σ(a_i + p_i c_prev), f = σ(a_f + p_f c_prev)
             dc += (da_sig.unflatten(1, (K, H)) * p_pre).sum(1)
-        if d_c is not None:
+        if dc_keep is not None:
             dc += dc_keep  # c_t = d^c c_{t-1} + ...
         if ln_gates:  # a = ... + γ_hh LN(W_hh h_prev)
             dAh[t, :n] = ln_backward(das[t][:n], AhHat[t, :n], Rh[t, :n], w.weight_ln_hh)
         torch.mm(dAh[t, :n], w.weight_hh, out=dh_next[:n])  # a = ... + W_hh h_prev
-        if m_h is not None:
-            dh_next[:n].mul_(m_h[:n])  # a = ... + W_hh (m_h h_prev)
-        if d_h is not None:
+        masks.feed_(dh_next[:n], n)  # a = ... + W_hh (m_h h_prev)
+        if dh_keep is not None:
             dh_next[:n] += dh_keep  # h_t = d^h h_{t-1} + ...
 
-    dx, dw = _batched_grads(need, dA, dAh, dH, dY, x, h0, c0, w, out, saved, K, m_h)
+    dx, dw = _batched_grads(need, dA, dAh, dH, dY, x, h0, c0, w, out, saved, K, masks)
     dh0 = dh_next if need["h0"] else None
     dc0 = dc_next if need["c0"] else None
     return dx, dh0, dc0, *dw.values()
@@ -369,7 +363,7 @@ def _lstm_backward_cpp(
     dA, dAh, dH, dY, dh_next, dc_next = lstm_cpp.backward_loop(dout, dh_T, dc_T, c0, w, saved,
                                                                mode, sizes)
     dx, dw = _batched_grads(need, dA, dAh, dH, dY, x, h0, c0, w, out, saved, len(mode) - 2,
-                            None)
+                            NO_MASKS)
     dh0 = dh_next if need["h0"] else None
     dc0 = dc_next if need["c0"] else None
     return dx, dh0, dc0, *dw.values()
@@ -388,7 +382,7 @@ def _batched_grads(
     out: Tensor,
     saved: _Saved,
     K: int,
-    m_h: Tensor | None,
+    masks: Masks,
 ) -> tuple[Tensor | None, dict[str, Tensor | None]]:
     """After the loop (Python's or C++'s): ``dx`` and the weight gradients by name, from
     ``dA`` (T, B, G*H) = d a, ``dAh`` = d (W_hh h_{t-1}) (``dA`` itself without layer norm),
@@ -423,12 +417,12 @@ def _batched_grads(
         dw["bias_ih"] = db if need["bias_ih"] else None
         dw["bias_hh"] = db.clone() if need["bias_hh"] else None
     if need["weight_hh"]:  # h_{t-1} is h0, then the outputs of steps 0 .. T-2
-        if m_h is None:
+        if not masks.feeds:
             dw["weight_hh"] = torch.addmm(
                 dAh[0].t() @ h0, dAh[1:].reshape(-1, G * H).t(), out[:-1].reshape(-1, P)
             )
         else:  # a = ... + W_hh (m_h h_{t-1})
-            h_ins = torch.cat((h0.unsqueeze(0), out[:-1])).mul_(m_h)
+            h_ins = masks.feed_(torch.cat((h0.unsqueeze(0), out[:-1])))
             dw["weight_hh"] = dAh.reshape(-1, G * H).t() @ h_ins.reshape(-1, P)
     if need["weight_hr"]:  # h = W_hr m, m = o tanh(y)
         dw["weight_hr"] = dH.view(T * B, P).t() @ (Z[..., so] * TC).view(T * B, H)
@@ -447,12 +441,12 @@ def _batched_grads(
 class LSTMFunction(torch.autograd.Function):
     """Forward and hand-written backward through time of one LSTM layer, every variant.
 
-    ``apply(cpp, mode, sizes, m_h, d_h, d_c, x, h0, c0, *weights)``: ``cpp`` runs the loops in
+    ``apply(cpp, mode, sizes, masks, x, h0, c0, *weights)``: ``cpp`` runs the loops in
     C++ (:mod:`rnnlab.bptt.lstm_cpp`, where :func:`~rnnlab.bptt.lstm_cpp.covers` says so; the
     same buffers, the same batched gradients after the loop), ``mode`` is the gate layout
     joined (``"ifgo"``, ``"igo"`` or ``"fgo"``), ``sizes`` the batch sizes as a tuple of ints
-    or None, ``m_h``, ``d_h``, ``d_c`` the fixed masks ``h``, ``zoneout_h``, ``zoneout_c`` of
-    :class:`~rnnlab.bptt.masks.Masks` (or None), ``weights`` the fields of
+    or None, ``masks`` the fixed regulariser masks (:class:`~rnnlab.bptt.masks.Masks`; its
+    in-loop ones act in the loops, x and W_hh come masked), ``weights`` the fields of
     :class:`LSTMWeights` in order (W_hh already weight-dropped, if at all).
 
     Memory kept for the backward, beyond the inputs, weights and the returned ``out`` (T·B·P):
@@ -478,40 +472,38 @@ class LSTMFunction(torch.autograd.Function):
         cpp: bool,
         mode: str,
         sizes: tuple[int, ...] | None,
-        m_h: Tensor | None,
-        d_h: Tensor | None,
-        d_c: Tensor | None,
+        masks: Masks,
         x: Tensor,
         h0: Tensor,
         c0: Tensor,
         *weights: Tensor | None,
     ) -> tuple[Tensor, Tensor, Tensor]:
         w = LSTMWeights(*weights)
-        masks = Masks(h=m_h, zoneout_h=d_h, zoneout_c=d_c)
         if cpp:
             out, h_T, c_T, saved = _lstm_forward_cpp(x, h0, c0, w, mode, sizes, keep=True)
         else:
             out, h_T, c_T, saved = _lstm_forward(x, h0, c0, w, mode, sizes, keep=True,
                                                  masks=masks)
         ctx.cpp, ctx.mode, ctx.sizes = cpp, mode, sizes
-        ctx.save_for_backward(m_h, d_h, d_c, x, h0, c0, *w, out, *saved)
+        ctx.save_for_backward(*masks, x, h0, c0, *w, out, *saved)
         return out.clone(), h_T, c_T
 
     @staticmethod
     def backward(
         ctx: Any, dout: Tensor, dh_T: Tensor, dc_T: Tensor
     ) -> tuple[Tensor | None, ...]:
-        m_h, d_h, d_c, x, h0, c0, *rest = ctx.saved_tensors
-        masks = Masks(h=m_h, zoneout_h=d_h, zoneout_c=d_c)
+        kept = ctx.saved_tensors
+        nm = len(Masks._fields)
+        masks, (x, h0, c0, *rest) = Masks(*kept[:nm]), kept[nm:]
         nw = len(LSTMWeights._fields)
         w, out, saved = LSTMWeights(*rest[:nw]), rest[nw], tuple(rest[nw + 1 :])
-        skip = (None,) * 6  # cpp, mode, sizes and the masks have no gradient
+        skip = (None,) * 4  # cpp, mode, sizes and the masks have no gradient
         if torch.is_grad_enabled():  # create_graph=True: the gradient must be a graph too
             run = partial(_lstm_reference, mode=ctx.mode, sizes=ctx.sizes, masks=masks)
-            grads = differentiable_grads(run, (x, h0, c0, *w), ctx.needs_input_grad[6:],
+            grads = differentiable_grads(run, (x, h0, c0, *w), ctx.needs_input_grad[4:],
                                          (dout, dh_T, dc_T))
             return *skip, *grads
-        need = dict(zip(("x", "h0", "c0", *LSTMWeights._fields), ctx.needs_input_grad[6:],
+        need = dict(zip(("x", "h0", "c0", *LSTMWeights._fields), ctx.needs_input_grad[4:],
                         strict=True))
         if ctx.cpp:
             return *skip, *_lstm_backward_cpp(need, dout, dh_T, dc_T, x, h0, c0, w, out, saved,
@@ -526,12 +518,10 @@ def _lstm_reference(
     sizes: tuple[int, ...] | None, masks: Masks = NO_MASKS,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """The autograd reference loop of the layer ``mode`` names: ``(out, h_T, c_T)``; of
-    ``masks`` only the in-loop ones act here (``h``, ``zoneout_h``, ``zoneout_c``)."""
+    ``masks`` only the in-loop ones act here (:meth:`~rnnlab.bptt.masks.Masks.in_loop`)."""
     step = partial(lstm_step, w=LSTMWeights(*weights), forget_gate="f" in mode,
                    coupled=mode == "fgo")
-    zoneout = (masks.zoneout_h, masks.zoneout_c) if masks.zoneout_h is not None or (
-        masks.zoneout_c is not None) else ()
-    out, (h, c) = run_reference(step, x, (h0, c0), sizes, h_mask=masks.h, zoneout=zoneout)
+    out, (h, c) = run_reference(step, x, (h0, c0), sizes, masks=masks)
     return out, h, c
 
 
@@ -599,11 +589,9 @@ def lstm_sequence(
     if backend == "reference" or needs_autograd_path(x):
         return _lstm_reference(x, h0, c0, *w, mode=mode, sizes=sizes, masks=masks)
     tensors = (x, h0, c0, *w)
-    in_loop = masks.h is not None or masks.zoneout_h is not None or masks.zoneout_c is not None
-    cpp = lstm_cpp.covers_call(x, h0, c0, w, in_loop)
+    cpp = lstm_cpp.covers_call(x, h0, c0, w, masks.in_loop)
     if needs_grad(*tensors):
-        return LSTMFunction.apply(cpp, mode, sizes, masks.h, masks.zoneout_h, masks.zoneout_c,
-                                  x, h0, c0, *w)
+        return LSTMFunction.apply(cpp, mode, sizes, masks, x, h0, c0, *w)
     if cpp:
         out, h, c, _ = _lstm_forward_cpp(x, h0, c0, w, mode, sizes, keep=False)
     else:

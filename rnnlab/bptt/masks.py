@@ -25,12 +25,21 @@ together exactly. Each field is None when its regulariser is off.
   :math:`\tilde c_t` and :math:`\tilde h_t = o \odot \tanh(\tilde c_t)` from the unzoned
   candidate (the paper's equations). Steps past a row's length (``batch_sizes``) leave its
   state untouched, as without zoneout.
+
+The masks that act inside the loop over time do so at two points of every family's step,
+which the loops (hand-written forward and backward, the autograd reference, the inspector's
+re-run) reach through the methods of :class:`Masks`, naming no regulariser: the state as the
+recurrent products read it (:meth:`Masks.feed`; its gradient is the same product, so the
+backward calls it too), and the update of each state (:meth:`Masks.mix`, and
+:meth:`Masks.unmix_` in the backward). A new regulariser that acts at one of these points is
+a field here and a line in those methods; the loops stay as they are.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+import torch
 from torch import Tensor
 
 from rnnlab.errors import UserError
@@ -46,6 +55,78 @@ class Masks(NamedTuple):
     zoneout_c: Tensor | None = None  # (T, B, H), LSTM only
 
 
+    # ------------------------------------------------------------------ the loops' hooks
+
+    @property
+    def in_loop(self) -> bool:
+        """Whether any mask acts inside the loop over time (the compiled loops take none)."""
+        return self.feeds or any(self._mixing(state) is not None for state in STATES)
+
+    @property
+    def feeds(self) -> bool:
+        """Whether the state is masked where it enters the recurrent products."""
+        return self.h is not None
+
+    def feed(self, h_prev: Tensor, rows: int | None = None) -> Tensor:
+        r""":math:`h_{t-1}` as the recurrent products read it, :math:`m_h \odot h_{t-1}` (a new
+        tensor; ``h_prev`` itself without the mask). ``rows``: the running rows of a step (None:
+        all, where ``h_prev`` may also be (T, B, P), every step at once). The backward through
+        it is the same product: :math:`\delta h_{t-1} = m_h \odot \delta(m_h h_{t-1})`."""
+        if self.h is None:
+            return h_prev
+        return h_prev * (self.h if rows is None else self.h[:rows])
+
+    def feed_(self, dh: Tensor, rows: int | None = None) -> Tensor:
+        """:meth:`feed` in place (``dh`` is returned): the backward's form of it."""
+        if self.h is not None:
+            dh.mul_(self.h if rows is None else self.h[:rows])
+        return dh
+
+    def mixes(self, state: str) -> bool:
+        """Whether the update of ``state`` (``"h"`` or ``"c"``) mixes in its previous value, so
+        that a loop must keep the cell's candidate apart from the state."""
+        return self._mixing(state) is not None
+
+    def mix(self, state: str, t: int, new: Tensor, prev: Tensor, rows: int | None = None,
+            out: Tensor | None = None) -> Tensor:
+        r"""The state after step t from the cell's candidate ``new`` and ``prev``:
+        :math:`s_t = d_t \odot s_{t-1} + (1 - d_t) \odot \tilde s_t` where ``state`` mixes
+        (written into ``out`` if given), else ``new`` itself. Differentiable (the reference
+        loops run it under autograd); ``rows`` as in :meth:`feed`."""
+        d = self._mixing(state)
+        if d is None:
+            return new
+        d_t = d[t] if rows is None else d[t, :rows]
+        return torch.lerp(new, prev, d_t, out=out) if out is not None else torch.lerp(
+            new, prev, d_t)
+
+    def mix_(self, state: str, t: int, new: Tensor, prev: Tensor, rows: int | None = None
+             ) -> Tensor:
+        """:meth:`mix` in place into ``new`` (returned)."""
+        d = self._mixing(state)
+        if d is not None:
+            new.lerp_(prev, d[t] if rows is None else d[t, :rows])
+        return new
+
+    def unmix_(self, state: str, t: int, ds: Tensor, rows: int | None = None) -> Tensor | None:
+        r"""The backward of :meth:`mix` at step t: turns ``ds`` = :math:`\delta s_t` into the
+        candidate's :math:`(1 - d_t) \odot \delta s_t` in place and returns the part that
+        goes to :math:`s_{t-1}`, :math:`d_t \odot \delta s_t`; None (and ``ds`` unchanged)
+        where ``state`` does not mix."""
+        d = self._mixing(state)
+        if d is None:
+            return None
+        d_t = d[t] if rows is None else d[t, :rows]
+        keep = ds * d_t
+        ds.mul_(1 - d_t)
+        return keep
+
+    def _mixing(self, state: str) -> Tensor | None:
+        """The (T, B, ·) mixing masks of ``state``, or None."""
+        return {"h": self.zoneout_h, "c": self.zoneout_c}[state]
+
+
+STATES = ("h", "c")  # the states a layer carries, in the order of its state tuple
 NO_MASKS = Masks()
 
 

@@ -15,9 +15,9 @@ Conventions shared by the whole of :mod:`rnnlab.bptt`:
   state of each row is the state after its own last step, exactly as ``torch.nn`` does for
   packed input;
 * biases are optional (``None`` when ``bias=False``);
-* ``h_mask`` (B, ·), where a step takes it, is the recurrent dropout mask on h_{t-1} where it
-  feeds the recurrent matmul, and ``zoneout`` of :func:`run_reference` the zoneout masks of
-  each state (see :mod:`rnnlab.bptt.masks`).
+* ``h_in``, where a step takes it, is :math:`h_{t-1}` as the step's recurrent products read
+  it (default ``h_prev``), and ``masks`` of :func:`run_reference` the regulariser masks whose
+  hooks make it and mix each new state (see :mod:`rnnlab.bptt.masks`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from rnnlab.bptt.masks import NO_MASKS, STATES, Masks
 from rnnlab.errors import UserError
 
 LN_EPS = 1e-5  # epsilon of every layer normalisation in the LSTM family
@@ -52,12 +53,12 @@ def elman_step(
     bias_hh: Tensor | None,
     nonlinearity: str = "tanh",
     *,
-    h_mask: Tensor | None = None,
+    h_in: Tensor | None = None,
 ) -> Tensor:
-    r"""One Elman step: :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`,
-    with ``h_mask``: :math:`W_{hh} (m_h \odot h_{t-1})`."""
+    r"""One Elman step: :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`;
+    the product reads ``h_in`` if given (with recurrent dropout :math:`m_h \odot h_{t-1}`)."""
     phi = ACTIVATIONS[nonlinearity]
-    h_in = h_prev if h_mask is None else h_mask * h_prev
+    h_in = h_prev if h_in is None else h_in
     return phi(F.linear(x, weight_ih, bias_ih) + F.linear(h_in, weight_hh, bias_hh))
 
 
@@ -74,7 +75,7 @@ def gru_step(
     reset_after: bool = True,
     record: dict[str, Tensor] | None = None,
     *,
-    h_mask: Tensor | None = None,
+    h_in: Tensor | None = None,
 ) -> Tensor:
     r"""One GRU step, gate order r, z, n (rows of the (3H, ·) weights).
 
@@ -88,12 +89,13 @@ def gru_step(
         h_t &= (1 - z) \odot n + z \odot h_{t-1}
 
     ``record``, when given, receives the gate activations ``r``, ``z``, ``n`` (for traces).
-    ``h_mask`` (recurrent dropout) multiplies :math:`h_{t-1}` wherever it enters a matmul
-    with :math:`W_{hh}` (:math:`m_h \odot h_{t-1}`, reset before: :math:`r \odot m_h \odot
-    h_{t-1}`); the interpolation of :math:`h_t` takes :math:`h_{t-1}` unmasked.
+    ``h_in``, if given, is what enters every matmul with :math:`W_{hh}` in place of
+    :math:`h_{t-1}` (recurrent dropout: :math:`m_h \odot h_{t-1}`, reset before:
+    :math:`r \odot m_h \odot h_{t-1}`); the interpolation of :math:`h_t` takes
+    :math:`h_{t-1}` itself.
     """
     H = h_prev.shape[-1]
-    h_in = h_prev if h_mask is None else h_mask * h_prev
+    h_in = h_prev if h_in is None else h_in
     x_r, x_z, x_n = F.linear(x, weight_ih, bias_ih).chunk(3, -1)
     b_rz = None if bias_hh is None else bias_hh[: 2 * H]
     b_n = None if bias_hh is None else bias_hh[2 * H :]
@@ -154,7 +156,7 @@ def lstm_step(
     coupled: bool = False,
     record: dict[str, Tensor] | None = None,
     *,
-    h_mask: Tensor | None = None,
+    h_in: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
     r"""One LSTM step; every variant of the family is an option of this one function.
 
@@ -179,11 +181,11 @@ def lstm_step(
     gains are the ``weight_ln_*`` tensors.
 
     ``record``, when given, receives the gate activations present (``i``, ``f``, ``g``, ``o``;
-    with coupled gates ``i`` is 1 - f) for traces. ``h_mask`` (recurrent dropout): the
-    recurrent matmul reads :math:`m_h \odot h_{t-1}`.
+    with coupled gates ``i`` is 1 - f) for traces. ``h_in``, if given, is what the recurrent
+    matmul reads in place of :math:`h_{t-1}` (recurrent dropout: :math:`m_h \odot h_{t-1}`).
     """
     names = lstm_gate_names(forget_gate, coupled)
-    h_in = h_prev if h_mask is None else h_mask * h_prev
+    h_in = h_prev if h_in is None else h_in
     a_x = F.linear(x, w.weight_ih)  # (B, G*H)
     a_h = F.linear(h_in, w.weight_hh)  # (B, G*H)
     if w.weight_ln_ih is not None:
@@ -297,16 +299,16 @@ def run_reference(
     states: Sequence[Tensor],
     batch_sizes: Tensor | Sequence[int] | None = None,
     *,
-    h_mask: Tensor | None = None,
-    zoneout: Sequence[Tensor | None] = (),
+    masks: Masks = NO_MASKS,
 ) -> tuple[Tensor, tuple[Tensor, ...]]:
     r"""Run ``step(x_t, *states) -> new states`` over time; the first state is the output.
 
     Rows past their length (``batch_sizes``, a tensor or ints) keep their state and emit zeros.
-    ``h_mask`` (B, ·), if given, is passed on as ``step(..., h_mask=h_mask[:n])``;
-    ``zoneout`` holds a (T, B, ·) mask or None for each state (or is empty):
-    :math:`s_t = d_t \odot s_{t-1} + (1 - d_t) \odot \tilde s_t`, with :math:`\tilde s_t`
-    the step's new state.
+    ``masks``' in-loop hooks act at each step: where the state is masked as the recurrent
+    products read it, the step is called as ``step(..., h_in=masks.feed(h_{t-1}))``; then
+    each new state is mixed with the previous one where its update mixes
+    (:meth:`~rnnlab.bptt.masks.Masks.mix`: zoneout,
+    :math:`s_t = d_t \odot s_{t-1} + (1 - d_t) \odot \tilde s_t`).
     Returns ``(out (T, B, ·), final states)``.
     """
     T, B = x.shape[0], x.shape[1]
@@ -315,12 +317,11 @@ def run_reference(
     for t in range(T):
         n = B if batch_sizes is None else int(batch_sizes[t])
         prev = tuple(s[:n] for s in states)
-        extra = {} if h_mask is None else {"h_mask": h_mask[:n]}
+        extra = {"h_in": masks.feed(prev[0], n)} if masks.feeds else {}
         new = step(x[t, :n], *prev, **extra)
         new = (new,) if isinstance(new, Tensor) else tuple(new)
-        if zoneout:  # s_t = d_t s_{t-1} + (1 - d_t) s̃_t
-            new = tuple(s if d is None else d[t, :n] * p + (1 - d[t, :n]) * s
-                        for s, p, d in zip(new, prev, zoneout, strict=True))
+        new = tuple(masks.mix(state, t, s, p, n)  # s_t = d_t s_{t-1} + (1 - d_t) s̃_t
+                    for state, s, p in zip(STATES[: len(new)], new, prev, strict=True))
         if n < B:
             states = tuple(torch.cat([ns, s[n:]]) for ns, s in zip(new, states, strict=True))
             outs.append(F.pad(new[0], (0, 0, 0, B - n)))

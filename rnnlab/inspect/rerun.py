@@ -33,7 +33,6 @@ Conventions:
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +41,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
-from rnnlab.bptt.masks import masked_inputs
+from rnnlab.bptt.masks import NO_MASKS, STATES, Masks, masked_inputs
 from rnnlab.errors import UserError
 from rnnlab.nn import ConvLSTM, RecurrentLayer
 from rnnlab.nn.families import Family, family_of_layer
@@ -85,15 +84,15 @@ def bound_step(layer: TracedLayer, params: dict[str, Tensor]) -> Step:
 
 def regularised(
     layer: TracedLayer, index: int, seq: Tensor, params: dict[str, Tensor]
-) -> tuple[Tensor, dict[str, Tensor], tuple[Tensor | None, ...]]:
+) -> tuple[Tensor, dict[str, Tensor], Masks]:
     """The layer's own regulariser masks of (layer, direction) ``index`` for the input ``seq``
     (:meth:`RecurrentLayer.sample_masks`), applied as the layer applies them: the input
     dropout on ``seq``, weight-drop on W_hh (:func:`rnnlab.bptt.masks.masked_inputs`); returns
-    them with the zoneout masks d_t of each state (h, c), for :func:`run_direction` to mix.
+    them with the masks, whose in-loop hooks :func:`run_direction` calls to mix each state.
     In eval mode (as a trace runs) only zoneout (d_t = z) is left, and the re-run equals the
     layer."""
     masks = layer.sample_masks(index, seq, params["weight_hh"])
-    if masks.h is not None:
+    if masks.feeds:
         on = [r.name for r in REGULARISERS if r.acts == "training" and getattr(layer, r.name, 0)]
         raise UserError(
             f"cannot re-run a layer with {' or '.join(on)} step by step in training "
@@ -101,7 +100,7 @@ def regularised(
             "as trace does"
         )
     seq, weight_hh = masked_inputs(seq, params["weight_hh"], masks)
-    return seq, params | {"weight_hh": weight_hh}, (masks.zoneout_h, masks.zoneout_c)
+    return seq, params | {"weight_hh": weight_hh}, masks
 
 
 # ----------------------------------------------------------------------------- the re-run
@@ -118,13 +117,14 @@ class Recording:
 
 def run_direction(
     step: Step, x: Tensor, states: States, mask: Tensor | None, record_gates: bool,
-    zoneout: tuple[Tensor | None, ...] = (),
+    masks: Masks = NO_MASKS,
 ) -> tuple[Tensor, States, dict[str, list[Tensor]]]:
     """Run ``step`` over x (T, B, I) (or (T, B, C, Hf, Wf)); rows past their length keep
     their state and emit zeros.
 
-    ``zoneout``: per state (h, c), None or the masks d (T, B, ·) of zoneout (Krueger et al.
-    2017): the state after step t is d_t ⊙ s_{t-1} + (1 - d_t) ⊙ s̃_t, s̃_t the cell's.
+    ``masks``: the direction's regulariser masks, whose :meth:`~rnnlab.bptt.masks.Masks.mix`
+    mixes each state whose update mixes (zoneout, Krueger et al. 2017: the state after step t
+    is d_t ⊙ s_{t-1} + (1 - d_t) ⊙ s̃_t, s̃_t the cell's).
 
     Returns (out (T, B, P) (or (T, B, H, Hf, Wf)), final states, the per-step tensors: "h",
     "c" and each gate — the very tensors of the graph, so gradients with respect to them are
@@ -135,9 +135,9 @@ def run_direction(
     for t in range(x.shape[0]):
         record: dict[str, Tensor] | None = {} if record_gates else None
         new = step(x[t], states, record)
-        # zoneout: s_t = d_t ⊙ s_{t-1} + (1 - d_t) ⊙ s̃_t for each state that has a mask
-        new = tuple(n if d is None else d[t] * s + (1 - d[t]) * n
-                    for n, s, d in itertools.zip_longest(new, states, zoneout[: len(new)]))
+        # zoneout: s_t = d_t ⊙ s_{t-1} + (1 - d_t) ⊙ s̃_t for each state whose update mixes
+        new = tuple(masks.mix(name, t, n, s)
+                    for name, n, s in zip(STATES[: len(new)], new, states, strict=True))
         if mask is None:
             states = new
             outs.append(new[0])
@@ -187,10 +187,10 @@ def rerun_layer(
         for d in range(layer.num_directions):
             first = tuple(s[k * layer.num_directions + d] for s in start)
             seq = flip_sequences(layer_input, index) if d else layer_input
-            seq, params, zoneout = regularised(
+            seq, params, masks = regularised(
                 layer, k * layer.num_directions + d, seq, layer.direction_parameters(k, d))
             out, last, steps = run_direction(bound_step(layer, params), seq, first, mask,
-                                             record_gates, zoneout)
+                                             record_gates, masks)
             outs.append(flip_sequences(out, index) if d else out)
             finals.append(last)
             recorded[(k, d)] = steps
