@@ -123,10 +123,11 @@ class Masks(NamedTuple):
 
     def _mixing(self, state: str) -> Tensor | None:
         """The (T, B, ·) mixing masks of ``state``, or None."""
-        return {"h": self.zoneout_h, "c": self.zoneout_c}[state]
+        return getattr(self, _MIXING[state])
 
 
 STATES = ("h", "c")  # the states a layer carries, in the order of its state tuple
+_MIXING = {"h": "zoneout_h", "c": "zoneout_c"}  # the field that mixes each state's update
 NO_MASKS = Masks()
 
 
