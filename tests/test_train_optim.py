@@ -117,3 +117,37 @@ def test_optimizer_errors_are_user_errors() -> None:
     frozen = nn.Linear(2, 2).requires_grad_(False)
     with pytest.raises(UserError, match="no trainable parameters"):
         build_optimizer(frozen.parameters(), TrainConfig())
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw", "sgd"])
+def test_adam_adamw_and_sgd_run_torch_fused_kernel_on_cpu(name: str) -> None:
+    optimizer = build_optimizer(nn.Linear(2, 2).parameters(), TrainConfig(optimizer=name))
+    assert optimizer.defaults["fused"] is True
+
+
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+def test_the_fused_step_equals_torch_default_loop(name: str) -> None:
+    torch.manual_seed(0)
+    a, b = nn.Linear(6, 5), nn.Linear(6, 5)
+    b.load_state_dict(a.state_dict())
+    config = TrainConfig(optimizer=name, lr=0.05, weight_decay=1e-3, momentum=0.5)
+    fused = build_optimizer(a.parameters(), config)
+    kind = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[name]
+    extra = {"momentum": 0.5} if name == "sgd" else {}
+    plain = kind(b.parameters(), lr=0.05, weight_decay=1e-3, foreach=False, **extra)
+    x = torch.randn(8, 6)
+    for _ in range(5):
+        for model, optimizer in ((a, fused), (b, plain)):
+            optimizer.zero_grad()
+            model(x).pow(2).sum().backward()
+            optimizer.step()
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
+
+
+def test_complex_parameters_fall_back_to_torch_loop() -> None:
+    param = nn.Parameter(torch.randn(3, dtype=torch.complex64))
+    optimizer = build_optimizer([param], TrainConfig(optimizer="adam"))
+    assert not optimizer.defaults["fused"]
+    param.grad = torch.ones_like(param)
+    optimizer.step()

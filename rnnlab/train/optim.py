@@ -30,15 +30,30 @@ def build_optimizer(params: Iterable[nn.Parameter], config: TrainConfig) -> torc
     if not params:
         raise UserError("the model has no trainable parameters")
     name, lr, wd = config.optimizer, config.lr, config.weight_decay
+    fused = fused_applies(params)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
+        return torch.optim.Adam(params, lr=lr, weight_decay=wd, fused=fused)
     if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+        return torch.optim.AdamW(params, lr=lr, weight_decay=wd, fused=fused)
     if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, weight_decay=wd)
+        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, weight_decay=wd,
+                               fused=fused)
     if name == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, momentum=config.momentum, weight_decay=wd)
     raise UserError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")
+
+
+def fused_applies(params: list[nn.Parameter]) -> bool | None:
+    """True where torch's fused optimizer kernels take every parameter (dense floating-point
+    tensors on the CPU or CUDA), else None (torch's default loop).
+
+    Why: on the CPU torch's default is its loop over the parameters, about ten small ops each;
+    for the 2 x 256 character LSTM (eleven tensors, 0.9 M numbers) one Adam step took 7.4 ms
+    against 0.65 ms fused, one thread (2026-12-06), i.e. 5 % of a whole training step. The
+    fused kernels compute the same update (to float rounding)."""
+    ok = all(p.is_floating_point() and not p.is_sparse and p.device.type in ("cpu", "cuda")
+             for p in params)
+    return True if ok else None
 
 
 class LRSchedule:
