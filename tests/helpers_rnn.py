@@ -23,7 +23,7 @@ TOL = {torch.float64: {"rtol": 1e-10, "atol": 1e-10}, torch.float32: {"rtol": 1e
 # (rnnlab.bptt.lstm_cpp), in Python under RNNLAB_NO_CPP=1 or without a compiler.
 LSTM_BPTT = "bptt-cpp" if cpp_core.core() is not None else "bptt"
 # What backend="auto" runs for a plain float32 LSTM in a training step on the CPU: the
-# hand-written path where the core multiplies by its own AVX-512 products (faster there than
+# hand-written path where the core multiplies by its own AVX-512 or AVX2 products (faster than
 # oneDNN's forward and backward; rnnlab.bptt.lstm_cpp.own_products), else torch's fused kernel.
 # In inference it runs the fused kernel everywhere.
 LSTM_AUTO_TRAINING = LSTM_BPTT if lstm_cpp.own_products() else "fused"

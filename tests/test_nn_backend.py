@@ -122,7 +122,7 @@ def test_fused_refuses_a_variant_naming_the_option_and_auto_runs_bptt(make, opti
 
 def test_auto_picks_the_fused_lstm_on_the_cpu_and_bptt_for_gru_and_rnn() -> None:
     """On the CPU torch's LSTM is one oneDNN kernel (faster in inference; in training too but
-    where the C++ core runs its own AVX-512 products); its GRU, RNN and projected LSTM are
+    where the C++ core runs its own AVX-512 or AVX2 products); its GRU, RNN and projected LSTM are
     unfused cell loops, slower than the hand-written path (docs/benchmarks.md)."""
     x = torch.randn(T, B, I, requires_grad=True)
     expected = [(rn.LSTM(I, H), LSTM_AUTO_TRAINING, "fused"),

@@ -37,12 +37,12 @@ def covers(device: torch.device, dtype: torch.dtype | None, *, in_loop_masks: bo
 
 
 def own_products() -> bool:
-    """Whether the core multiplies by the recurrent weights with rnnlab's own AVX-512 panels
-    (``panel_gemm.h``: this CPU has AVX-512, neither ``RNNLAB_NO_PANEL_GEMM`` nor
+    """Whether the core multiplies by the recurrent weights with rnnlab's own panels
+    (``panel_gemm.h``: this CPU has AVX-512 or AVX2, neither ``RNNLAB_NO_PANEL_GEMM`` nor
     ``RNNLAB_NO_PACKED_GEMM`` is set) rather than MKL's or plain products; False where the core
     is off or not built. The CPU (asked of torch) and the switches are checked here before the
     core is asked, so that where the answer is no the core is never built just to say it."""
-    if torch.backends.cpu.get_cpu_capability() != "AVX512":
+    if torch.backends.cpu.get_cpu_capability() not in ("AVX512", "AVX2"):
         return False
     if os.environ.get("RNNLAB_NO_PANEL_GEMM") or os.environ.get("RNNLAB_NO_PACKED_GEMM"):
         return False

@@ -8,13 +8,14 @@
 // it (cblas_sgemm_pack / cblas_sgemm_compute).
 //
 // PackedWeight packs op(W) once; mm() then computes C = A op(W) + beta C. On a CPU with
-// AVX-512 it packs float32 weights into rnnlab's own panels (panel_gemm.h), which serve any
-// row count; elsewhere into MKL's packed format. It falls back to at::mm_out / at::addmm_ (the
+// AVX-512 or AVX2 it packs float32 weights into rnnlab's own panels (panel_gemm.h), which serve
+// any row count; elsewhere into MKL's packed format. It falls back to at::mm_out / at::addmm_ (the
 // same arithmetic, unpacked) for double, where MKL's symbols are not found (a torch without
 // MKL: looked up at run time, so the core still loads), where RNNLAB_NO_PACKED_GEMM is set,
 // and, with MKL's packing, for steps whose row count differs from the one packed for (the
 // finished rows of a packed batch), since a packed matrix is only promised to serve the m it
-// was packed with. RNNLAB_NO_PANEL_GEMM keeps MKL's packing on AVX-512 CPUs (to compare them).
+// was packed with. RNNLAB_NO_PANEL_GEMM keeps MKL's packing on those CPUs (to compare them), and
+// RNNLAB_PANELS_AVX2 the AVX2 kernel on an AVX-512 one (to test it there).
 
 #pragma once
 
@@ -84,7 +85,8 @@ class PackedWeight {
     const bool off = std::getenv("RNNLAB_NO_PACKED_GEMM") != nullptr;
     if (off || w_.scalar_type() != at::kFloat || m_ <= 0 || n_ == 0 || k_ == 0) return;
     if (panels_wanted()) {
-      panels_ = PanelWeight(w_.data_ptr<float>(), leading_dim(w_), transposed, n_, k_);
+      panels_ = PanelWeight(w_.data_ptr<float>(), leading_dim(w_), transposed, n_, k_,
+                            panel_width());
       return;
     }
     if (!api.ok) return;
@@ -155,9 +157,17 @@ class PackedWeight {
     return mkl_packed().ok ? "mkl-packed" : "plain";
   }
 
+ // The panels' width in floats: 32 with AVX-512, 16 with AVX2 (also where RNNLAB_PANELS_AVX2
+ // asks for the AVX2 kernel on an AVX-512 CPU, so that one machine can test both), 0 if none.
+  static int64_t panel_width() {
+    if (!panels_wanted()) return 0;
+    return have_avx512() && std::getenv("RNNLAB_PANELS_AVX2") == nullptr ? kPanelCols
+                                                                          : kPanelColsAvx2;
+  }
+
  private:
   static bool panels_wanted() {
-    return have_avx512() && std::getenv("RNNLAB_NO_PANEL_GEMM") == nullptr;
+    return (have_avx512() || have_avx2()) && std::getenv("RNNLAB_NO_PANEL_GEMM") == nullptr;
   }
 
   PanelWeight panels_;
@@ -172,6 +182,8 @@ class PackedWeight {
 inline void bind_products(pybind11::module& m) {
   m.def("packed_gemm", [] { return mkl_packed().ok; },
         "whether MKL's packed products are found (packed_gemm.h)");
+  m.def("panel_width", [] { return PackedWeight::panel_width(); },
+        "the panels' width in floats (32: AVX-512, 16: AVX2), 0 where they are not used");
   m.def("recurrent_gemm", [] { return std::string(PackedWeight::kind()); },
         "which product the float32 recurrent weights get: panels, mkl-packed or plain");
   m.def(

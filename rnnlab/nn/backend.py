@@ -22,7 +22,7 @@
   vmap works, export guards the length) and autocast is off (torch's CPU kernel refuses
   some autocast mixes; the hand-written path makes torch's dtype choice itself). Faster:
   on CUDA always (cuDNN); on the CPU for the LSTM without projection only (oneDNN fuses
-  the whole layer), and there not in a float32 training step on a CPU with AVX-512, where
+  the whole layer), and there not in a float32 training step on a CPU with AVX-512 or AVX2, where
   the C++ core's own products (rnnlab/bptt/panel_gemm.h) make the hand-written forward and
   backward the faster pair; torch's CPU GRU, RNN and projected LSTM run unfused cell ops that
   the hand-written path matches or beats (docs/benchmarks.md, ``## Speed of the layers``).

@@ -215,9 +215,10 @@ class LSTM(_LSTMOptions, RecurrentLayer):
     def fused_on_cpu(self, data: Tensor, training: bool) -> bool:
         # oneDNN runs the whole layer as one kernel, faster than rnnlab's loop in inference;
         # but it has no projection, and torch's fallback for one is an unfused loop, slower
-        # than rnnlab's. In training, where the C++ core multiplies by its own AVX-512 panels
-        # (float32), rnnlab's forward and backward measured faster than oneDNN's at every
-        # size of the grid (docs/benchmarks.md, "rnnlab's own products on AVX-512").
+        # than rnnlab's. In training, where the C++ core multiplies by its own AVX-512 or AVX2
+        # panels (float32), rnnlab's forward and backward measured as fast as oneDNN's or
+        # faster at every size of the grid (docs/benchmarks.md, "rnnlab's own products on
+        # AVX-512" and "... on AVX2").
         if self.proj_size:
             return False
         if not training:
