@@ -15,7 +15,9 @@ import tokenize
 from pathlib import Path
 
 import pytest
+import torch
 
+from rnnlab.bptt.masks import NO_MASKS, Masks
 from rnnlab.nn.regularisers import REGULARISERS
 
 ROOT = Path(__file__).resolve().parents[1] / "rnnlab"
@@ -90,3 +92,18 @@ def test_the_counter_sees_a_mask_field_reached_in_code(tmp_path: Path) -> None:
                       "    # masks.h in a comment\n    return masks.zoneout_h\n")
     code = code_of(sample)
     assert touches(sample, code, "zoneout") and not touches(sample, code, "recurrent_dropout")
+
+
+def test_the_hooks_do_nothing_without_masks_and_mix_with_them() -> None:
+    new, prev = torch.randn(2, 3), torch.randn(2, 3)
+    out = torch.empty(2, 3)
+    assert NO_MASKS.mix("h", 0, new, prev) is new
+    assert torch.equal(NO_MASKS.mix("h", 0, new, prev, out=out), new)
+    assert NO_MASKS.feed(prev) is prev and NO_MASKS.unmix_("c", 0, new) is None
+    d = torch.tensor([[[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]]])  # (T=1, B=2, 3)
+    masks = Masks(zoneout_h=d, h=torch.full((2, 3), 2.0))
+    assert torch.equal(masks.mix("h", 0, new, prev), torch.where(d[0] > 0, prev, new))
+    ds = torch.ones(2, 3)
+    keep = masks.unmix_("h", 0, ds)
+    assert torch.equal(keep, d[0]) and torch.equal(ds, 1 - d[0])
+    assert torch.equal(masks.feed(prev), 2 * prev) and masks.in_loop and not NO_MASKS.in_loop

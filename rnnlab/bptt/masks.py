@@ -91,11 +91,12 @@ class Masks(NamedTuple):
             out: Tensor | None = None) -> Tensor:
         r"""The state after step t from the cell's candidate ``new`` and ``prev``:
         :math:`s_t = d_t \odot s_{t-1} + (1 - d_t) \odot \tilde s_t` where ``state`` mixes
-        (written into ``out`` if given), else ``new`` itself. Differentiable (the reference
-        loops run it under autograd); ``rows`` as in :meth:`feed`."""
+        (written into ``out`` if given), else ``new`` itself (copied into ``out`` if given).
+        Differentiable (the reference loops run it under autograd); ``rows`` as in
+        :meth:`feed`."""
         d = self._mixing(state)
         if d is None:
-            return new
+            return new if out is None else out.copy_(new)
         d_t = d[t] if rows is None else d[t, :rows]
         return torch.lerp(new, prev, d_t, out=out) if out is not None else torch.lerp(
             new, prev, d_t)
