@@ -37,6 +37,7 @@ with the previous one, :math:`c_t = d^c_t \odot c_{t-1} + (1 - d^c_t) \odot \til
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -360,10 +361,11 @@ def _lstm_backward_cpp(
 ) -> tuple[Tensor | None, ...]:
     """:func:`_lstm_backward` with its loop in C++ (no in-loop masks:
     :func:`rnnlab.bptt.lstm_cpp.covers`); the same batched gradients after it."""
-    dA, dAh, dH, dY, dh_next, dc_next = lstm_cpp.backward_loop(dout, dh_T, dc_T, c0, w, saved,
-                                                               mode, sizes)
+    dA, dAh, dH, dY, dh_next, dc_next, *gains = lstm_cpp.backward_loop(
+        dout, dh_T, dc_T, c0, w, saved, mode, sizes)
+    summed = dict(zip(("weight_ln_hh", "weight_ln_c", "bias_ln_c"), gains, strict=True))
     dx, dw = _batched_grads(need, dA, dAh, dH, dY, x, h0, c0, w, out, saved, len(mode) - 2,
-                            NO_MASKS)
+                            NO_MASKS, summed)
     dh0 = dh_next if need["h0"] else None
     dc0 = dc_next if need["c0"] else None
     return dx, dh0, dc0, *dw.values()
@@ -383,10 +385,19 @@ def _batched_grads(
     saved: _Saved,
     K: int,
     masks: Masks,
+    summed: dict[str, Tensor | None] | None = None,
 ) -> tuple[Tensor | None, dict[str, Tensor | None]]:
     """After the loop (Python's or C++'s): ``dx`` and the weight gradients by name, from
     ``dA`` (T, B, G*H) = d a, ``dAh`` = d (W_hh h_{t-1}) (``dA`` itself without layer norm),
-    ``dH`` = d h_t (with a projection) and ``dY`` = d y_t (with LN(c))."""
+    ``dH`` = d h_t (with a projection) and ``dY`` = d y_t (with LN(c)). ``summed``: the
+    layer-norm gains' gradients the C++ loop already summed (by name; None where absent), used
+    instead of the batched sums below."""
+    summed = summed or {}
+
+    def gain(name: str, batched: Callable[[], Tensor]) -> Tensor:
+        kept = summed.get(name)
+        return kept if kept is not None else batched()
+
     Z, C, TC, Ax, Mx, Rx, AhHat, _, CHat, _, CTilde = saved
     T, B, I = x.shape
     H, P = c0.shape[-1], h0.shape[-1]
@@ -399,7 +410,7 @@ def _batched_grads(
     dAx = dA2  # d (W_ih x_t)
     if ln_gates:  # a = γ_ih LN(W_ih x) + γ_hh LN(W_hh h_prev) + b
         if need["weight_ln_hh"]:
-            dw["weight_ln_hh"] = (dA * AhHat).sum((0, 1))
+            dw["weight_ln_hh"] = gain("weight_ln_hh", lambda: (dA * AhHat).sum((0, 1)))
         # torch's layer-norm backward from the saved W_ih x and its row statistics: d(W_ih x)
         # and dγ_ih = Σ_t d a ⊙ LN(W_ih x_t) in one kernel (under no_grad: a graph of the
         # gradient comes from the reference path, see LSTMFunction.backward)
@@ -432,9 +443,9 @@ def _batched_grads(
         dp_o = (dA[..., so] * (C if CTilde is None else CTilde)).sum((0, 1))  # o sees c̃
         dw["weight_peephole"] = torch.cat((dp_pre, dp_o.unsqueeze(0)))
     if need["weight_ln_c"]:  # y = γ_c LN(c) + β_c
-        dw["weight_ln_c"] = (dY * CHat).sum((0, 1))
+        dw["weight_ln_c"] = gain("weight_ln_c", lambda: (dY * CHat).sum((0, 1)))
     if need["bias_ln_c"]:
-        dw["bias_ln_c"] = dY.sum((0, 1))
+        dw["bias_ln_c"] = gain("bias_ln_c", lambda: dY.sum((0, 1)))
     return dx, dw
 
 

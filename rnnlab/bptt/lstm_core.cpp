@@ -260,6 +260,12 @@ struct Bwd {
   const T* ahat;     // (rows, G*H) LN(W_hh h_{t-1})
   const T* rh;       // (rows)
   const T* g_hh;     // (G*H)
+  // Per-row sums over the steps of the layer-norm gains' gradients, or null: dγ_hh = Σ_t d a ⊙
+  // LN(W_hh h_{t-1}), dγ_c = Σ_t d y ⊙ LN(c_t), dβ_c = Σ_t d y, added while the rows are in
+  // cache (batched after the loop they were passes over T·B·G·H floats and a temporary as large).
+  T* dg_hh;          // (rows, G*H)
+  T* dg_c;           // (rows, H)
+  T* db_c;           // (rows, H)
   int64_t H;
 };
 
@@ -371,6 +377,14 @@ RNNLAB_INLINE void backward_rows(const Bwd<T>& s, int64_t r0, int64_t r1) {
       m1 = su / T(H);
       m2 = suv / T(H);
       rstd_c = s.rc[r];
+      if (s.dg_c) {  // y = γ_c LN(c) + β_c: dγ_c += d y ⊙ LN(c), dβ_c += d y
+        T* RNNLAB_R gcr = s.dg_c + r * H;
+        for (int64_t j = 0; j < H; ++j) gcr[j] += dyr[j] * ch[j];
+        if (s.db_c) {
+          T* RNNLAB_R bcr = s.db_c + r * H;
+          for (int64_t j = 0; j < H; ++j) bcr[j] += dyr[j];
+        }
+      }
     }
     T* dar = s.da + r * G * H;
     if (add)
@@ -379,7 +393,14 @@ RNNLAB_INLINE void backward_rows(const Bwd<T>& s, int64_t r0, int64_t r1) {
     else
       grad_row<T, MODE, PEEP, LNC, false>(zr, s.c_prev + r * H, tr, dor, dhr, s.dc + r * H,
                                           dar, s.p, dyr, ch, s.g_c, m1, m2, rstd_c, H);
-    if (s.dah) dah_row(dar, s.ahat + r * G * H, s.g_hh, s.rh[r], s.dah + r * G * H, G * H);
+    if (s.dah) {
+      const T* ah = s.ahat + r * G * H;
+      dah_row(dar, ah, s.g_hh, s.rh[r], s.dah + r * G * H, G * H);
+      if (s.dg_hh) {  // a = ... + γ_hh LN(W_hh h_prev): dγ_hh += d a ⊙ LN(W_hh h_prev)
+        T* RNNLAB_R ghr = s.dg_hh + r * G * H;
+        for (int64_t j = 0; j < G * H; ++j) ghr[j] += dar[j] * ah[j];
+      }
+    }
   }
 }
 
@@ -570,6 +591,10 @@ std::vector<at::Tensor> lstm_backward(
   at::Tensor dH = proj ? make({T, B, P}) : at::Tensor();
   at::Tensor dY = ln_cell ? make({T, B, H}) : at::Tensor();
   at::Tensor DM = proj ? at::empty({B, H}, Z.options()) : at::Tensor();  // d m_t
+  // the gains' gradients, summed over the steps per row (Bwd::dg_hh), then over the rows
+  at::Tensor DGhh = ln_gates ? at::zeros({B, GH}, Z.options()) : at::Tensor();
+  at::Tensor DGc = ln_cell ? at::zeros({B, H}, Z.options()) : at::Tensor();
+  at::Tensor DBc = ln_cell && given(bias_ln_c) ? at::zeros({B, H}, Z.options()) : at::Tensor();
   at::Tensor dh_next = dh_T.clone(at::MemoryFormat::Contiguous);
   at::Tensor dc_next = dc_T.clone(at::MemoryFormat::Contiguous);
   at::Tensor d_out = dout.contiguous();
@@ -588,6 +613,7 @@ std::vector<at::Tensor> lstm_backward(
     const T_ *rc0 = ptr<T_>(rc), *c_init = ptr<T_>(c0c);
     T_ *dA0 = ptr<T_>(dA), *dAh0 = ptr<T_>(dAh), *dH0 = ptr<T_>(dH), *dY0 = ptr<T_>(dY);
     T_ *dm0 = ptr<T_>(DM), *dhn0 = ptr<T_>(dh_next), *dcn0 = ptr<T_>(dc_next);
+    T_ *dghh0 = ptr<T_>(DGhh), *dgc0 = ptr<T_>(DGc), *dbc0 = ptr<T_>(DBc);
     // Rows [r0, r1) of the batch back through all T steps (row_blocks, as in the forward).
     auto run = [&](int64_t r0, int64_t r1) {
       // d h_prev's products, their weights packed once (packed_gemm.h), as in the forward
@@ -611,14 +637,17 @@ std::vector<at::Tensor> lstm_backward(
                    ln_cell ? dY0 + row * H : nullptr, ln_cell ? chat0 + row * H : nullptr,
                    ln_cell ? rc0 + row : nullptr, ptr<T_>(g_c), ptr<T_>(b_c),
                    ln_gates ? dAh0 + row * GH : nullptr, ln_gates ? ahat0 + row * GH : nullptr,
-                   ln_gates ? rh0 + row : nullptr, ptr<T_>(g_hh), H};
+                   ln_gates ? rh0 + row : nullptr, ptr<T_>(g_hh),
+                   dghh0 ? dghh0 + r0 * GH : nullptr, dgc0 ? dgc0 + r0 * H : nullptr,
+                   dbc0 ? dbc0 + r0 * H : nullptr, H};
         RNNLAB_PICK(backward_step, T_, mode, peep, ln_cell, st, n);
         rec.mm(dAh0 + row * GH, GH, dhn, P, n, 0.0);  // a = ... + W_hh h_prev
       }
     };
     row_blocks(B, run);
   });
-  return {dA, dAh, dH, dY, dh_next, dc_next};
+  const auto rows_sum = [](const at::Tensor& t) { return t.defined() ? t.sum(0) : t; };
+  return {dA, dAh, dH, dY, dh_next, dc_next, rows_sum(DGhh), rows_sum(DGc), rows_sum(DBc)};
 }
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {

@@ -78,7 +78,9 @@ def backward_loop(
 ) -> tuple[Tensor | None, ...]:
     """The loop of ``_lstm_backward`` in C++: ``dA`` (T, B, G*H) = d a, ``dAh`` = d (W_hh
     h_{t-1}) (``dA`` itself without layer norm), ``dH`` = d h_t (with a projection, else
-    None), ``dY`` = d y_t (with LN(c), else None), ``dh0``, ``dc0``."""
+    None), ``dY`` = d y_t (with LN(c), else None), ``dh0``, ``dc0``, and the layer-norm gains'
+    gradients the loop sums as it goes (None without them): dγ_hh = Σ_t Σ_b d a ⊙ LN(W_hh
+    h_{t-1}), dγ_c = Σ d y ⊙ LN(c_t), dβ_c = Σ d y."""
     Z, C, TC, _, _, _, AhHat, Rh, CHat, Rc, _ = saved
     return tuple(cpp_core.core().lstm_backward(
         dout, dh_T, dc_T, c0.contiguous(), w.weight_hh, w.weight_peephole, w.weight_hr,
