@@ -467,10 +467,12 @@ class LSTMFunction(torch.autograd.Function):
     LN(c) and no projection: their backward forms it anew from the normalised cells, one tanh
     per element for T·B·H floats less). The backward allocates d a (T·B·G·H), plus
     T·B·G·H with layer norm, T·B·P with a projection and T·B·H with LN(c), for the batched
-    weight gradients after the loop. The output handed out is a copy of the saved one (T·B·P
-    more), so that the caller may change it in place (``out += x``) without touching what the
-    backward reads. Zoneout on c keeps the candidates c̃_t as well (T·B·H); with recurrent
-    dropout the backward forms m_h ⊙ h_{t-1} for all t (T·B·P).
+    weight gradients after the loop (the C++ loop sums the layer-norm gains' gradients itself,
+    in B·G·H and B·H per-row sums, rather than in passes over those buffers). The output
+    handed out is a copy of the saved one (T·B·P more), so that the caller may change it in
+    place (``out += x``) without touching what the backward reads. Zoneout on c keeps the
+    candidates c̃_t as well (T·B·H); with recurrent dropout the backward forms m_h ⊙ h_{t-1}
+    for all t (T·B·P).
 
     Double backward: when the backward runs with grad mode on (``create_graph=True``), it
     returns the gradients of the reference loop instead (see
