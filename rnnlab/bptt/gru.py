@@ -190,6 +190,7 @@ def _forward_loop(
     w_hrz_t, w_hn_t = w_hh_t[:, : 2 * H], w_hh_t[:, 2 * H :]
     if reset_after and bias_hh is None:
         bias_hh = h0.new_zeros(3 * H)  # lets every step use one addmm
+    mixes = masks.mixes("h")
     h_prev = h0
     for t, rows in enumerate(sizes):
         hp = h_prev[:rows]
@@ -209,7 +210,8 @@ def _forward_loop(
             torch.mul(r, hm, out=rh)  # rh = r ⊙ h_{t-1}
             torch.addmm(xw_t[:, 2 * H :], rh, w_hn_t, out=n).tanh_()  # n = tanh(x_n + W_hn rh)
         torch.lerp(n, hp, z, out=out[t, :rows])  # h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
-        masks.mix_("h", t, out[t, :rows], hp, rows)  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
+        if mixes:
+            masks.mix_("h", t, out[t, :rows], hp, rows)  # h_t = d_t h_{t-1} + (1 - d_t) h̃_t
         h_prev = out[t]
     zero_finished_rows(out, sizes)
     h_T = final_state(out, h0, sizes)

@@ -137,7 +137,7 @@ def _lstm_forward(
     K = G - 2
     peep, proj = w.weight_peephole is not None, w.weight_hr is not None
     ln_gates, ln_cell = w.weight_ln_ih is not None, w.weight_ln_c is not None
-    mix_c = masks.mixes("c")
+    mix_h, mix_c = masks.mixes("h"), masks.mixes("c")
     ns = sizes if sizes is not None else (B,) * T
     # Packed input: rows past their length must output 0, and every buffer must stay finite
     # there, because the backward's batched reductions multiply them by zero gradients.
@@ -215,7 +215,8 @@ def _lstm_forward(
             torch.mm(o * tc, W_hr_t, out=outs[t][:n])  # h = W_hr (o tanh(y))
         else:
             torch.mul(o, tc, out=outs[t][:n])  # h = o tanh(y)
-        masks.mix_("h", t, outs[t][:n], h_prev, n)  # h_t = d^h h_{t-1} + (1 - d^h) h̃_t
+        if mix_h:
+            masks.mix_("h", t, outs[t][:n], h_prev, n)  # h_t = d^h h_{t-1} + (1 - d^h) h̃_t
         if mix_c:
             c = masks.mix("c", t, c, c_prev, n, out=cs[ct][:n])  # c_t = d^c c_{t-1} + (1-d^c) c̃_t
         n_next = ns[t + 1] if t + 1 < T else 0

@@ -60,7 +60,7 @@ class Masks(NamedTuple):
     @property
     def in_loop(self) -> bool:
         """Whether any mask acts inside the loop over time (the compiled loops take none)."""
-        return self.feeds or any(self._mixing(state) is not None for state in STATES)
+        return self.feeds or any(self.mixes(state) for state in STATES)
 
     @property
     def feeds(self) -> bool:
@@ -127,8 +127,10 @@ class Masks(NamedTuple):
         return getattr(self, _MIXING[state])
 
 
-STATES = ("h", "c")  # the states a layer carries, in the order of its state tuple
-_MIXING = {"h": "zoneout_h", "c": "zoneout_c"}  # the field that mixes each state's update
+# The states a layer carries, in the order of its state tuple, and the field whose mask mixes
+# each one's update.
+_MIXING = {"h": "zoneout_h", "c": "zoneout_c"}
+STATES = tuple(_MIXING)
 NO_MASKS = Masks()
 
 
